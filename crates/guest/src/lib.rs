@@ -1,0 +1,3 @@
+//! Guest-side library for Tessera (placeholder being written).
+#![no_std]
+pub mod abi;
