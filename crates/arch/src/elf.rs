@@ -1,0 +1,259 @@
+//! Loading static ELF32 RISC-V executables.
+//!
+//! The `elf` crate parses the format; this module adds the VM's rules: 32-bit little-endian
+//! RISC-V, a static executable, no compressed-instruction or floating-point ABI, loadable segments
+//! inside the VM's memory that do not overlap, code aligned to 4 bytes, the entry point in code.
+//! Every rejection is an [`ElfError`] that says what was wrong.
+
+use std::collections::BTreeMap;
+
+use elf::{abi, endian::AnyEndian, ElfBytes};
+use thiserror::Error;
+
+use crate::program::FnBound;
+
+/// `e_flags` bit: the ELF uses compressed (RVC) instructions.
+const EF_RISCV_RVC: u32 = 0x1;
+/// `e_flags` bits: the floating-point ABI (0 = soft float).
+const EF_RISCV_FLOAT_ABI: u32 = 0x6;
+/// `e_flags` bit: the RV32E base ISA (16 registers).
+const EF_RISCV_RVE: u32 = 0x8;
+
+/// Why an ELF file was rejected.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum ElfError {
+    #[error("not a valid ELF file: {0}")]
+    Malformed(String),
+    #[error("ELF class is 64-bit; Tessera runs 32-bit RISC-V (rv32im) executables")]
+    Not32Bit,
+    #[error("ELF is big-endian; RISC-V executables are little-endian")]
+    BigEndian,
+    #[error("ELF machine is {0} (expected RISC-V, {EM_RISCV})", EM_RISCV = abi::EM_RISCV)]
+    WrongMachine(u16),
+    #[error("ELF type is {0} (expected a static executable, ET_EXEC = 2; position-independent executables and shared objects are not supported)")]
+    NotExecutable(u16),
+    #[error("ELF uses compressed instructions (EF_RISCV_RVC); build with -march=rv32im")]
+    CompressedInstructions,
+    #[error("ELF uses a hardware floating-point ABI (e_flags {0:#x}); build with -mabi=ilp32")]
+    FloatAbi(u32),
+    #[error("ELF targets RV32E; Tessera runs RV32IM")]
+    Rv32e,
+    #[error("ELF is dynamically linked (has a {0} program header); link statically")]
+    NotStatic(&'static str),
+    #[error("program header {index}: file size {filesz:#x} is larger than memory size {memsz:#x}")]
+    FileSizeExceedsMemorySize {
+        index: usize,
+        filesz: u64,
+        memsz: u64,
+    },
+    #[error("program header {index}: bytes {offset:#x}..{offset:#x}+{filesz:#x} lie outside the file ({file_len} bytes)")]
+    SegmentOutsideFile {
+        index: usize,
+        offset: u64,
+        filesz: u64,
+        file_len: usize,
+    },
+    #[error("program header {index}: addresses {vaddr:#x}..{vaddr:#x}+{memsz:#x} lie outside the VM memory (0..{memory_size:#x})")]
+    SegmentOutsideMemory {
+        index: usize,
+        vaddr: u64,
+        memsz: u64,
+        memory_size: u64,
+    },
+    #[error("program headers {first} and {second} overlap in memory")]
+    OverlappingSegments { first: usize, second: usize },
+    #[error("program header {index}: executable segment at {vaddr:#x} with {filesz:#x} bytes is not made of whole 4-byte-aligned instructions")]
+    MisalignedCode {
+        index: usize,
+        vaddr: u64,
+        filesz: u64,
+    },
+    #[error("ELF has no executable segment")]
+    NoCode,
+    #[error("entry point {0:#x} is not an aligned address inside an executable segment")]
+    EntryNotInCode(u64),
+}
+
+impl From<elf::ParseError> for ElfError {
+    fn from(e: elf::ParseError) -> Self {
+        ElfError::Malformed(e.to_string())
+    }
+}
+
+/// One loadable segment of an ELF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfSegment {
+    pub vaddr: u32,
+    /// The bytes stored in the file (`filesz`); the rest up to `mem_size` is zero (bss).
+    pub data: Vec<u8>,
+    pub mem_size: u32,
+    pub executable: bool,
+}
+
+/// A validated static ELF32 RISC-V executable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Elf {
+    pub entry: u32,
+    /// Loadable segments sorted by address; segments with `memsz == 0` are skipped.
+    pub segments: Vec<ElfSegment>,
+    /// Function symbols keyed by start address.
+    pub functions: BTreeMap<u32, FnBound>,
+}
+
+impl Elf {
+    /// Parses and validates an ELF for a VM whose main memory is `memory_size` bytes.
+    ///
+    /// ```
+    /// use tessera_arch::elf::{Elf, ElfError};
+    /// assert!(matches!(Elf::parse(b"\x7fELF", 1 << 29), Err(ElfError::Malformed(_))));
+    /// ```
+    pub fn parse(bytes: &[u8], memory_size: u64) -> Result<Elf, ElfError> {
+        check_ident(bytes)?;
+        let file = ElfBytes::<AnyEndian>::minimal_parse(bytes)?;
+        let header = &file.ehdr;
+        if header.e_machine != abi::EM_RISCV {
+            return Err(ElfError::WrongMachine(header.e_machine));
+        }
+        if header.e_type != abi::ET_EXEC {
+            return Err(ElfError::NotExecutable(header.e_type));
+        }
+        if header.e_flags & EF_RISCV_RVC != 0 {
+            return Err(ElfError::CompressedInstructions);
+        }
+        if header.e_flags & EF_RISCV_FLOAT_ABI != 0 {
+            return Err(ElfError::FloatAbi(header.e_flags));
+        }
+        if header.e_flags & EF_RISCV_RVE != 0 {
+            return Err(ElfError::Rv32e);
+        }
+
+        let mut segments = Vec::new();
+        let mut ranges = Vec::new();
+        if let Some(table) = file.segments() {
+            for index in 0..table.len() {
+                let ph = table.get(index)?;
+                match ph.p_type {
+                    abi::PT_INTERP => return Err(ElfError::NotStatic("PT_INTERP")),
+                    abi::PT_DYNAMIC => return Err(ElfError::NotStatic("PT_DYNAMIC")),
+                    abi::PT_LOAD if ph.p_memsz > 0 => {}
+                    _ => continue,
+                }
+                let segment = load_segment(bytes, index, &ph, memory_size)?;
+                ranges.push((ph.p_vaddr, ph.p_vaddr + ph.p_memsz, index));
+                segments.push(segment);
+            }
+        }
+        ranges.sort_unstable();
+        for pair in ranges.windows(2) {
+            if pair[1].0 < pair[0].1 {
+                return Err(ElfError::OverlappingSegments {
+                    first: pair[0].2,
+                    second: pair[1].2,
+                });
+            }
+        }
+        segments.sort_by_key(|s| s.vaddr);
+        if !segments.iter().any(|s| s.executable) {
+            return Err(ElfError::NoCode);
+        }
+        let entry_in_code = segments.iter().any(|s| {
+            s.executable
+                && header.e_entry % 4 == 0
+                && header.e_entry >= s.vaddr as u64
+                && header.e_entry < s.vaddr as u64 + s.data.len() as u64
+        });
+        if !entry_in_code {
+            return Err(ElfError::EntryNotInCode(header.e_entry));
+        }
+        Ok(Elf {
+            entry: header.e_entry as u32,
+            segments,
+            functions: function_symbols(&file)?,
+        })
+    }
+}
+
+/// Checks the identification bytes ourselves, so that class and endianness errors are specific.
+fn check_ident(bytes: &[u8]) -> Result<(), ElfError> {
+    if bytes.len() < abi::EI_NIDENT || bytes[..4] != abi::ELFMAGIC {
+        return Err(ElfError::Malformed(
+            "missing ELF magic bytes or truncated header".into(),
+        ));
+    }
+    if bytes[abi::EI_CLASS] == abi::ELFCLASS64 {
+        return Err(ElfError::Not32Bit);
+    }
+    if bytes[abi::EI_DATA] == abi::ELFDATA2MSB {
+        return Err(ElfError::BigEndian);
+    }
+    Ok(())
+}
+
+fn load_segment(
+    bytes: &[u8],
+    index: usize,
+    ph: &elf::segment::ProgramHeader,
+    memory_size: u64,
+) -> Result<ElfSegment, ElfError> {
+    if ph.p_filesz > ph.p_memsz {
+        return Err(ElfError::FileSizeExceedsMemorySize {
+            index,
+            filesz: ph.p_filesz,
+            memsz: ph.p_memsz,
+        });
+    }
+    let outside_file = ElfError::SegmentOutsideFile {
+        index,
+        offset: ph.p_offset,
+        filesz: ph.p_filesz,
+        file_len: bytes.len(),
+    };
+    let end = ph
+        .p_offset
+        .checked_add(ph.p_filesz)
+        .ok_or(outside_file.clone())?;
+    if end > bytes.len() as u64 {
+        return Err(outside_file);
+    }
+    if ph.p_vaddr.saturating_add(ph.p_memsz) > memory_size {
+        return Err(ElfError::SegmentOutsideMemory {
+            index,
+            vaddr: ph.p_vaddr,
+            memsz: ph.p_memsz,
+            memory_size,
+        });
+    }
+    let executable = ph.p_flags & abi::PF_X != 0;
+    if executable && (ph.p_vaddr % 4 != 0 || ph.p_filesz % 4 != 0) {
+        return Err(ElfError::MisalignedCode {
+            index,
+            vaddr: ph.p_vaddr,
+            filesz: ph.p_filesz,
+        });
+    }
+    Ok(ElfSegment {
+        vaddr: ph.p_vaddr as u32,
+        data: bytes[ph.p_offset as usize..end as usize].to_vec(),
+        mem_size: ph.p_memsz as u32,
+        executable,
+    })
+}
+
+/// Function symbols (`STT_FUNC`) with their sizes; a missing or broken symbol table is not an
+/// error (symbols only improve messages), but a symbol table that cannot be parsed is reported.
+fn function_symbols(file: &ElfBytes<AnyEndian>) -> Result<BTreeMap<u32, FnBound>, ElfError> {
+    let mut functions = BTreeMap::new();
+    let Some((symbols, names)) = file.symbol_table()? else {
+        return Ok(functions);
+    };
+    for symbol in symbols.iter() {
+        if symbol.st_symtype() != abi::STT_FUNC || symbol.st_value > u32::MAX as u64 {
+            continue;
+        }
+        let name = names.get(symbol.st_name as usize)?.to_string();
+        let start = symbol.st_value as u32;
+        let end = start.saturating_add(symbol.st_size.min(u32::MAX as u64) as u32);
+        functions.insert(start, FnBound { start, end, name });
+    }
+    Ok(functions)
+}

@@ -1,0 +1,43 @@
+//! `tessera-arch`: the skeleton of the Tessera VM.
+//!
+//! It defines the instruction set ([`Instruction`], [`VmOpcode`]), programs and executables
+//! ([`Program`], [`VmExe`]), ELF loading ([`elf::Elf`]), the transpiler framework
+//! ([`TranspilerExtension`]), configuration traits ([`VmExecutionConfig`]) and execution
+//! ([`Executor`], [`ExecutorInventory`], [`VmExecutor`]). No instruction lives here: extensions
+//! such as `tessera-rv32im` bring them.
+
+pub mod config;
+pub mod elf;
+pub mod execution;
+pub mod isa;
+pub mod program;
+pub mod transpiler;
+
+pub use config::{SystemConfig, VmExecutionConfig, VmExecutionExtension};
+pub use execution::{
+    AnyExecutor, ExecutionCtx, ExecutionError, Executor, ExecutorInventory, ExecutorInventoryError,
+    ExitCode, Fault, GuestMemory, Handler, HostOutput, InterpretedInstance, PreInsn, PureCtx,
+    StaticProgramError, Streams, Trap, VmExecState, VmExecutor, VmRunError, VmState, X0_SINK,
+};
+
+pub use isa::{address_space, Instruction, LocalOpcode, VmOpcode};
+pub use program::{FnBound, Program, SparseMemoryImage, VmExe, PC_STEP};
+pub use transpiler::{TranspileError, Transpiled, Transpiler, TranspilerExtension};
+
+/// Loading an ELF into an executable: parse and validate, then transpile.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LoadError {
+    #[error("invalid ELF: {0}")]
+    Elf(#[from] elf::ElfError),
+    #[error("cannot transpile: {0}")]
+    Transpile(#[from] TranspileError),
+}
+
+/// Parses, validates and transpiles an ELF for a configuration.
+pub fn load_elf<F: p3_field::PrimeField32, VC: VmExecutionConfig<F>>(
+    config: &VC,
+    bytes: &[u8],
+) -> Result<VmExe<F>, LoadError> {
+    let elf = elf::Elf::parse(bytes, config.system().memory_size())?;
+    Ok(config.create_transpiler().transpile(&elf)?)
+}

@@ -1,0 +1,138 @@
+//! The transpiler: RISC-V machine words to VM instructions, through the configured extensions.
+
+use std::sync::Arc;
+
+use p3_field::PrimeField32;
+use thiserror::Error;
+
+use crate::{
+    elf::Elf,
+    isa::{address_space, Instruction},
+    program::{Program, SparseMemoryImage, VmExe, PC_STEP},
+};
+
+/// What an extension makes of one 32-bit instruction word it recognizes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transpiled<F> {
+    /// The word is this VM instruction.
+    Instruction(Instruction<F>),
+    /// The word is a RISC-V instruction the VM deliberately does not support (named here).
+    Unsupported(&'static str),
+}
+
+/// One extension's share of the transpiler: it claims the words it knows.
+///
+/// ```
+/// use tessera_arch::{Transpiled, TranspilerExtension};
+/// struct Nothing;
+/// impl<F> TranspilerExtension<F> for Nothing {
+///     fn transpile(&self, _word: u32) -> Option<Transpiled<F>> { None }
+/// }
+/// ```
+pub trait TranspilerExtension<F>: Send + Sync {
+    /// `None` when the word is not this extension's; otherwise what it means.
+    fn transpile(&self, word: u32) -> Option<Transpiled<F>>;
+}
+
+/// Why a program could not be transpiled.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum TranspileError {
+    #[error("unsupported instruction {what} at {pc:#010x} (word {word:#010x})")]
+    Unsupported {
+        pc: u32,
+        word: u32,
+        what: &'static str,
+    },
+    #[error("compressed (16-bit) instruction at {pc:#010x} (word {word:#010x}); build with -march=rv32im, without the C extension")]
+    Compressed { pc: u32, word: u32 },
+    #[error("unknown instruction encoding at {pc:#010x} (word {word:#010x}): no configured extension decodes it")]
+    Unknown { pc: u32, word: u32 },
+    #[error(
+        "two extensions decode the word {word:#010x} at {pc:#010x}; their opcode spaces overlap"
+    )]
+    Ambiguous { pc: u32, word: u32 },
+}
+
+/// The transpiler of a VM configuration: the transpiler extensions of its extensions.
+pub struct Transpiler<F> {
+    extensions: Vec<Arc<dyn TranspilerExtension<F>>>,
+}
+
+impl<F> Default for Transpiler<F> {
+    fn default() -> Self {
+        Self {
+            extensions: Vec::new(),
+        }
+    }
+}
+
+impl<F: PrimeField32> Transpiler<F> {
+    /// Adds an extension's transpiler.
+    pub fn with_extension(mut self, extension: impl TranspilerExtension<F> + 'static) -> Self {
+        self.extensions.push(Arc::new(extension));
+        self
+    }
+
+    /// Translates one word at `pc`. Exactly one extension must claim it.
+    pub fn transpile_word(&self, pc: u32, word: u32) -> Result<Instruction<F>, TranspileError> {
+        if word & 0b11 != 0b11 {
+            return Err(TranspileError::Compressed { pc, word });
+        }
+        let mut claims = self.extensions.iter().filter_map(|ext| ext.transpile(word));
+        let first = claims.next().ok_or(TranspileError::Unknown { pc, word })?;
+        if claims.next().is_some() {
+            return Err(TranspileError::Ambiguous { pc, word });
+        }
+        match first {
+            Transpiled::Instruction(instruction) => Ok(instruction),
+            Transpiled::Unsupported(what) => Err(TranspileError::Unsupported { pc, word, what }),
+        }
+    }
+
+    /// Builds the executable: every word of every executable segment becomes an instruction;
+    /// every segment's bytes (code included) become initial memory.
+    pub fn transpile(&self, elf: &Elf) -> Result<VmExe<F>, TranspileError> {
+        let code: Vec<_> = elf.segments.iter().filter(|s| s.executable).collect();
+        // Elf::parse guarantees at least one executable segment, sorted by address.
+        let pc_base = code.first().map_or(elf.entry, |s| s.vaddr);
+        let pc_end = code
+            .iter()
+            .map(|s| s.vaddr + s.data.len() as u32)
+            .max()
+            .unwrap_or(pc_base);
+        let mut instructions = vec![None; ((pc_end - pc_base) / PC_STEP) as usize];
+        for segment in &code {
+            for (i, bytes) in segment.data.chunks_exact(4).enumerate() {
+                let pc = segment.vaddr + PC_STEP * i as u32;
+                let word = u32::from_le_bytes(bytes.try_into().expect("chunks of 4"));
+                instructions[((pc - pc_base) / PC_STEP) as usize] =
+                    Some(self.transpile_word(pc, word)?);
+            }
+        }
+        Ok(VmExe {
+            program: Program {
+                pc_base,
+                instructions,
+            },
+            pc_start: elf.entry,
+            init_memory: memory_image(elf),
+            fn_bounds: elf.functions.clone(),
+        })
+    }
+}
+
+/// The non-zero words of all loadable segments, in the main-memory address space.
+fn memory_image(elf: &Elf) -> SparseMemoryImage {
+    let mut image = SparseMemoryImage::new();
+    for segment in &elf.segments {
+        for (i, &byte) in segment.data.iter().enumerate() {
+            if byte == 0 {
+                continue;
+            }
+            let addr = segment.vaddr + i as u32;
+            let word = image.entry((address_space::MEMORY, addr & !3)).or_insert(0);
+            *word |= (byte as u32) << (8 * (addr & 3));
+        }
+    }
+    image
+}

@@ -1,0 +1,155 @@
+//! Operand decoding shared by the instruction families (the execution-side counterpart of the
+//! circuit adapters: reading registers or immediates and writing `rd`).
+
+use p3_field::PrimeField32;
+use tessera_arch::{
+    address_space, ExecutionCtx, Executor, Handler, Instruction, LocalOpcode, PreInsn,
+    StaticProgramError, Trap, VmExecState, X0_SINK,
+};
+
+/// Number of architectural registers.
+const NUM_REGISTERS: u32 = 32;
+
+/// The register index of a register pointer operand (`4 * index`).
+pub fn register<F: PrimeField32>(
+    pc: u32,
+    operand: F,
+    what: &str,
+) -> Result<u32, StaticProgramError> {
+    let ptr = operand.as_canonical_u32();
+    if ptr % 4 != 0 || ptr / 4 >= NUM_REGISTERS {
+        return Err(invalid(
+            pc,
+            format!("{what} {ptr} is not a register pointer (4 * index, index < 32)"),
+        ));
+    }
+    Ok(ptr / 4)
+}
+
+/// The register slot a destination operand writes: `x0` goes to the sink slot.
+pub fn destination<F: PrimeField32>(pc: u32, operand: F) -> Result<u32, StaticProgramError> {
+    let index = register(pc, operand, "destination")?;
+    Ok(if index == 0 { X0_SINK } else { index })
+}
+
+/// A signed immediate as the 32-bit two's-complement word it stands for.
+pub fn immediate<F: PrimeField32>(operand: F) -> u32 {
+    Instruction::<F>::signed(operand) as i32 as u32
+}
+
+/// Checks that operand `d` or `e` names the expected address space.
+pub fn expect_space<F: PrimeField32>(
+    pc: u32,
+    operand: F,
+    expected: &[u32],
+    what: &str,
+) -> Result<u32, StaticProgramError> {
+    let space = operand.as_canonical_u32();
+    if expected.contains(&space) {
+        Ok(space)
+    } else {
+        Err(invalid(
+            pc,
+            format!("{what} is address space {space}, expected one of {expected:?}"),
+        ))
+    }
+}
+
+/// The family's opcode for `inst`, or an error if the executor was handed a foreign opcode.
+pub fn opcode<O: LocalOpcode, F>(pc: u32, inst: &Instruction<F>) -> Result<O, StaticProgramError> {
+    O::from_global(inst.opcode).ok_or_else(|| {
+        invalid(
+            pc,
+            format!(
+                "{} does not belong to {}",
+                inst.opcode,
+                std::any::type_name::<O>()
+            ),
+        )
+    })
+}
+
+pub fn invalid(pc: u32, reason: String) -> StaticProgramError {
+    StaticProgramError::InvalidInstruction { pc, reason }
+}
+
+/// An instruction family computing `rd = op(rs1, rs2 or imm)`: ALU, shifts, comparisons, M.
+pub trait AluFamily: LocalOpcode {
+    /// The instruction's semantics: the one definition execution and trace generation share.
+    fn eval(self, x: u32, y: u32) -> u32;
+    /// Whether the family has immediate forms (`ADDI`, ...); the M extension has none.
+    const HAS_IMMEDIATE: bool;
+}
+
+/// Executor of every [`AluFamily`]. Operands: `a = 4 * rd`, `b = 4 * rs1`, `c = 4 * rs2` or a
+/// signed immediate, `d = 1`, `e = 1` (register) or `0` (immediate).
+pub struct AluExecutor<O>(std::marker::PhantomData<O>);
+
+impl<O> Default for AluExecutor<O> {
+    fn default() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<F: PrimeField32, O: AluFamily + Send + Sync> Executor<F> for AluExecutor<O> {
+    fn pre_compute<Ctx: ExecutionCtx>(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<Ctx>, StaticProgramError> {
+        let op: O = opcode(pc, inst)?;
+        expect_space(pc, inst.d, &[address_space::REGISTER], "operand d")?;
+        let allowed: &[u32] = if O::HAS_IMMEDIATE {
+            &[address_space::REGISTER, address_space::IMMEDIATE]
+        } else {
+            &[address_space::REGISTER]
+        };
+        let is_imm = expect_space(pc, inst.e, allowed, "operand e")? == address_space::IMMEDIATE;
+        let rd = destination(pc, inst.a)?;
+        let rs1 = register(pc, inst.b, "rs1")?;
+        let c = if is_imm {
+            immediate(inst.c)
+        } else {
+            register(pc, inst.c, "rs2")?
+        };
+        Ok(PreInsn::new(
+            alu_handler::<Ctx, O>(op.local(), is_imm),
+            rd,
+            rs1,
+            c,
+        ))
+    }
+}
+
+fn alu_rr<Ctx, O: AluFamily, const OP: usize>(
+    s: &mut VmExecState<Ctx>,
+    i: &PreInsn<Ctx>,
+) -> Result<(), Trap> {
+    let value = O::ALL[OP].eval(s.vm.reg(i.b), s.vm.reg(i.c));
+    s.vm.set_reg(i.a, value);
+    s.vm.pc = s.vm.pc.wrapping_add(4);
+    Ok(())
+}
+
+fn alu_ri<Ctx, O: AluFamily, const OP: usize>(
+    s: &mut VmExecState<Ctx>,
+    i: &PreInsn<Ctx>,
+) -> Result<(), Trap> {
+    let value = O::ALL[OP].eval(s.vm.reg(i.b), i.c);
+    s.vm.set_reg(i.a, value);
+    s.vm.pc = s.vm.pc.wrapping_add(4);
+    Ok(())
+}
+
+/// The handler specialised for one opcode and form, so that the opcode test is done here, once.
+fn alu_handler<Ctx: ExecutionCtx, O: AluFamily>(local: u32, is_imm: bool) -> Handler<Ctx> {
+    macro_rules! pick {
+        ($($n:literal)*) => {
+            match (local, is_imm) {
+                $(($n, false) => alu_rr::<Ctx, O, $n>, ($n, true) => alu_ri::<Ctx, O, $n>,)*
+                _ => unreachable!("families have at most 8 opcodes"),
+            }
+        };
+    }
+    pick!(0 1 2 3 4 5 6 7)
+}

@@ -1,0 +1,4 @@
+//! AUIPC: `rd = pc + (imm << 12)`.
+mod execution;
+
+pub use execution::{AuipcExecutor, AuipcOpcode};

@@ -1,0 +1,43 @@
+use p3_field::PrimeField32;
+use tessera_arch::{
+    address_space, ExecutionCtx, Executor, Instruction, PreInsn, StaticProgramError, Trap,
+    VmExecState,
+};
+
+use crate::adapters::{destination, expect_space, immediate, opcode, register};
+use crate::jump_to;
+
+crate::local_opcode! {
+    /// JALR.
+    pub enum JalrOpcode: 0x1a0 { JALR }
+}
+
+/// Executor of JALR. Operands: `a = 4 * rd`, `b = 4 * rs1`, `c` = signed offset, `d = 1`.
+#[derive(Default)]
+pub struct JalrExecutor;
+
+impl<F: PrimeField32> Executor<F> for JalrExecutor {
+    fn pre_compute<Ctx: ExecutionCtx>(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<Ctx>, StaticProgramError> {
+        let _: JalrOpcode = opcode(pc, inst)?;
+        expect_space(pc, inst.d, &[address_space::REGISTER], "operand d")?;
+        Ok(PreInsn::new(
+            jalr::<Ctx>,
+            destination(pc, inst.a)?,
+            register(pc, inst.b, "rs1")?,
+            immediate(inst.c),
+        ))
+    }
+}
+
+/// Reads `rs1` before writing `rd`, so `jalr ra, 0(ra)` jumps to the old `ra`.
+fn jalr<Ctx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
+    let target = s.vm.reg(i.b).wrapping_add(i.c) & !1;
+    let link = s.vm.pc.wrapping_add(4);
+    jump_to(s, target)?;
+    s.vm.set_reg(i.a, link);
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! `tessera-rv32im`: the RV32IM extension of Tessera.
+//!
+//! One folder per instruction family, each with its opcode enum, its semantics (`core.rs`) and
+//! its executor. [`Rv32ImTranspiler`] turns RISC-V words into VM instructions; [`Rv32Im`]
+//! registers the executors; [`Rv32ImConfig`] is the VM configuration "system + RV32IM".
+//!
+//! ```
+//! use std::sync::Arc;
+//! use p3_baby_bear::BabyBear;
+//! use tessera_arch::{Streams, VmExecutor};
+//! use tessera_rv32im::{encode, Rv32ImConfig};
+//!
+//! // li a0, 7; li a7, 93; ecall  (exit with code 7)
+//! let words = [encode::addi(10, 0, 7), encode::addi(17, 0, 93), encode::ECALL];
+//! let exe = Arc::new(encode::exe_from_words::<BabyBear>(0x1000, &words).unwrap());
+//! let executor = VmExecutor::new(Rv32ImConfig::default()).unwrap();
+//! let state = executor.execute(&exe, Streams::default(), None).unwrap();
+//! assert_eq!(state.exit_code, Some(7));
+//! assert_eq!(state.instret, 3);
+//! ```
+
+mod adapters;
+mod auipc;
+mod base_alu;
+mod branch;
+mod divrem;
+mod ecall;
+pub mod encode;
+mod jal_lui;
+mod jalr;
+mod less_than;
+mod loadstore;
+mod mul;
+mod mulh;
+mod shift;
+mod transpiler;
+
+use p3_field::PrimeField32;
+use tessera_arch::{
+    ExecutorInventory, ExecutorInventoryError, Fault, LocalOpcode, SystemConfig, Transpiler, Trap,
+    VmExecState, VmExecutionConfig, VmExecutionExtension,
+};
+
+pub use adapters::{AluExecutor, AluFamily};
+pub use auipc::{AuipcExecutor, AuipcOpcode};
+pub use base_alu::{BaseAluExecutor, BaseAluOpcode};
+pub use branch::{BranchEqualOpcode, BranchExecutor, BranchFamily, BranchLessThanOpcode};
+pub use divrem::{DivRemExecutor, DivRemOpcode};
+pub use ecall::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
+pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
+pub use jalr::{JalrExecutor, JalrOpcode};
+pub use less_than::{LessThanExecutor, LessThanOpcode};
+pub use loadstore::{LoadStoreExecutor, LoadStoreOpcode};
+pub use mul::{MulExecutor, MulOpcode};
+pub use mulh::{MulHExecutor, MulHOpcode};
+pub use shift::{ShiftExecutor, ShiftOpcode};
+pub use transpiler::{Rv32ImTranspiler, UNIMP_WORD};
+
+/// Declares an opcode enum of this extension with its global opcode offset.
+/// RV32IM owns global opcodes `0x100..0x200`.
+macro_rules! local_opcode {
+    ($(#[$meta:meta])* pub enum $name:ident : $offset:literal { $($variant:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[allow(clippy::upper_case_acronyms)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum $name { $($variant),* }
+
+        impl tessera_arch::LocalOpcode for $name {
+            const CLASS_OFFSET: u32 = $offset;
+            const ALL: &'static [Self] = &[$(Self::$variant),*];
+            fn local(self) -> u32 {
+                self as u32
+            }
+        }
+    };
+}
+pub(crate) use local_opcode;
+
+/// Sets the pc to a jump or branch target, which must be 4-byte aligned (there are no
+/// compressed instructions). On a misaligned target the jump faults and nothing is written.
+#[inline(always)]
+pub(crate) fn jump_to<Ctx>(s: &mut VmExecState<Ctx>, target: u32) -> Result<(), Trap> {
+    if target % 4 != 0 {
+        return Err(Fault::MisalignedJump { target }.into());
+    }
+    s.vm.pc = target;
+    Ok(())
+}
+
+/// The RV32IM extension: executors for every RV32I and M instruction, `ecall` and `unimp`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rv32Im;
+
+impl<F: PrimeField32> VmExecutionExtension<F> for Rv32Im {
+    fn extend_execution(
+        &self,
+        inventory: &mut ExecutorInventory<F>,
+    ) -> Result<(), ExecutorInventoryError> {
+        fn all<O: LocalOpcode>() -> impl Iterator<Item = O> {
+            O::ALL.iter().copied()
+        }
+        inventory.add_executor(BaseAluExecutor::default(), all::<BaseAluOpcode>())?;
+        inventory.add_executor(ShiftExecutor::default(), all::<ShiftOpcode>())?;
+        inventory.add_executor(LessThanExecutor::default(), all::<LessThanOpcode>())?;
+        inventory.add_executor(MulExecutor::default(), all::<MulOpcode>())?;
+        inventory.add_executor(MulHExecutor::default(), all::<MulHOpcode>())?;
+        inventory.add_executor(DivRemExecutor::default(), all::<DivRemOpcode>())?;
+        inventory.add_executor(LoadStoreExecutor, all::<LoadStoreOpcode>())?;
+        inventory.add_executor(
+            BranchExecutor::<BranchEqualOpcode>::default(),
+            all::<BranchEqualOpcode>(),
+        )?;
+        inventory.add_executor(
+            BranchExecutor::<BranchLessThanOpcode>::default(),
+            all::<BranchLessThanOpcode>(),
+        )?;
+        inventory.add_executor(JalLuiExecutor, all::<JalLuiOpcode>())?;
+        inventory.add_executor(JalrExecutor, all::<JalrOpcode>())?;
+        inventory.add_executor(AuipcExecutor, all::<AuipcOpcode>())?;
+        inventory.add_executor(EcallExecutor, all::<EcallOpcode>())?;
+        inventory.add_executor(UnimpExecutor, all::<UnimpOpcode>())?;
+        Ok(())
+    }
+
+    fn extend_transpiler(&self, transpiler: Transpiler<F>) -> Transpiler<F> {
+        transpiler.with_extension(Rv32ImTranspiler)
+    }
+}
+
+/// The VM configuration "system + RV32IM".
+#[derive(Clone, Debug, Default)]
+pub struct Rv32ImConfig {
+    pub system: SystemConfig,
+    pub rv32im: Rv32Im,
+}
+
+impl<F: PrimeField32> VmExecutionConfig<F> for Rv32ImConfig {
+    fn system(&self) -> &SystemConfig {
+        &self.system
+    }
+
+    fn create_executors(&self) -> Result<ExecutorInventory<F>, ExecutorInventoryError> {
+        let mut inventory = ExecutorInventory::default();
+        self.rv32im.extend_execution(&mut inventory)?;
+        Ok(inventory)
+    }
+
+    fn create_transpiler(&self) -> Transpiler<F> {
+        self.rv32im.extend_transpiler(Transpiler::default())
+    }
+}

@@ -1,0 +1,15 @@
+use crate::adapters::AluFamily;
+
+crate::local_opcode! {
+    /// The MUL opcode.
+    pub enum MulOpcode: 0x130 { MUL }
+}
+
+impl AluFamily for MulOpcode {
+    const HAS_IMMEDIATE: bool = false;
+
+    #[inline(always)]
+    fn eval(self, x: u32, y: u32) -> u32 {
+        x.wrapping_mul(y)
+    }
+}

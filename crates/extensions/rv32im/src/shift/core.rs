@@ -1,0 +1,20 @@
+use crate::adapters::AluFamily;
+
+crate::local_opcode! {
+    /// Shift opcodes.
+    pub enum ShiftOpcode: 0x110 { SLL, SRL, SRA }
+}
+
+impl AluFamily for ShiftOpcode {
+    const HAS_IMMEDIATE: bool = true;
+
+    #[inline(always)]
+    fn eval(self, x: u32, y: u32) -> u32 {
+        let amount = y & 31;
+        match self {
+            Self::SLL => x << amount,
+            Self::SRL => x >> amount,
+            Self::SRA => ((x as i32) >> amount) as u32,
+        }
+    }
+}
