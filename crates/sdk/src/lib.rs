@@ -1,1 +1,139 @@
-//! SDK (being written)
+//! `tessera-sdk`: the facade over the Tessera VM, and the `cargo-tessera` CLI.
+//!
+//! ```no_run
+//! use tessera_sdk::Sdk;
+//!
+//! let sdk = Sdk::default();
+//! let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf").unwrap();
+//! let report = sdk.execute(&exe, 20u32.to_le_bytes().to_vec(), None).unwrap();
+//! println!("exit {} after {} instructions", report.exit_code, report.instret);
+//! ```
+
+use std::{path::Path, sync::Arc, time::Instant};
+
+use p3_baby_bear::BabyBear;
+use serde::Serialize;
+use tessera_arch::{load_elf, LoadError, Streams, VmExe, VmExecutor, VmRunError};
+use tessera_rv32im::Rv32ImConfig;
+use thiserror::Error;
+
+/// The field the VM's instructions are over.
+pub type F = BabyBear;
+
+/// Errors of the SDK facade.
+#[derive(Debug, Error)]
+pub enum SdkError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Load { path: String, source: LoadError },
+    #[error("invalid VM configuration: {0}")]
+    Config(#[from] tessera_arch::ExecutorInventoryError),
+    #[error(transparent)]
+    Run(#[from] VmRunError),
+}
+
+/// What a run produced.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExecutionReport {
+    /// The guest's exit code (`exit(a0)`).
+    pub exit_code: u32,
+    /// What the guest wrote to fd 1 and fd 2 (lossy UTF-8 in JSON).
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stdout: Vec<u8>,
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stderr: Vec<u8>,
+    /// What the guest revealed (fd 3), as lowercase hex in JSON.
+    #[serde(serialize_with = "lower_hex")]
+    pub public_output: Vec<u8>,
+    /// Instructions executed.
+    pub instret: u64,
+    /// Wall-clock time of the execution (loading and pre-computing excluded).
+    pub seconds: f64,
+    /// Guest instructions per microsecond.
+    pub mhz: f64,
+}
+
+fn lossy_utf8<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(bytes))
+}
+
+fn lower_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(bytes))
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The facade: a VM configuration (RV32IM for now) and its executor.
+pub struct Sdk {
+    executor: VmExecutor<F, Rv32ImConfig>,
+}
+
+impl Default for Sdk {
+    fn default() -> Self {
+        Self::new(Rv32ImConfig::default()).expect("the default configuration is valid")
+    }
+}
+
+impl Sdk {
+    /// An SDK for a configuration.
+    pub fn new(config: Rv32ImConfig) -> Result<Self, SdkError> {
+        Ok(Self {
+            executor: VmExecutor::new(config)?,
+        })
+    }
+
+    /// Parses, validates and transpiles an ELF.
+    pub fn load_elf(&self, bytes: &[u8]) -> Result<Arc<VmExe<F>>, LoadError> {
+        load_elf(&self.executor.config, bytes).map(Arc::new)
+    }
+
+    /// Reads and loads an ELF file.
+    pub fn load_elf_file(&self, path: impl AsRef<Path>) -> Result<Arc<VmExe<F>>, SdkError> {
+        let path = path.as_ref();
+        let bytes = read_file(path)?;
+        self.load_elf(&bytes).map_err(|source| SdkError::Load {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Runs `exe` with `input` as its private input, for at most `max_instructions`.
+    pub fn execute(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        input: Vec<u8>,
+        max_instructions: Option<u64>,
+    ) -> Result<ExecutionReport, SdkError> {
+        let instance = self.executor.instance(exe).map_err(VmRunError::from)?;
+        let state = instance.initial_state(Streams::new(input));
+        let start = Instant::now();
+        let state = instance
+            .execute_from_state(state, tessera_arch::PureCtx::new(max_instructions))
+            .map_err(VmRunError::from)?;
+        let seconds = start.elapsed().as_secs_f64();
+        Ok(ExecutionReport {
+            exit_code: state.exit_code.expect("a run that returns Ok has exited"),
+            public_output: state.memory.public_output().to_vec(),
+            stdout: state.host_output.stdout,
+            stderr: state.host_output.stderr,
+            instret: state.instret,
+            seconds,
+            mhz: state.instret as f64 / seconds.max(1e-9) / 1e6,
+        })
+    }
+}
+
+/// Reads a file, naming it in the error.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, SdkError> {
+    std::fs::read(path).map_err(|source| SdkError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}

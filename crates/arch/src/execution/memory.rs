@@ -7,11 +7,21 @@ use super::Fault;
 
 /// The guest's byte-addressed memory. Main memory is one flat zero-initialised allocation (the OS
 /// maps its pages lazily, so untouched memory costs nothing); accesses must be naturally aligned.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct GuestMemory {
     main: Vec<u8>,
     public_output: Vec<u8>,
     public_capacity: usize,
+}
+
+impl std::fmt::Debug for GuestMemory {
+    /// Main memory is too large to print; show its size and the public output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuestMemory")
+            .field("main_size", &self.main.len())
+            .field("public_output", &self.public_output)
+            .finish()
+    }
 }
 
 impl GuestMemory {
