@@ -1,0 +1,91 @@
+/*
+ * tessera.h - C API for Tessera guest programs (RV32IM, freestanding, no libc).
+ *
+ * Link every guest with start.S, tessera.c and link.ld from this directory, e.g.
+ *   riscv64-unknown-elf-gcc -march=rv32im -mabi=ilp32 -O2 -g0 -nostdlib -nostartfiles -static \
+ *       -ffreestanding -fno-pic -fno-tree-loop-distribute-patterns -Wl,--build-id=none \
+ *       -I crates/guest/c -T crates/guest/c/link.ld \
+ *       crates/guest/c/start.S crates/guest/c/tessera.c main.c -lgcc -o prog.elf
+ *
+ * I/O goes through `ecall` with Linux syscall numbers (a7 = 93 exit, 64 write, 63 read), so the
+ * same ELF runs on the Tessera VM and under qemu-riscv32:
+ *   qemu-riscv32 prog.elf < input.bin 3> public.bin
+ *
+ * Memory: the heap is [_heap_start, _heap_end) (32 MiB, see link.ld); there is no malloc, use
+ * static buffers or carve the heap yourself (tessera_heap_start / tessera_heap_end).
+ * All memory accesses must be naturally aligned (the VM faults on misaligned loads/stores).
+ */
+#ifndef TESSERA_H
+#define TESSERA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* File descriptors of the guest ABI. */
+#define TESSERA_FD_STDIN  0   /* private input stream (read only) */
+#define TESSERA_FD_STDOUT 1   /* host stdout (not proven) */
+#define TESSERA_FD_STDERR 2   /* host stderr (not proven) */
+#define TESSERA_FD_PUBLIC 3   /* public output: revealed and proven */
+
+/* Syscall numbers of the guest ABI (a7). */
+#define TESSERA_SYS_READ  63
+#define TESSERA_SYS_WRITE 64
+#define TESSERA_SYS_EXIT  93
+
+/*
+ * Read up to `len` bytes of the private input into `buf`. Returns the number of bytes read:
+ * `len` unless the input ends first; 0 when the input is exhausted.
+ */
+size_t tessera_read_input(void *buf, size_t len);
+
+/* Read a little-endian u32 from the private input into *out. Returns 1 on success, 0 if fewer
+ * than 4 bytes were left (the bytes that were there are consumed). */
+int tessera_read_u32(uint32_t *out);
+
+/* Append `len` bytes to the public output (fd 3). */
+void tessera_reveal(const void *buf, size_t len);
+
+/* Append a u32 to the public output, 4 bytes little-endian. */
+void tessera_reveal_u32(uint32_t value);
+
+/* Write `len` bytes to file descriptor `fd` (1 stdout, 2 stderr, 3 public output). */
+void tessera_write(int fd, const void *buf, size_t len);
+
+/* Write a NUL-terminated string to stdout (fd 1). */
+void tessera_print(const char *s);
+
+/* Write a NUL-terminated string to stderr (fd 2). */
+void tessera_eprint(const char *s);
+
+/* Print `value` in decimal to stdout (no newline). */
+void tessera_print_u32(uint32_t value);
+
+/* Print `value` as 8 lowercase hex digits to stdout (no "0x", no newline). */
+void tessera_print_hex_u32(uint32_t value);
+
+/* Print `len` bytes as lowercase hex (2 digits per byte) to stdout (no newline). */
+void tessera_print_hex(const void *buf, size_t len);
+
+/* Terminate the program with exit code `code` (the host sees code & 0xff under qemu). */
+_Noreturn void tessera_exit(int code);
+
+/* The heap region reserved by link.ld (32 MiB, 16-byte aligned). */
+void *tessera_heap_start(void);
+void *tessera_heap_end(void);
+
+/* Provided because the compiler emits calls to them even with -ffreestanding. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TESSERA_H */

@@ -1,0 +1,151 @@
+//! Guest I/O: the private input (fd 0), host output (fd 1 stdout, fd 2 stderr; not proven) and
+//! the public output (fd 3; revealed and proven).
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::abi::{FD_PUBLIC, FD_STDIN};
+use crate::syscall::{sys_read, sys_write};
+
+/// Reads private input into `buf` and returns the number of bytes read: `buf.len()` unless the
+/// input ends first; 0 when it is exhausted.
+pub fn read(buf: &mut [u8]) -> usize {
+    let mut done = 0;
+    // The VM copies min(len, remaining) at once; a host (qemu reading a pipe) may return fewer,
+    // so read until the buffer is full or the input has ended (0, or an error).
+    while done < buf.len() {
+        let rest = &mut buf[done..];
+        // SAFETY: `rest` is a writable buffer of `rest.len()` bytes.
+        let n = unsafe { sys_read(FD_STDIN, rest.as_mut_ptr(), rest.len()) };
+        if n <= 0 {
+            break;
+        }
+        done += (n as usize).min(rest.len());
+    }
+    done
+}
+
+/// Fills `buf` from the private input.
+///
+/// # Panics
+/// If the input ends before `buf` is full ("private input exhausted").
+#[track_caller]
+pub fn read_exact(buf: &mut [u8]) {
+    let got = read(buf);
+    if got != buf.len() {
+        panic!(
+            "private input exhausted: needed {} bytes, only {} were left",
+            buf.len(),
+            got
+        );
+    }
+}
+
+/// Reads a little-endian `u32` from the private input.
+///
+/// # Panics
+/// If fewer than 4 bytes of input are left.
+#[track_caller]
+pub fn read_u32() -> u32 {
+    let mut bytes = [0u8; 4];
+    read_exact(&mut bytes);
+    u32::from_le_bytes(bytes)
+}
+
+/// Reads the whole remaining private input.
+pub fn read_vec() -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut chunk = 1024;
+    loop {
+        let old = data.len();
+        data.resize(old + chunk, 0);
+        let got = read(&mut data[old..]);
+        data.truncate(old + got);
+        if got < chunk {
+            return data;
+        }
+        chunk = chunk.max(data.len()); // double the buffer each round
+    }
+}
+
+/// Writes `data` to file descriptor `fd`: [`FD_STDOUT`](crate::abi::FD_STDOUT),
+/// [`FD_STDERR`](crate::abi::FD_STDERR) or [`FD_PUBLIC`] (same as [`reveal`]).
+pub fn write(fd: u32, data: &[u8]) {
+    let mut rest = data;
+    while !rest.is_empty() {
+        // SAFETY: `rest` is a readable buffer of `rest.len()` bytes.
+        let n = unsafe { sys_write(fd, rest.as_ptr(), rest.len()) };
+        if n <= 0 {
+            return; // e.g. fd 3 not opened under qemu: nothing to be done about it
+        }
+        rest = &rest[(n as usize).min(rest.len())..];
+    }
+}
+
+/// Appends `data` to the public output (revealed and proven).
+pub fn reveal(data: &[u8]) {
+    write(FD_PUBLIC, data);
+}
+
+/// Appends `value` to the public output as 4 bytes little-endian.
+pub fn reveal_u32(value: u32) {
+    reveal(&value.to_le_bytes());
+}
+
+/// A [`fmt::Write`] sink for a file descriptor that collects output in a small buffer, so that
+/// one `println!` makes a few `write` calls rather than one per formatted piece.
+/// Call [`BufWriter::flush`] at the end (dropping it also flushes).
+pub struct BufWriter {
+    fd: u32,
+    len: usize,
+    buf: [u8; 256],
+}
+
+impl BufWriter {
+    /// A buffered writer for `fd`.
+    pub const fn new(fd: u32) -> Self {
+        BufWriter {
+            fd,
+            len: 0,
+            buf: [0; 256],
+        }
+    }
+
+    /// Writes out the buffered bytes.
+    pub fn flush(&mut self) {
+        if self.len > 0 {
+            write(self.fd, &self.buf[..self.len]);
+            self.len = 0;
+        }
+    }
+}
+
+impl fmt::Write for BufWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let bytes = s.as_bytes();
+        if self.len + bytes.len() > self.buf.len() {
+            self.flush();
+        }
+        if bytes.len() > self.buf.len() {
+            write(self.fd, bytes);
+        } else {
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BufWriter {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Used by [`print!`](crate::print) and friends.
+#[doc(hidden)]
+pub fn _print(fd: u32, args: fmt::Arguments<'_>) {
+    let mut out = BufWriter::new(fd);
+    let _ = fmt::Write::write_fmt(&mut out, args);
+    out.flush();
+}
