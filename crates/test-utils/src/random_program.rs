@@ -1,0 +1,248 @@
+//! Random valid RV32IM programs for differential testing.
+//!
+//! A program initialises registers with values biased towards edge cases (0, -1, `INT_MIN`,
+//! powers of two), runs a random mix of ALU, M, shift, upper-immediate, load, store, branch, jump
+//! and bounded-loop code over a 4 KiB data buffer, then writes all registers and the buffer to
+//! stdout and exits with a code derived from the registers. Every program terminates: branches
+//! and jumps go forward, and loops count down a register nothing else writes.
+
+use std::fmt::Write;
+
+use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
+
+/// Registers random instructions may write. x26 is the loop counter, x27 the buffer base.
+const WRITABLE: [u32; 29] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28,
+    29, 30, 31,
+];
+const LOOP_COUNTER: u32 = 26;
+const BUFFER_BASE: u32 = 27;
+/// The buffer is 4 KiB and x27 points to its middle, so 12-bit offsets reach all of it.
+const BUFFER_WORDS: usize = 1024;
+
+const R_OPS: [&str; 18] = [
+    "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "mul", "mulh", "mulhsu",
+    "mulhu", "div", "divu", "rem", "remu",
+];
+const I_OPS: [&str; 6] = ["addi", "slti", "sltiu", "xori", "ori", "andi"];
+const SHIFT_I_OPS: [&str; 3] = ["slli", "srli", "srai"];
+const LOADS: [(&str, i32); 5] = [("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), ("lw", 4)];
+const STORES: [(&str, i32); 3] = [("sb", 1), ("sh", 2), ("sw", 4)];
+const BRANCHES: [&str; 6] = ["beq", "bne", "blt", "bge", "bltu", "bgeu"];
+
+struct Generator {
+    rng: StdRng,
+    out: String,
+    labels: u32,
+}
+
+/// The assembly source of the random program for `seed` with about `length` top-level items.
+pub fn random_program(seed: u64, length: usize) -> String {
+    let mut g = Generator {
+        rng: StdRng::seed_from_u64(seed),
+        out: String::new(),
+        labels: 0,
+    };
+    g.line(&format!("# random RV32IM program, seed {seed}"));
+    g.line("    .section .text.init, \"ax\"");
+    g.line("    .globl _start");
+    g.line("_start:");
+    g.line(&format!("    la x{BUFFER_BASE}, buffer + 2048"));
+    g.line(&format!("    li x{LOOP_COUNTER}, 0"));
+    for reg in WRITABLE {
+        let value = g.value();
+        g.line(&format!("    li x{reg}, {value}"));
+    }
+    for _ in 0..length {
+        g.item();
+    }
+    g.epilogue();
+    g.out
+}
+
+impl Generator {
+    fn line(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    fn label(&mut self) -> String {
+        self.labels += 1;
+        format!(".L{}", self.labels)
+    }
+
+    /// A register value, half of the time an edge case.
+    fn value(&mut self) -> i32 {
+        const SPECIAL: [i32; 10] = [
+            0,
+            1,
+            -1,
+            2,
+            i32::MIN,
+            i32::MAX,
+            i32::MIN + 1,
+            0xff,
+            0x8000,
+            -2048,
+        ];
+        if self.rng.gen_bool(0.5) {
+            *SPECIAL.choose(&mut self.rng).expect("non-empty")
+        } else if self.rng.gen_bool(0.5) {
+            self.rng.gen_range(-64..64)
+        } else {
+            self.rng.gen()
+        }
+    }
+
+    fn any_reg(&mut self) -> u32 {
+        self.rng.gen_range(0..32)
+    }
+
+    fn dest(&mut self) -> u32 {
+        if self.rng.gen_ratio(1, 20) {
+            0
+        } else {
+            *WRITABLE.choose(&mut self.rng).expect("non-empty")
+        }
+    }
+
+    fn imm12(&mut self) -> i32 {
+        if self.rng.gen_bool(0.3) {
+            *[0, 1, -1, 2047, -2048, 31, 32]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+        } else {
+            self.rng.gen_range(-2048..2048)
+        }
+    }
+
+    /// A buffer offset from x27 aligned to `width`.
+    fn offset(&mut self, width: i32) -> i32 {
+        self.rng.gen_range(-2048 / width..2048 / width) * width
+    }
+
+    /// One instruction without control flow.
+    fn simple(&mut self) {
+        let (rd, rs1, rs2) = (self.dest(), self.any_reg(), self.any_reg());
+        let line = match self.rng.gen_range(0..100) {
+            0..=34 => format!(
+                "{} x{rd}, x{rs1}, x{rs2}",
+                R_OPS.choose(&mut self.rng).expect("ops")
+            ),
+            35..=54 => format!(
+                "{} x{rd}, x{rs1}, {}",
+                I_OPS.choose(&mut self.rng).expect("ops"),
+                self.imm12()
+            ),
+            55..=62 => format!(
+                "{} x{rd}, x{rs1}, {}",
+                SHIFT_I_OPS.choose(&mut self.rng).expect("ops"),
+                self.rng.gen_range(0..32)
+            ),
+            63..=66 => format!("lui x{rd}, {}", self.rng.gen_range(0..1 << 20)),
+            67..=68 => format!("auipc x{rd}, {}", self.rng.gen_range(0..1 << 20)),
+            69..=83 => {
+                let (op, width) = *LOADS.choose(&mut self.rng).expect("ops");
+                format!("{op} x{rd}, {}(x{BUFFER_BASE})", self.offset(width))
+            }
+            _ => {
+                let (op, width) = *STORES.choose(&mut self.rng).expect("ops");
+                format!("{op} x{rs2}, {}(x{BUFFER_BASE})", self.offset(width))
+            }
+        };
+        self.line(&format!("    {line}"));
+    }
+
+    fn simples(&mut self, max: usize) {
+        for _ in 0..self.rng.gen_range(0..=max) {
+            self.simple();
+        }
+    }
+
+    /// One top-level item: an instruction, a forward branch or jump, or a bounded loop.
+    fn item(&mut self) {
+        match self.rng.gen_range(0..100) {
+            0..=74 => self.simple(),
+            75..=86 => {
+                let target = self.label();
+                let op = BRANCHES.choose(&mut self.rng).expect("ops");
+                let (a, b) = (self.any_reg(), self.any_reg());
+                self.line(&format!("    {op} x{a}, x{b}, {target}"));
+                self.simples(4);
+                self.line(&format!("{target}:"));
+            }
+            87..=90 => {
+                let target = self.label();
+                let rd = self.dest();
+                self.line(&format!("    jal x{rd}, {target}"));
+                self.simples(3);
+                self.line(&format!("{target}:"));
+            }
+            91..=94 => {
+                // jalr to a label, sometimes through an odd address (bit 0 is cleared).
+                let target = self.label();
+                let base = *WRITABLE.choose(&mut self.rng).expect("regs");
+                let rd = self.dest();
+                let odd = self.rng.gen_range(0..2);
+                self.line(&format!("    la x{base}, {target} - 8 + {odd}"));
+                self.line(&format!("    jalr x{rd}, 8(x{base})"));
+                self.simples(3);
+                self.line(&format!("{target}:"));
+            }
+            _ => {
+                let top = self.label();
+                let count = self.rng.gen_range(1..=6);
+                self.line(&format!("    li x{LOOP_COUNTER}, {count}"));
+                self.line(&format!("{top}:"));
+                for _ in 0..self.rng.gen_range(1..=6) {
+                    self.simple();
+                }
+                self.line(&format!("    addi x{LOOP_COUNTER}, x{LOOP_COUNTER}, -1"));
+                self.line(&format!("    bnez x{LOOP_COUNTER}, {top}"));
+            }
+        }
+    }
+
+    /// Dumps registers and the buffer to stdout and exits with a code derived from a register.
+    fn epilogue(&mut self) {
+        self.line("    # epilogue: registers, then the buffer, to stdout");
+        self.line(&format!("    la x{LOOP_COUNTER}, regdump"));
+        for reg in 1..32 {
+            if reg != LOOP_COUNTER {
+                self.line(&format!("    sw x{reg}, {}(x{LOOP_COUNTER})", 4 * reg));
+            }
+        }
+        let exit_reg = *WRITABLE.choose(&mut self.rng).expect("regs");
+        self.line(&format!("    lw x28, {}(x{LOOP_COUNTER})", 4 * exit_reg));
+        for (buffer, len) in [("regdump", 128), ("buffer", 4 * BUFFER_WORDS)] {
+            self.line("    li a0, 1");
+            self.line(&format!("    la a1, {buffer}"));
+            self.line(&format!("    li a2, {len}"));
+            self.line("    li a7, 64");
+            self.line("    ecall");
+        }
+        self.line("    andi a0, x28, 0xff");
+        self.line("    li a7, 93");
+        self.line("    ecall");
+        self.line("    .section .data");
+        self.line("    .balign 4");
+        self.line("buffer:");
+        for _ in 0..BUFFER_WORDS {
+            let v = self.value();
+            let _ = writeln!(self.out, "    .word {v}");
+        }
+        self.line("regdump:");
+        self.line("    .space 128");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::random_program;
+
+    #[test]
+    fn deterministic_per_seed() {
+        assert_eq!(random_program(7, 50), random_program(7, 50));
+        assert_ne!(random_program(7, 50), random_program(8, 50));
+    }
+}
