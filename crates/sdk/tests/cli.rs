@@ -1,0 +1,100 @@
+//! The `cargo-tessera` binary: `run` on the bundled examples, its JSON output, and clear errors
+//! (with a non-zero exit status) for bad input.
+
+use std::{path::PathBuf, process::Command};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cargo-tessera"))
+}
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/elf").join(name)
+}
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let output = bin().args(args).arg("--json").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn run_prints_guest_output_and_a_summary() {
+    let output = bin().arg("run").arg(example("c-fibonacci.elf")).output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "fib(1000) mod 2^32 = 1556111435\n");
+    let summary = String::from_utf8_lossy(&output.stderr);
+    for field in ["exit code:     0", "instructions:  5342", "MHz", "public output: 4b60c05c"] {
+        assert!(summary.contains(field), "missing {field:?} in {summary}");
+    }
+}
+
+#[test]
+fn json_report_has_every_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("n.bin");
+    std::fs::write(&input, 10u32.to_le_bytes()).unwrap();
+    let path = example("c-fibonacci.elf");
+    let json = run_json(&["run", path.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+    assert_eq!(json["exit_code"], 0);
+    assert_eq!(json["stdout"], "fib(10) mod 2^32 = 55\n");
+    assert_eq!(json["public_output"], "37000000");
+    assert!(json["instret"].as_u64().unwrap() > 50);
+    assert!(json["seconds"].as_f64().unwrap() >= 0.0);
+    assert!(json["mhz"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn accepts_the_cargo_subcommand_form() {
+    // `cargo tessera run X` runs `cargo-tessera tessera run X`.
+    let path = example("rust-keccak.elf");
+    let json = run_json(&["tessera", "run", path.to_str().unwrap()]);
+    assert_eq!(
+        json["public_output"],
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    );
+}
+
+#[test]
+fn guest_exit_code_is_reported_and_sets_status_1() {
+    let output = bin().arg("run").arg(example("c-reveal.elf")).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("exit code:     1"));
+}
+
+fn expect_error(args: &[&str], needle: &str) {
+    let output = bin().args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{args:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn errors_are_clear_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.elf");
+    expect_error(&["run", missing.to_str().unwrap()], "cannot read");
+
+    let garbage = dir.path().join("garbage.elf");
+    std::fs::write(&garbage, b"not an elf at all").unwrap();
+    expect_error(&["run", garbage.to_str().unwrap()], "not a valid ELF");
+
+    let fib = example("c-fibonacci.elf");
+    let fib = fib.to_str().unwrap();
+    expect_error(&["run", fib, "--max-instructions", "1000"], "instruction limit of 1000");
+    expect_error(&["run", fib, "--input", missing.to_str().unwrap()], "cannot read");
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    let output = bin().args(["run"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Usage"));
+    let output = bin()
+        .args(["run", "x.elf", "--max-instructions", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid value"));
+}
