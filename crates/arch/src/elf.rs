@@ -224,7 +224,7 @@ fn load_segment(
         });
     }
     let executable = ph.p_flags & abi::PF_X != 0;
-    if executable && (ph.p_vaddr % 4 != 0 || ph.p_filesz % 4 != 0) {
+    if executable && (!ph.p_vaddr.is_multiple_of(4) || !ph.p_filesz.is_multiple_of(4)) {
         return Err(ElfError::MisalignedCode {
             index,
             vaddr: ph.p_vaddr,

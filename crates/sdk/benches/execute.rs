@@ -19,9 +19,17 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cases: [(&str, u32); 3] = if quick {
-        [("c-fibonacci", 1_000_000), ("c-sort", 20_000), ("rust-fibonacci", 100_000)]
+        [
+            ("c-fibonacci", 1_000_000),
+            ("c-sort", 20_000),
+            ("rust-fibonacci", 100_000),
+        ]
     } else {
-        [("c-fibonacci", 100_000_000), ("c-sort", 1 << 20), ("rust-fibonacci", 1_000_000)]
+        [
+            ("c-fibonacci", 100_000_000),
+            ("c-sort", 1 << 20),
+            ("rust-fibonacci", 1_000_000),
+        ]
     };
     let sdk = Sdk::default();
     println!(
@@ -37,8 +45,15 @@ fn main() {
         let mut best = f64::MAX;
         let mut instret = 0;
         for _ in 0..REPEATS {
-            let report = sdk.execute(&exe, input.clone(), None).expect("example runs");
-            assert_eq!(report.exit_code, 0, "{name} failed: {}", String::from_utf8_lossy(&report.stderr));
+            let report = sdk
+                .execute(&exe, input.clone(), None)
+                .expect("example runs");
+            assert_eq!(
+                report.exit_code,
+                0,
+                "{name} failed: {}",
+                String::from_utf8_lossy(&report.stderr)
+            );
             best = best.min(report.seconds);
             instret = report.instret;
         }

@@ -8,22 +8,40 @@ fn bin() -> Command {
 }
 
 fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/elf").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/elf")
+        .join(name)
 }
 
 fn run_json(args: &[&str]) -> serde_json::Value {
     let output = bin().args(args).arg("--json").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("one JSON object on stdout")
 }
 
 #[test]
 fn run_prints_guest_output_and_a_summary() {
-    let output = bin().arg("run").arg(example("c-fibonacci.elf")).output().unwrap();
+    let output = bin()
+        .arg("run")
+        .arg(example("c-fibonacci.elf"))
+        .output()
+        .unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "fib(1000) mod 2^32 = 1556111435\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "fib(1000) mod 2^32 = 1556111435\n"
+    );
     let summary = String::from_utf8_lossy(&output.stderr);
-    for field in ["exit code:     0", "instructions:  5342", "MHz", "public output: 4b60c05c"] {
+    for field in [
+        "exit code:     0",
+        "instructions:  5342",
+        "MHz",
+        "public output: 4b60c05c",
+    ] {
         assert!(summary.contains(field), "missing {field:?} in {summary}");
     }
 }
@@ -34,7 +52,12 @@ fn json_report_has_every_field() {
     let input = dir.path().join("n.bin");
     std::fs::write(&input, 10u32.to_le_bytes()).unwrap();
     let path = example("c-fibonacci.elf");
-    let json = run_json(&["run", path.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+    let json = run_json(&[
+        "run",
+        path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(json["exit_code"], 0);
     assert_eq!(json["stdout"], "fib(10) mod 2^32 = 55\n");
     assert_eq!(json["public_output"], "37000000");
@@ -56,7 +79,11 @@ fn accepts_the_cargo_subcommand_form() {
 
 #[test]
 fn guest_exit_code_is_reported_and_sets_status_1() {
-    let output = bin().arg("run").arg(example("c-reveal.elf")).output().unwrap();
+    let output = bin()
+        .arg("run")
+        .arg(example("c-reveal.elf"))
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("exit code:     1"));
 }
@@ -82,8 +109,14 @@ fn errors_are_clear_and_exit_2() {
 
     let fib = example("c-fibonacci.elf");
     let fib = fib.to_str().unwrap();
-    expect_error(&["run", fib, "--max-instructions", "1000"], "instruction limit of 1000");
-    expect_error(&["run", fib, "--input", missing.to_str().unwrap()], "cannot read");
+    expect_error(
+        &["run", fib, "--max-instructions", "1000"],
+        "instruction limit of 1000",
+    );
+    expect_error(
+        &["run", fib, "--input", missing.to_str().unwrap()],
+        "cannot read",
+    );
 }
 
 #[test]

@@ -51,7 +51,7 @@ impl GuestMemory {
     /// Reads `N` bytes at a naturally aligned address.
     #[inline(always)]
     pub fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], Fault> {
-        if addr as usize % N != 0 {
+        if !(addr as usize).is_multiple_of(N) {
             return Err(Fault::Misaligned {
                 addr,
                 len: N as u32,
@@ -67,7 +67,7 @@ impl GuestMemory {
     /// Writes `N` bytes at a naturally aligned address.
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), Fault> {
-        if addr as usize % N != 0 {
+        if !(addr as usize).is_multiple_of(N) {
             return Err(Fault::Misaligned {
                 addr,
                 len: N as u32,

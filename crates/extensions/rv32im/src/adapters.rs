@@ -17,7 +17,7 @@ pub fn register<F: PrimeField32>(
     what: &str,
 ) -> Result<u32, StaticProgramError> {
     let ptr = operand.as_canonical_u32();
-    if ptr % 4 != 0 || ptr / 4 >= NUM_REGISTERS {
+    if !ptr.is_multiple_of(4) || ptr / 4 >= NUM_REGISTERS {
         return Err(invalid(
             pc,
             format!("{what} {ptr} is not a register pointer (4 * index, index < 32)"),

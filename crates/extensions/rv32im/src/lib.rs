@@ -81,7 +81,7 @@ pub(crate) use local_opcode;
 /// compressed instructions). On a misaligned target the jump faults and nothing is written.
 #[inline(always)]
 pub(crate) fn jump_to<Ctx>(s: &mut VmExecState<Ctx>, target: u32) -> Result<(), Trap> {
-    if target % 4 != 0 {
+    if !target.is_multiple_of(4) {
         return Err(Fault::MisalignedJump { target }.into());
     }
     s.vm.pc = target;
