@@ -139,11 +139,6 @@ impl<F: PrimeField32> Instruction<F> {
             v as i64
         }
     }
-
-    /// The operands `a..g` as canonical integers, for error messages and disassembly.
-    pub fn operands(&self) -> [u32; 7] {
-        [self.a, self.b, self.c, self.d, self.e, self.f, self.g].map(|x| x.as_canonical_u32())
-    }
 }
 
 #[cfg(test)]

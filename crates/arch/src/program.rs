@@ -35,17 +35,6 @@ impl<F> Program<F> {
         (index < self.instructions.len()).then_some(index)
     }
 
-    /// `(pc, instruction)` for every defined instruction.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &Instruction<F>)> {
-        self.instructions
-            .iter()
-            .enumerate()
-            .filter_map(|(i, inst)| {
-                inst.as_ref()
-                    .map(|inst| (self.pc_base + PC_STEP * i as u32, inst))
-            })
-    }
-
     /// Number of defined instructions.
     pub fn num_instructions(&self) -> usize {
         self.instructions.iter().filter(|i| i.is_some()).count()

@@ -17,11 +17,8 @@ use super::{
 
 /// Runs arbitrary programs of one VM configuration.
 ///
-/// ```ignore
-/// let executor = VmExecutor::new(Rv32ImConfig::default())?;
-/// let state = executor.execute(&exe, input, Some(1_000_000))?;
-/// println!("exit code {:?}", state.exit_code);
-/// ```
+/// Extensions bring the instructions; see the crate example of `tessera-rv32im`, which builds a
+/// `VmExecutor` for `Rv32ImConfig` and runs a program with it.
 pub struct VmExecutor<F, VC> {
     pub config: VC,
     inventory: Arc<ExecutorInventory<F>>,

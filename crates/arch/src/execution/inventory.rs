@@ -74,11 +74,6 @@ impl<F: 'static> ExecutorInventory<F> {
         Some((index, self.executors[index].as_ref()))
     }
 
-    /// Number of executors.
-    pub fn num_executors(&self) -> usize {
-        self.executors.len()
-    }
-
     /// The opcode's name (its enum variant), or its number if no executor owns it.
     pub fn opcode_name(&self, opcode: VmOpcode) -> String {
         self.names
