@@ -1,6 +1,7 @@
 //! VM configuration: the system part every VM has, and the traits an extension set implements.
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use crate::{
     execution::{ExecutorInventory, ExecutorInventoryError},
@@ -27,11 +28,33 @@ impl Default for SystemConfig {
     }
 }
 
+/// The smallest and largest main memory: 4 KiB to 512 MiB. Addresses of at most 29 bits leave
+/// room below the 31-bit field for address arithmetic in constraints.
+pub const MEMORY_BITS_RANGE: std::ops::RangeInclusive<u32> = 12..=29;
+
 impl SystemConfig {
-    /// Size of main memory in bytes.
+    /// Size of main memory in bytes (saturating for out-of-range `memory_bits`, which
+    /// [`SystemConfig::validate`] rejects).
     pub fn memory_size(&self) -> u64 {
-        1u64 << self.memory_bits
+        1u64.checked_shl(self.memory_bits).unwrap_or(u64::MAX)
     }
+
+    /// Checks the configuration's values.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !MEMORY_BITS_RANGE.contains(&self.memory_bits) {
+            return Err(ConfigError::MemoryBits(self.memory_bits));
+        }
+        Ok(())
+    }
+}
+
+/// A VM configuration that cannot be used.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("memory_bits = {0}: main memory must be 2^12 to 2^29 bytes")]
+    MemoryBits(u32),
+    #[error(transparent)]
+    Inventory(#[from] ExecutorInventoryError),
 }
 
 /// What a VM configuration provides for execution: its executors and its transpiler.
@@ -52,4 +75,22 @@ pub trait VmExecutionExtension<F> {
 
     /// Adds the extension's transpiler to the transpiler.
     fn extend_transpiler(&self, transpiler: Transpiler<F>) -> Transpiler<F>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_bits_are_validated() {
+        assert_eq!(SystemConfig::default().validate(), Ok(()));
+        for bits in [0, 11, 30, 32, 64, u32::MAX] {
+            let config = SystemConfig {
+                memory_bits: bits,
+                ..Default::default()
+            };
+            assert_eq!(config.validate(), Err(ConfigError::MemoryBits(bits)));
+            assert!(config.memory_size() >= 1, "no panic for {bits}");
+        }
+    }
 }

@@ -19,6 +19,11 @@ const EF_RISCV_FLOAT_ABI: u32 = 0x6;
 /// `e_flags` bit: the RV32E base ISA (16 registers).
 const EF_RISCV_RVE: u32 = 0x8;
 
+/// The largest distance between the first and the last byte of code: the program table has a
+/// slot per 4 bytes of it, so a small file with two code segments far apart must not make the
+/// loader allocate gigabytes. 64 MiB is 16 Mi instructions, far above real guests.
+pub const MAX_CODE_SPAN: u64 = 64 << 20;
+
 /// Why an ELF file was rejected.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum ElfError {
@@ -70,6 +75,8 @@ pub enum ElfError {
     },
     #[error("ELF has no executable segment")]
     NoCode,
+    #[error("code spans {span:#x} bytes from its first to its last executable byte; at most {max:#x} are supported")]
+    CodeTooLarge { span: u64, max: u64 },
     #[error("entry point {0:#x} is not an aligned address inside an executable segment")]
     EntryNotInCode(u64),
 }
@@ -153,8 +160,21 @@ impl Elf {
             }
         }
         segments.sort_by_key(|s| s.vaddr);
-        if !segments.iter().any(|s| s.executable) {
-            return Err(ElfError::NoCode);
+        let code = segments.iter().filter(|s| s.executable);
+        let code_start = code
+            .clone()
+            .map(|s| s.vaddr as u64)
+            .min()
+            .ok_or(ElfError::NoCode)?;
+        let code_end = code
+            .map(|s| s.vaddr as u64 + s.data.len() as u64)
+            .max()
+            .unwrap_or(0);
+        if code_end - code_start > MAX_CODE_SPAN {
+            return Err(ElfError::CodeTooLarge {
+                span: code_end - code_start,
+                max: MAX_CODE_SPAN,
+            });
         }
         let entry_in_code = segments.iter().any(|s| {
             s.executable
@@ -168,7 +188,7 @@ impl Elf {
         Ok(Elf {
             entry: header.e_entry as u32,
             segments,
-            functions: function_symbols(&file)?,
+            functions: function_symbols(&file),
         })
     }
 }
@@ -215,6 +235,10 @@ fn load_segment(
     if end > bytes.len() as u64 {
         return Err(outside_file);
     }
+    // Addresses are 32-bit: whatever the configured memory size (memory_bits may exceed 32), a
+    // segment must end at or below 2^32, or the u32 address arithmetic of the transpiler and of
+    // the memory image overflows (a panic in debug builds, wrong addresses in release).
+    let memory_size = memory_size.min(1 << 32);
     if ph.p_vaddr.saturating_add(ph.p_memsz) > memory_size {
         return Err(ElfError::SegmentOutsideMemory {
             index,
@@ -239,21 +263,30 @@ fn load_segment(
     })
 }
 
-/// Function symbols (`STT_FUNC`) with their sizes; a missing or broken symbol table is not an
-/// error (symbols only improve messages), but a symbol table that cannot be parsed is reported.
-fn function_symbols(file: &ElfBytes<AnyEndian>) -> Result<BTreeMap<u32, FnBound>, ElfError> {
+/// Function symbols (`STT_FUNC`) with their sizes. Symbols only improve messages, so a missing
+/// or unreadable symbol table (or name) is skipped, never an error.
+fn function_symbols(file: &ElfBytes<AnyEndian>) -> BTreeMap<u32, FnBound> {
     let mut functions = BTreeMap::new();
-    let Some((symbols, names)) = file.symbol_table()? else {
-        return Ok(functions);
+    let Ok(Some((symbols, names))) = file.symbol_table() else {
+        return functions;
     };
     for symbol in symbols.iter() {
         if symbol.st_symtype() != abi::STT_FUNC || symbol.st_value > u32::MAX as u64 {
             continue;
         }
-        let name = names.get(symbol.st_name as usize)?.to_string();
+        let Ok(name) = names.get(symbol.st_name as usize) else {
+            continue;
+        };
         let start = symbol.st_value as u32;
         let end = start.saturating_add(symbol.st_size.min(u32::MAX as u64) as u32);
-        functions.insert(start, FnBound { start, end, name });
+        functions.insert(
+            start,
+            FnBound {
+                start,
+                end,
+                name: name.to_string(),
+            },
+        );
     }
-    Ok(functions)
+    functions
 }

@@ -13,7 +13,7 @@ pub mod isa;
 pub mod program;
 pub mod transpiler;
 
-pub use config::{SystemConfig, VmExecutionConfig, VmExecutionExtension};
+pub use config::{ConfigError, SystemConfig, VmExecutionConfig, VmExecutionExtension};
 pub use execution::{
     AnyExecutor, ExecutionCtx, ExecutionError, Executor, ExecutorInventory, ExecutorInventoryError,
     ExitCode, Fault, GuestMemory, Handler, HostOutput, InterpretedInstance, PreInsn, PureCtx,

@@ -95,12 +95,14 @@ impl<F: PrimeField32> Transpiler<F> {
         let code: Vec<_> = elf.segments.iter().filter(|s| s.executable).collect();
         // Elf::parse guarantees at least one executable segment, sorted by address.
         let pc_base = code.first().map_or(elf.entry, |s| s.vaddr);
+        // In u64: with a 4 GiB memory (memory_bits = 32) a code segment may end at 2^32, which
+        // overflows u32.
         let pc_end = code
             .iter()
-            .map(|s| s.vaddr + s.data.len() as u32)
+            .map(|s| s.vaddr as u64 + s.data.len() as u64)
             .max()
-            .unwrap_or(pc_base);
-        let mut instructions = vec![None; ((pc_end - pc_base) / PC_STEP) as usize];
+            .unwrap_or(pc_base as u64);
+        let mut instructions = vec![None; ((pc_end - pc_base as u64) / PC_STEP as u64) as usize];
         for segment in &code {
             for (i, bytes) in segment.data.chunks_exact(4).enumerate() {
                 let pc = segment.vaddr + PC_STEP * i as u32;

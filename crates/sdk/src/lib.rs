@@ -31,7 +31,7 @@ pub enum SdkError {
     #[error("{path}: {source}")]
     Load { path: String, source: LoadError },
     #[error("invalid VM configuration: {0}")]
-    Config(#[from] tessera_arch::ExecutorInventoryError),
+    Config(#[from] tessera_arch::ConfigError),
     #[error(transparent)]
     Run(#[from] VmRunError),
 }

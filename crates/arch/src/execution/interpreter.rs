@@ -5,14 +5,14 @@ use std::sync::Arc;
 use p3_field::PrimeField32;
 
 use crate::{
-    config::{SystemConfig, VmExecutionConfig},
+    config::{ConfigError, SystemConfig, VmExecutionConfig},
     isa::Instruction,
     program::{VmExe, PC_STEP},
 };
 
 use super::{
-    ExecutionCtx, ExecutionError, ExecutorInventory, ExecutorInventoryError, Fault, PreInsn,
-    PureCtx, StaticProgramError, Streams, Trap, VmExecState, VmState,
+    ExecutionCtx, ExecutionError, ExecutorInventory, Fault, PreInsn, PureCtx, StaticProgramError,
+    Streams, Trap, VmExecState, VmState,
 };
 
 /// Runs arbitrary programs of one VM configuration.
@@ -25,8 +25,9 @@ pub struct VmExecutor<F, VC> {
 }
 
 impl<F: PrimeField32, VC: VmExecutionConfig<F>> VmExecutor<F, VC> {
-    /// Builds the executors of `config`.
-    pub fn new(config: VC) -> Result<Self, ExecutorInventoryError> {
+    /// Checks `config` and builds its executors.
+    pub fn new(config: VC) -> Result<Self, ConfigError> {
+        config.system().validate()?;
         let inventory = Arc::new(config.create_executors()?);
         Ok(Self { config, inventory })
     }
