@@ -1,0 +1,15 @@
+//! `tessera-system`: the system chips of the Tessera VM and the periphery lookup chips every
+//! extension shares.
+//!
+//! So far: the [`bitwise`] lookup (byte-pair range checks and XOR) and the variable
+//! [`range_checker`]. Each periphery chip has a bus type with the helpers an AIR calls to look a
+//! value up, an AIR (a preprocessed table plus multiplicity columns) and a chip that counts the
+//! requests of trace generation and turns them into the multiplicity trace.
+
+pub mod bitwise;
+pub mod range_checker;
+#[cfg(test)]
+mod test_utils;
+
+/// The proof-system configuration the system chips are proven with (BabyBear, Poseidon2).
+pub type SC = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
