@@ -6,6 +6,7 @@
 //! ([`Executor`], [`ExecutorInventory`], [`VmExecutor`]). No instruction lives here: extensions
 //! such as `tessera-rv32im` bring them.
 
+pub mod bus;
 pub mod config;
 pub mod elf;
 pub mod execution;

@@ -1,55 +1,13 @@
 use openvm_stark_backend::{
-    interaction::{BusIndex, InteractionBuilder, LookupBus},
+    interaction::InteractionBuilder,
     p3_air::{Air, BaseAir, BaseAirWithPublicValues, PairBuilder},
     p3_field::{Field, PrimeCharacteristicRing},
     p3_matrix::{dense::RowMajorMatrix, Matrix},
     PartitionedBaseAir,
 };
+use tessera_arch::bus::BitwiseBus;
 
 use super::{BITWISE_BITS, BITWISE_ROWS};
-
-/// The bus of byte-pair lookups. Messages are `(x, y, z, op)`: `op = 0` asks `x, y < 256` (with
-/// `z = 0`), `op = 1` asks that and `z = x ^ y`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BitwiseBus(pub LookupBus);
-
-impl BitwiseBus {
-    pub const fn new(index: BusIndex) -> Self {
-        Self(LookupBus::new(index))
-    }
-
-    /// Constrains `x, y < 2^8` where `count` is non-zero (`count` must be boolean or a
-    /// constrained multiplicity).
-    pub fn range_check<AB: InteractionBuilder>(
-        &self,
-        builder: &mut AB,
-        x: impl Into<AB::Expr>,
-        y: impl Into<AB::Expr>,
-        count: impl Into<AB::Expr>,
-    ) {
-        self.0.lookup_key(
-            builder,
-            [x.into(), y.into(), AB::Expr::ZERO, AB::Expr::ZERO],
-            count,
-        );
-    }
-
-    /// Constrains `x, y < 2^8` and `z = x ^ y` where `count` is non-zero.
-    pub fn xor<AB: InteractionBuilder>(
-        &self,
-        builder: &mut AB,
-        x: impl Into<AB::Expr>,
-        y: impl Into<AB::Expr>,
-        z: impl Into<AB::Expr>,
-        count: impl Into<AB::Expr>,
-    ) {
-        self.0.lookup_key(
-            builder,
-            [x.into(), y.into(), z.into(), AB::Expr::ONE],
-            count,
-        );
-    }
-}
 
 /// The table AIR. Preprocessed: `x, y, x ^ y` for every pair of bytes (row `256 x + y`).
 /// Main: `range_count, xor_count`, the multiplicities of the two kinds of request.

@@ -10,8 +10,9 @@ mod chip;
 #[cfg(test)]
 mod tests;
 
-pub use air::{BitwiseBus, BitwiseLookupAir};
+pub use air::BitwiseLookupAir;
 pub use chip::BitwiseLookupChip;
+pub use tessera_arch::bus::BitwiseBus;
 
 /// Bits of each operand.
 pub const BITWISE_BITS: usize = 8;

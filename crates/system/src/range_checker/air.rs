@@ -1,47 +1,13 @@
 use openvm_stark_backend::{
-    interaction::{BusIndex, InteractionBuilder, LookupBus},
+    interaction::InteractionBuilder,
     p3_air::{Air, BaseAir, BaseAirWithPublicValues, PairBuilder},
-    p3_field::{Field, PrimeCharacteristicRing},
+    p3_field::Field,
     p3_matrix::{dense::RowMajorMatrix, Matrix},
     PartitionedBaseAir,
 };
+use tessera_arch::bus::RangeCheckerBus;
 
 use super::{table_row, table_rows};
-
-/// The bus of range checks. Messages are `(value, bits)`, meaning `value < 2^bits`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RangeCheckerBus {
-    pub inner: LookupBus,
-    /// The largest `bits` the table serves.
-    pub max_bits: usize,
-}
-
-impl RangeCheckerBus {
-    pub const fn new(index: BusIndex, max_bits: usize) -> Self {
-        Self {
-            inner: LookupBus::new(index),
-            max_bits,
-        }
-    }
-
-    /// Constrains `value < 2^bits` where `count` is non-zero. `bits` must be at most
-    /// `max_bits` (checked when the AIR is built, at keygen).
-    pub fn range_check<AB: InteractionBuilder>(
-        &self,
-        builder: &mut AB,
-        value: impl Into<AB::Expr>,
-        bits: usize,
-        count: impl Into<AB::Expr>,
-    ) {
-        assert!(
-            bits <= self.max_bits,
-            "range check of {bits} bits on a {}-bit range checker",
-            self.max_bits
-        );
-        self.inner
-            .lookup_key(builder, [value.into(), AB::Expr::from_usize(bits)], count);
-    }
-}
 
 /// The table AIR. Preprocessed: `value, bits` per row; main: the multiplicity.
 #[derive(Clone, Copy, Debug)]

@@ -9,8 +9,9 @@ mod chip;
 #[cfg(test)]
 mod tests;
 
-pub use air::{RangeCheckerAir, RangeCheckerBus};
+pub use air::RangeCheckerAir;
 pub use chip::RangeCheckerChip;
+pub use tessera_arch::bus::RangeCheckerBus;
 
 /// The table row of `(value, bits)`: rows are grouped by `bits`, `2^bits` rows per group.
 pub fn table_row(value: u32, bits: usize) -> usize {

@@ -1,0 +1,160 @@
+use openvm_stark_backend::{
+    interaction::{BusIndex, InteractionBuilder, PermutationCheckBus},
+    p3_field::PrimeCharacteristicRing,
+};
+
+use super::RangeCheckerBus;
+
+/// Bytes per memory access: memory is checked in aligned 4-byte words (a register is a word).
+pub const MEMORY_BLOCK: usize = 4;
+/// Timestamps of a segment are below `2^TIMESTAMP_BITS`.
+pub const TIMESTAMP_BITS: usize = 24;
+/// `timestamp - prev_timestamp - 1` is checked as two limbs of this many bits.
+pub const TIMESTAMP_LIMB_BITS: usize = 12;
+
+/// The memory bus. Messages are `(address_space, pointer, data[MEMORY_BLOCK], timestamp)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryBus(pub PermutationCheckBus);
+
+impl MemoryBus {
+    pub const fn new(index: BusIndex) -> Self {
+        Self(PermutationCheckBus::new(index))
+    }
+
+    fn message<E>(
+        address_space: impl Into<E>,
+        pointer: impl Into<E>,
+        data: [impl Into<E>; MEMORY_BLOCK],
+        timestamp: impl Into<E>,
+    ) -> impl IntoIterator<Item = E> {
+        [address_space.into(), pointer.into()]
+            .into_iter()
+            .chain(data.map(Into::into))
+            .chain([timestamp.into()])
+    }
+
+    /// Sends a word's contents at a timestamp (an access's new state; the boundary's initial one).
+    pub fn send<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        address_space: impl Into<AB::Expr>,
+        pointer: impl Into<AB::Expr>,
+        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        timestamp: impl Into<AB::Expr>,
+        enabled: impl Into<AB::Expr>,
+    ) {
+        let message = Self::message::<AB::Expr>(address_space, pointer, data, timestamp);
+        self.0.send(builder, message, enabled);
+    }
+
+    /// Receives a word's contents at a timestamp (an access's previous state; the boundary's
+    /// final one).
+    pub fn receive<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        address_space: impl Into<AB::Expr>,
+        pointer: impl Into<AB::Expr>,
+        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        timestamp: impl Into<AB::Expr>,
+        enabled: impl Into<AB::Expr>,
+    ) {
+        let message = Self::message::<AB::Expr>(address_space, pointer, data, timestamp);
+        self.0.receive(builder, message, enabled);
+    }
+}
+
+/// The auxiliary columns of one memory access: the word's previous timestamp and the limbs of
+/// `timestamp - prev_timestamp - 1`, which prove that the previous access came strictly before.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct MemoryAccessAux<T> {
+    pub prev_timestamp: T,
+    pub lt_limbs: [T; 2],
+}
+
+impl MemoryAccessAux<u32> {
+    /// The auxiliary values of an access at `timestamp` to a word last accessed at
+    /// `prev_timestamp` (`prev_timestamp < timestamp < 2^TIMESTAMP_BITS`).
+    pub fn new(prev_timestamp: u32, timestamp: u32) -> Self {
+        debug_assert!(prev_timestamp < timestamp && timestamp < 1 << TIMESTAMP_BITS);
+        let diff = timestamp - prev_timestamp - 1;
+        let mask = (1 << TIMESTAMP_LIMB_BITS) - 1;
+        Self {
+            prev_timestamp,
+            lt_limbs: [diff & mask, diff >> TIMESTAMP_LIMB_BITS],
+        }
+    }
+}
+
+/// Offline memory checking for AIRs: reads and writes of one word, each moving the word's
+/// timestamp forward. With every timestamp below `2^TIMESTAMP_BITS` (the connector checks the
+/// segment's final timestamp), the range-checked limbs prove `prev_timestamp < timestamp`, so
+/// every access sees the latest write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryBridge {
+    pub memory: MemoryBus,
+    pub range: RangeCheckerBus,
+}
+
+impl MemoryBridge {
+    /// Reads a word: its data stays, its timestamp moves to `timestamp`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn read<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        address_space: impl Into<AB::Expr>,
+        pointer: impl Into<AB::Expr>,
+        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        timestamp: impl Into<AB::Expr>,
+        aux: &MemoryAccessAux<AB::Var>,
+        enabled: impl Into<AB::Expr>,
+    ) {
+        let data = data.map(Into::into);
+        self.write(
+            builder,
+            address_space,
+            pointer,
+            data.clone(),
+            data,
+            timestamp,
+            aux,
+            enabled,
+        );
+    }
+
+    /// Writes a word: `prev_data` at `aux.prev_timestamp` becomes `data` at `timestamp`.
+    /// `enabled` must be boolean.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        address_space: impl Into<AB::Expr>,
+        pointer: impl Into<AB::Expr>,
+        prev_data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        timestamp: impl Into<AB::Expr>,
+        aux: &MemoryAccessAux<AB::Var>,
+        enabled: impl Into<AB::Expr>,
+    ) {
+        let (address_space, pointer) = (address_space.into(), pointer.into());
+        let (timestamp, enabled) = (timestamp.into(), enabled.into());
+        let [low, high] = aux.lt_limbs;
+        let diff = timestamp.clone() - aux.prev_timestamp - AB::Expr::ONE;
+        let limbs = low + high * AB::Expr::from_u32(1 << TIMESTAMP_LIMB_BITS);
+        builder.assert_zero(enabled.clone() * (diff - limbs));
+        self.range
+            .range_check(builder, low, TIMESTAMP_LIMB_BITS, enabled.clone());
+        self.range
+            .range_check(builder, high, TIMESTAMP_LIMB_BITS, enabled.clone());
+        self.memory.receive(
+            builder,
+            address_space.clone(),
+            pointer.clone(),
+            prev_data,
+            aux.prev_timestamp,
+            enabled.clone(),
+        );
+        self.memory
+            .send(builder, address_space, pointer, data, timestamp, enabled);
+    }
+}
