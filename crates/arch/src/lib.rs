@@ -7,6 +7,7 @@
 //! such as `tessera-rv32im` bring them.
 
 pub mod bus;
+pub mod columns;
 pub mod config;
 pub mod elf;
 pub mod execution;

@@ -7,6 +7,8 @@
 //! requests of trace generation and turns them into the multiplicity trace.
 
 pub mod bitwise;
+pub mod connector;
+pub mod program;
 pub mod range_checker;
 #[cfg(test)]
 mod test_utils;
