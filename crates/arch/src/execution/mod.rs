@@ -13,6 +13,7 @@ mod interpreter;
 mod inventory;
 pub mod memory;
 pub mod state;
+pub mod tracing_memory;
 
 pub use context::{ExecutionCtx, PureCtx};
 pub use errors::{ExecutionError, ExecutorInventoryError, Fault, StaticProgramError, Trap};
