@@ -32,6 +32,7 @@ mod less_than;
 mod loadstore;
 mod mul;
 mod mulh;
+mod nop;
 mod shift;
 mod transpiler;
 
@@ -53,6 +54,7 @@ pub use less_than::{LessThanExecutor, LessThanOpcode};
 pub use loadstore::{LoadStoreExecutor, LoadStoreOpcode};
 pub use mul::{MulExecutor, MulOpcode};
 pub use mulh::{MulHExecutor, MulHOpcode};
+pub use nop::{NopExecutor, NopOpcode};
 pub use shift::{ShiftExecutor, ShiftOpcode};
 pub use transpiler::{Rv32ImTranspiler, UNIMP_WORD};
 
@@ -120,6 +122,7 @@ impl<F: PrimeField32> VmExecutionExtension<F> for Rv32Im {
         inventory.add_executor(AuipcExecutor, all::<AuipcOpcode>())?;
         inventory.add_executor(EcallExecutor, all::<EcallOpcode>())?;
         inventory.add_executor(UnimpExecutor, all::<UnimpOpcode>())?;
+        inventory.add_executor(NopExecutor, all::<NopOpcode>())?;
         Ok(())
     }
 

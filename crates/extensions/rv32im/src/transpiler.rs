@@ -5,8 +5,8 @@ use tessera_arch::{address_space::*, Instruction, LocalOpcode, Transpiled, Trans
 
 use crate::{
     AuipcOpcode, BaseAluOpcode, BranchEqualOpcode, BranchLessThanOpcode, DivRemOpcode, EcallOpcode,
-    JalLuiOpcode, JalrOpcode, LessThanOpcode, LoadStoreOpcode, MulHOpcode, MulOpcode, ShiftOpcode,
-    UnimpOpcode,
+    JalLuiOpcode, JalrOpcode, LessThanOpcode, LoadStoreOpcode, MulHOpcode, MulOpcode, NopOpcode,
+    ShiftOpcode, UnimpOpcode,
 };
 
 /// The canonical `unimp` word (`csrrw x0, cycle, x0`).
@@ -78,14 +78,46 @@ fn imm_j(word: u32) -> i64 {
     imm as i32 as i64
 }
 
+/// An instruction whose only effect is writing `rd`, with `rd = x0`: it does nothing, so it
+/// becomes `NOP` (the circuit then never writes register x0, which must stay zero).
+fn nop<F: PrimeField32>() -> Option<Decoded<F>> {
+    Some(Decoded::Instruction(Instruction::new(
+        NopOpcode::NOP.global(),
+        0,
+        0,
+        0,
+        0,
+        0,
+    )))
+}
+
+/// A register-immediate ALU instruction. Besides the signed immediate in `c` (what executors
+/// use), `f` and `g` hold the two low bytes of the sign-extended immediate: the circuit reads the
+/// immediate's bytes from the committed program instead of decomposing and range-checking it.
+fn alu_immediate<F: PrimeField32>(
+    op: tessera_arch::VmOpcode,
+    rd: i64,
+    rs1: i64,
+    imm: i64,
+) -> Option<Decoded<F>> {
+    let word = imm as i32 as u32;
+    let mut inst = Instruction::new(op, rd, rs1, imm, REGISTER as i64, IMMEDIATE as i64);
+    inst.f = F::from_u32(word & 0xff);
+    inst.g = F::from_u32((word >> 8) & 0xff);
+    Some(Decoded::Instruction(inst))
+}
+
 fn decode<F: PrimeField32>(word: u32) -> Option<Decoded<F>> {
     let f = fields(word);
     let reg = REGISTER as i64;
-    let imm = IMMEDIATE as i64;
     let mem = MEMORY as i64;
     let insn = |op: tessera_arch::VmOpcode, a, b, c, d, e| {
         Some(Decoded::Instruction(Instruction::new(op, a, b, c, d, e)))
     };
+    let writes_only_rd = matches!(word & 0x7f, 0x37 | 0x17 | 0x13 | 0x33);
+    if writes_only_rd && f.rd == 0 && decode_checked_fields(word) {
+        return nop();
+    }
     match word & 0x7f {
         0x37 => insn(
             JalLuiOpcode::LUI.global(),
@@ -156,7 +188,7 @@ fn decode<F: PrimeField32>(word: u32) -> Option<Decoded<F>> {
             } else {
                 imm_i(word)
             };
-            insn(op, f.rd, f.rs1, c, reg, imm)
+            alu_immediate(op, f.rd, f.rs1, c)
         }
         0x33 => {
             let op = match (f.funct7, f.funct3) {
@@ -183,7 +215,7 @@ fn decode<F: PrimeField32>(word: u32) -> Option<Decoded<F>> {
             insn(op, f.rd, f.rs1, f.rs2, reg, reg)
         }
         0x0f => match f.funct3 {
-            0 => insn(BaseAluOpcode::ADD.global(), 0, 0, 0, reg, imm),
+            0 => nop(),
             1 => Some(Decoded::Unsupported("fence.i")),
             _ => None,
         },
@@ -197,5 +229,21 @@ fn decode<F: PrimeField32>(word: u32) -> Option<Decoded<F>> {
             _ => Some(Decoded::Unsupported("privileged instruction")),
         },
         _ => None,
+    }
+}
+
+/// Whether a word of an OP, OP-IMM, LUI or AUIPC opcode is a valid encoding (so that an invalid
+/// word with `rd = x0` is still reported as unknown rather than becoming a `NOP`).
+fn decode_checked_fields(word: u32) -> bool {
+    let funct3 = (word >> 12) & 7;
+    let funct7 = word >> 25;
+    match word & 0x7f {
+        0x13 => match funct3 {
+            1 => funct7 == 0,
+            5 => funct7 == 0 || funct7 == 0x20,
+            _ => true,
+        },
+        0x33 => matches!((funct7, funct3), (0, _) | (0x20, 0) | (0x20, 5) | (1, _)),
+        _ => true,
     }
 }

@@ -71,3 +71,57 @@ fn compressed_and_unknown_encodings_are_rejected() {
         );
     }
 }
+
+fn transpile(word: u32) -> tessera_arch::Instruction<BabyBear> {
+    exe_from_words::<BabyBear>(0x1000, &[word])
+        .unwrap()
+        .program
+        .instructions[0]
+        .unwrap()
+}
+
+#[test]
+fn instructions_that_only_write_x0_become_nop() {
+    use tessera_arch::LocalOpcode;
+    let nop = tessera_rv32im::NopOpcode::NOP.global();
+    for word in [
+        encode::addi(0, 5, 7),
+        encode::add(0, 1, 2),
+        encode::mul(0, 1, 2),
+        encode::slli(0, 1, 3),
+        encode::lui(0, 5),
+        encode::auipc(0, 5),
+        encode::NOP,
+        0x0ff0_000f, // fence
+    ] {
+        assert_eq!(transpile(word).opcode, nop, "{word:#x}");
+    }
+    // Jumps and loads with rd = x0 keep their side effects.
+    assert_ne!(transpile(encode::jal(0, 8)).opcode, nop);
+    assert_ne!(transpile(encode::lw(0, 1, 0)).opcode, nop);
+    // An invalid encoding with rd = x0 is still an error, not a NOP.
+    assert!(exe_from_words::<BabyBear>(0x1000, &[0x4000_1013]).is_err());
+    assert!(exe_from_words::<BabyBear>(0x1000, &[0x0400_0033]).is_err());
+}
+
+#[test]
+fn immediate_bytes_are_in_operands_f_and_g() {
+    use p3_baby_bear::BabyBear as F;
+    use tessera_arch::Instruction;
+    for (imm, byte0, byte1) in [
+        (-1, 0xff, 0xff),
+        (2047, 0xff, 0x07),
+        (-2048, 0x00, 0xf8),
+        (5, 5, 0),
+    ] {
+        let inst = transpile(encode::addi(1, 2, imm));
+        assert_eq!(Instruction::<F>::signed(inst.c), imm as i64);
+        assert_eq!(inst.f, F::new(byte0), "{imm}");
+        assert_eq!(inst.g, F::new(byte1), "{imm}");
+    }
+    let inst = transpile(encode::srai(1, 2, 31));
+    assert_eq!(
+        (inst.c, inst.f, inst.g),
+        (F::new(31), F::new(31), F::new(0))
+    );
+}
