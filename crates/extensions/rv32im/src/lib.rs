@@ -34,6 +34,8 @@ mod mul;
 mod mulh;
 mod nop;
 mod shift;
+#[cfg(test)]
+mod test_harness;
 mod transpiler;
 
 use p3_field::PrimeField32;
@@ -44,7 +46,10 @@ use tessera_arch::{
 
 pub use adapters::{AluExecutor, AluFamily};
 pub use auipc::{AuipcExecutor, AuipcOpcode};
-pub use base_alu::{BaseAluExecutor, BaseAluOpcode};
+pub use base_alu::{
+    preflight as base_alu_preflight, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip,
+    BaseAluExecutor, BaseAluImmCols, BaseAluOpcode, BaseAluRecord, BaseAluRegCols,
+};
 pub use branch::{BranchEqualOpcode, BranchExecutor, BranchFamily, BranchLessThanOpcode};
 pub use divrem::{DivRemExecutor, DivRemOpcode};
 pub use ecall::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};

@@ -1,5 +1,7 @@
-//! Operand decoding shared by the instruction families (the execution-side counterpart of the
-//! circuit adapters: reading registers or immediates and writing `rd`).
+//! Shared by the instruction families: operand decoding for executors, and (in [`registers`])
+//! the circuit side of register reads and writes.
+
+pub mod registers;
 
 use p3_field::PrimeField32;
 use tessera_arch::{

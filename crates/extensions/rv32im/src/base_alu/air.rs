@@ -1,0 +1,225 @@
+//! The base ALU AIRs: register-register and register-immediate forms (separate AIRs, so that
+//! the immediate form pays for no second register access).
+
+use std::borrow::Borrow;
+
+use openvm_stark_backend::{
+    interaction::InteractionBuilder,
+    p3_air::{Air, BaseAir, BaseAirWithPublicValues},
+    p3_field::{Field, PrimeCharacteristicRing},
+    p3_matrix::Matrix,
+    PartitionedBaseAir,
+};
+use tessera_arch::{
+    address_space,
+    bus::{BitwiseBus, ExecutionBus, ExecutionState, MemoryBridge, ProgramBus, MEMORY_BLOCK},
+    LocalOpcode,
+};
+
+use super::BaseAluOpcode;
+use crate::adapters::registers::{RegReadCols, RegWriteCols};
+
+/// Opcode flags, in the order of [`BaseAluOpcode`]: ADD, SUB, XOR, OR, AND. At most one is set;
+/// none on padding rows.
+pub const NUM_FLAGS: usize = 5;
+
+/// `rd = rs1 op rs2`.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct BaseAluRegCols<T> {
+    pub from_pc: T,
+    pub from_timestamp: T,
+    pub rs1: RegReadCols<T>,
+    pub rs2: RegReadCols<T>,
+    pub rd: RegWriteCols<T>,
+    pub flags: [T; NUM_FLAGS],
+}
+
+/// `rd = rs1 op imm`. `imm = [byte0, byte1, sign]` of the sign-extended 12-bit immediate; the
+/// program's operands `f, g` are the two bytes and its `c` (the signed immediate) pins the sign.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct BaseAluImmCols<T> {
+    pub from_pc: T,
+    pub from_timestamp: T,
+    pub rs1: RegReadCols<T>,
+    pub imm: [T; 3],
+    pub rd: RegWriteCols<T>,
+    pub flags: [T; NUM_FLAGS],
+}
+
+tessera_arch::impl_columns!(BaseAluRegCols);
+tessera_arch::impl_columns!(BaseAluImmCols);
+
+/// The buses a base ALU AIR uses.
+#[derive(Clone, Copy, Debug)]
+pub struct BaseAluBuses {
+    pub execution: ExecutionBus,
+    pub program: ProgramBus,
+    pub memory: MemoryBridge,
+    pub bitwise: BitwiseBus,
+}
+
+/// The AIR of one form: `IMM = false` register-register, `IMM = true` register-immediate.
+#[derive(Clone, Copy, Debug)]
+pub struct BaseAluAir<const IMM: bool> {
+    pub buses: BaseAluBuses,
+}
+
+impl<F: Field, const IMM: bool> BaseAir<F> for BaseAluAir<IMM> {
+    fn width(&self) -> usize {
+        if IMM {
+            BaseAluImmCols::<F>::WIDTH
+        } else {
+            BaseAluRegCols::<F>::WIDTH
+        }
+    }
+}
+impl<F: Field, const IMM: bool> BaseAirWithPublicValues<F> for BaseAluAir<IMM> {}
+impl<F: Field, const IMM: bool> PartitionedBaseAir<F> for BaseAluAir<IMM> {}
+
+impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for BaseAluAir<IMM> {
+    fn eval(&self, builder: &mut AB) {
+        let main = builder.main();
+        let row: Vec<AB::Var> = main.row_slice(0).expect("window has a row").to_vec();
+        let buses = &self.buses;
+        if IMM {
+            let cols: &BaseAluImmCols<AB::Var> = row[..].borrow();
+            let [byte0, byte1, sign] = cols.imm;
+            let sign_byte = sign * AB::Expr::from_u32(0xff);
+            let y = [byte0.into(), byte1.into(), sign_byte.clone(), sign_byte];
+            let x = cols.rs1.data.map(Into::into);
+            let (is_valid, opcode) =
+                eval_core(builder, &buses.bitwise, cols.flags, x, y, cols.rd.data);
+            let ts = cols.from_timestamp;
+            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
+            cols.rd
+                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
+            let imm_value =
+                byte0 + byte1 * AB::Expr::from_u32(256) - sign * AB::Expr::from_u32(1 << 16);
+            buses.program.lookup_instruction(
+                builder,
+                cols.from_pc,
+                opcode,
+                [
+                    cols.rd.pointer.into(),
+                    cols.rs1.pointer.into(),
+                    imm_value,
+                    AB::Expr::from_u32(address_space::REGISTER),
+                    AB::Expr::from_u32(address_space::IMMEDIATE),
+                    byte0.into(),
+                    byte1.into(),
+                ],
+                is_valid.clone(),
+            );
+            buses.execution.execute(
+                builder,
+                is_valid,
+                ExecutionState::new(cols.from_pc, cols.from_timestamp),
+                ExecutionState::<AB::Expr>::new(
+                    cols.from_pc + AB::Expr::from_u32(4),
+                    ts + AB::Expr::from_u32(2),
+                ),
+            );
+        } else {
+            let cols: &BaseAluRegCols<AB::Var> = row[..].borrow();
+            let x = cols.rs1.data.map(Into::into);
+            let y = cols.rs2.data.map(Into::into);
+            let (is_valid, opcode) =
+                eval_core(builder, &buses.bitwise, cols.flags, x, y, cols.rd.data);
+            let ts = cols.from_timestamp;
+            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
+            cols.rs2
+                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
+            cols.rd.eval(
+                builder,
+                &buses.memory,
+                ts + AB::Expr::from_u32(2),
+                is_valid.clone(),
+            );
+            buses.program.lookup_instruction(
+                builder,
+                cols.from_pc,
+                opcode,
+                [
+                    cols.rd.pointer.into(),
+                    cols.rs1.pointer.into(),
+                    cols.rs2.pointer.into(),
+                    AB::Expr::from_u32(address_space::REGISTER),
+                    AB::Expr::from_u32(address_space::REGISTER),
+                    AB::Expr::ZERO,
+                    AB::Expr::ZERO,
+                ],
+                is_valid.clone(),
+            );
+            buses.execution.execute(
+                builder,
+                is_valid,
+                ExecutionState::new(cols.from_pc, cols.from_timestamp),
+                ExecutionState::<AB::Expr>::new(
+                    cols.from_pc + AB::Expr::from_u32(4),
+                    ts + AB::Expr::from_u32(3),
+                ),
+            );
+        }
+    }
+}
+
+/// The arithmetic of `z = x op y` on bytes (`x`, `y` are bytes: they come from memory or from
+/// the committed program). Returns `is_valid` (the sum of the flags) and the opcode expression.
+///
+/// ADD and SUB are checked limb by limb with boolean carries (SUB as `z + y = x`) and range-check
+/// the bytes of `z`; XOR, OR and AND look `(x_i, y_i, x_i ^ y_i)` up in the bitwise table, from
+/// which `z_i` follows (`x | y = (x + y + (x ^ y)) / 2`, `x & y = (x + y - (x ^ y)) / 2`).
+/// Every row makes four bitwise lookups, one per byte; ADD and SUB use them to range-check `z`.
+fn eval_core<AB: InteractionBuilder>(
+    builder: &mut AB,
+    bitwise: &BitwiseBus,
+    flags: [AB::Var; NUM_FLAGS],
+    x: [AB::Expr; MEMORY_BLOCK],
+    y: [AB::Expr; MEMORY_BLOCK],
+    z: [AB::Var; MEMORY_BLOCK],
+) -> (AB::Expr, AB::Expr) {
+    let [add, sub, xor, or, and] = flags;
+    for flag in flags {
+        builder.assert_bool(flag);
+    }
+    let is_valid = flags.iter().fold(AB::Expr::ZERO, |acc, &f| acc + f);
+    builder.assert_bool(is_valid.clone());
+    let opcode = BaseAluOpcode::ALL
+        .iter()
+        .zip(flags)
+        .fold(AB::Expr::ZERO, |acc, (op, flag)| {
+            acc + flag * AB::Expr::from_u32(op.global().as_u32())
+        });
+
+    let inv_256 = AB::F::from_u32(256).inverse();
+    let mut carry_add = AB::Expr::ZERO;
+    let mut carry_sub = AB::Expr::ZERO;
+    for i in 0..MEMORY_BLOCK {
+        // ADD: x_i + y_i + carry = z_i + 256 carry'.
+        carry_add = (x[i].clone() + y[i].clone() + carry_add - z[i]) * inv_256;
+        builder.assert_zero(add * carry_add.clone() * (carry_add.clone() - AB::Expr::ONE));
+        // SUB: z_i + y_i + carry = x_i + 256 carry'.
+        carry_sub = (z[i] + y[i].clone() + carry_sub - x[i].clone()) * inv_256;
+        builder.assert_zero(sub * carry_sub.clone() * (carry_sub.clone() - AB::Expr::ONE));
+    }
+
+    let is_bitwise = xor + or + and;
+    let is_arith = add + sub;
+    for i in 0..MEMORY_BLOCK {
+        let two_z = z[i] * AB::Expr::TWO;
+        let sum = x[i].clone() + y[i].clone();
+        let x_xor_y = xor * z[i] + or * (two_z.clone() - sum.clone()) + and * (sum - two_z);
+        // Bitwise rows look up (x_i, y_i, x_i ^ y_i); ADD and SUB rows look up (z_i, 0, z_i),
+        // which range-checks the result byte.
+        bitwise.xor(
+            builder,
+            is_bitwise.clone() * x[i].clone() + is_arith.clone() * z[i],
+            is_bitwise.clone() * y[i].clone(),
+            x_xor_y + is_arith.clone() * z[i],
+            is_valid.clone(),
+        );
+    }
+    (is_valid, opcode)
+}

@@ -1,0 +1,226 @@
+//! The base ALU AIRs prove honest runs and reject tampered rows. Toy proof parameters (see the
+//! test harness).
+
+use std::{borrow::BorrowMut, sync::Arc};
+
+use openvm_stark_backend::{
+    p3_field::{PrimeCharacteristicRing, PrimeField32},
+    p3_matrix::dense::RowMajorMatrix,
+};
+use tessera_arch::{Instruction, LocalOpcode};
+
+use super::*;
+use crate::{
+    encode::*,
+    test_harness::{
+        assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F,
+        PROGRAM,
+    },
+};
+
+fn buses() -> BaseAluBuses {
+    BaseAluBuses {
+        execution: EXECUTION,
+        program: PROGRAM,
+        memory: memory_bridge(),
+        bitwise: BITWISE,
+    }
+}
+
+/// Runs ALU-only straight-line code and returns the run and the two traces.
+fn run(words: &[u32], registers: &[(u32, u32)]) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
+    let mut run = Run::new(words, registers);
+    let mut chip = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
+    for _ in words {
+        let pc = run.pc;
+        let inst = run.next_instruction();
+        let opcode = BaseAluOpcode::from_global(inst.opcode).expect("ALU-only code");
+        let [rd, rs1, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
+        let operand = if inst.e == F::ZERO {
+            AluOperand::Immediate(Instruction::<F>::signed(inst.c) as i32 as u32)
+        } else {
+            AluOperand::Register(c / 4)
+        };
+        chip.records.push(preflight(
+            &mut run.memory,
+            pc,
+            opcode,
+            rd / 4,
+            rs1 / 4,
+            operand,
+        ));
+    }
+    let (reg, imm) = chip.generate_traces();
+    (run, reg, imm)
+}
+
+fn prove(run: Run, reg: RowMajorMatrix<F>, imm: RowMajorMatrix<F>) -> Result<(), String> {
+    run.prove(vec![
+        (Arc::new(BaseAluAir::<false> { buses: buses() }), reg),
+        (Arc::new(BaseAluAir::<true> { buses: buses() }), imm),
+    ])
+}
+
+/// Every opcode in both forms, with carries, borrows, aliasing and sign-extended immediates.
+fn program() -> (Vec<u32>, Vec<(u32, u32)>) {
+    let words = vec![
+        add(3, 1, 2),
+        sub(4, 1, 2),
+        xor(5, 1, 2),
+        or(6, 1, 2),
+        and(7, 1, 2),
+        add(8, 8, 8), // rd == rs1 == rs2
+        sub(9, 2, 1),
+        addi(10, 1, -1),
+        xori(11, 1, -1),
+        ori(12, 2, 0x7ff),
+        andi(13, 1, -2048),
+        addi(1, 1, 1), // rd == rs1
+        sub(14, 1, 1),
+    ];
+    let registers = vec![(1, 0xffff_ffff), (2, 0x8000_0001), (8, 0x7fff_ffff)];
+    (words, registers)
+}
+
+#[test]
+fn honest_runs_prove() {
+    let (words, registers) = program();
+    let (run, reg, imm) = run(&words, &registers);
+    prove(run, reg, imm).unwrap();
+}
+
+#[test]
+fn results_match_the_executor() {
+    let (words, registers) = program();
+    let (run, _, _) = run(&words, &registers);
+    let regs: Vec<u32> = (0..16)
+        .map(|i| {
+            run.memory
+                .touched()
+                .iter()
+                .find(|w| w.address_space == 1 && w.pointer == 4 * i)
+                .map_or(0, |w| u32::from_le_bytes(w.last.data))
+        })
+        .collect();
+    assert_eq!(regs[3], 0x8000_0000);
+    assert_eq!(regs[4], 0x7fff_fffe);
+    assert_eq!(regs[8], 0xffff_fffe);
+    assert_eq!(regs[10], 0xffff_fffe);
+    assert_eq!(regs[11], 0);
+    assert_eq!(regs[13], 0xffff_f800);
+    assert_eq!(regs[1], 0);
+    assert_eq!(regs[14], 0);
+}
+
+/// Tampers with row `row` of the register (`imm = false`) or immediate trace.
+fn tampered(imm: bool, row: usize, tamper: impl Fn(&mut [F])) -> Result<(), String> {
+    let (words, registers) = program();
+    let (run, mut reg_trace, mut imm_trace) = run(&words, &registers);
+    let trace = if imm { &mut imm_trace } else { &mut reg_trace };
+    let width = trace.width;
+    tamper(&mut trace.values[row * width..(row + 1) * width]);
+    prove(run, reg_trace, imm_trace)
+}
+
+fn reg(row: &mut [F]) -> &mut BaseAluRegCols<F> {
+    row.borrow_mut()
+}
+
+fn imm(row: &mut [F]) -> &mut BaseAluImmCols<F> {
+    row.borrow_mut()
+}
+
+#[test]
+fn a_changed_result_is_rejected() {
+    // A result byte off by one: the carry constraint (ADD) or the lookup (XOR) breaks, and the
+    // register's new value no longer matches what later reads see.
+    for row in 0..3 {
+        assert!(tampered(false, row, |r| reg(r).rd.data[0] += F::ONE).is_err());
+    }
+    assert!(tampered(true, 0, |r| imm(r).rd.data[3] += F::ONE).is_err());
+}
+
+#[test]
+fn a_result_limb_out_of_range_is_rejected() {
+    // ADD row 0: 0xffffffff + 0x80000001 = 0x80000000. Write byte 0 as 256 and borrow it from
+    // the carry: the sum still balances limb-wise, only the byte lookup can object.
+    let result = tampered(false, 0, |r| {
+        let cols = reg(r);
+        cols.rd.data[0] += F::from_u32(256);
+        cols.rd.data[1] -= F::ONE;
+    });
+    assert!(result.is_err());
+}
+
+#[test]
+fn flags_must_be_boolean_and_exclusive() {
+    assert!(tampered(false, 0, |r| reg(r).flags[0] = F::TWO).is_err());
+    assert!(tampered(false, 0, |r| reg(r).flags[1] = F::ONE).is_err());
+    // XOR -> OR on operands with no common bit gives the same result, but the opcode differs
+    // from the program's.
+    assert_unbalanced(tampered(false, 2, |r| {
+        let cols = reg(r);
+        cols.flags[2] = F::ZERO;
+        cols.flags[3] = F::ONE;
+    }));
+}
+
+#[test]
+fn register_indices_and_pcs_are_bound_to_the_program() {
+    assert_unbalanced(tampered(false, 1, |r| reg(r).rs1.pointer += F::from_u32(4)));
+    assert_unbalanced(tampered(false, 1, |r| reg(r).rs2.pointer += F::from_u32(4)));
+    assert_unbalanced(tampered(false, 1, |r| reg(r).rd.pointer += F::from_u32(4)));
+    assert_unbalanced(tampered(true, 1, |r| imm(r).from_pc += F::from_u32(4)));
+    assert_unbalanced(tampered(true, 1, |r| imm(r).imm[0] += F::ONE));
+    assert_unbalanced(tampered(true, 1, |r| {
+        imm(r).imm[2] = F::ONE - imm(r).imm[2]
+    }));
+}
+
+#[test]
+fn operands_must_be_what_memory_holds() {
+    assert_unbalanced(tampered(false, 0, |r| reg(r).rs1.data[2] += F::ONE));
+    assert_unbalanced(tampered(false, 0, |r| reg(r).rd.prev_data[0] += F::ONE));
+}
+
+#[test]
+fn timestamps_are_checked() {
+    // An access claiming another previous timestamp: the memory bus no longer balances.
+    assert_unbalanced(tampered(false, 3, |r| {
+        reg(r).rs1.aux.prev_timestamp -= F::ONE
+    }));
+    // Limbs that do not add up to the difference, even with the range checker rebalanced.
+    let (words, registers) = program();
+    let (run, mut reg_trace, imm_trace) = run(&words, &registers);
+    let width = reg_trace.width;
+    let cols = reg(&mut reg_trace.values[3 * width..4 * width]);
+    let old = cols.rs1.aux.lt_limbs[0].as_canonical_u32();
+    cols.rs1.aux.lt_limbs[0] += F::ONE;
+    let result = run.prove_with(
+        vec![
+            (Arc::new(BaseAluAir::<false> { buses: buses() }), reg_trace),
+            (Arc::new(BaseAluAir::<true> { buses: buses() }), imm_trace),
+        ],
+        |range, _| {
+            use tessera_system::range_checker::table_row;
+            range.values[table_row(old, 12)] -= F::ONE;
+            range.values[table_row(old + 1, 12)] += F::ONE;
+        },
+    );
+    assert_constraint_fails(result);
+    // Limbs that add up but are out of range (a "negative" difference).
+    assert_unbalanced(tampered(false, 3, |r| {
+        let aux = &mut reg(r).rs1.aux;
+        aux.lt_limbs[0] -= F::from_u32(1 << 12);
+        aux.lt_limbs[1] += F::ONE;
+    }));
+    assert_unbalanced(tampered(true, 0, |r| imm(r).from_timestamp += F::ONE));
+}
+
+#[test]
+fn padding_rows_stay_inert() {
+    // The register trace has 7 real rows and a padding row at index 7.
+    assert!(tampered(false, 7, |r| reg(r).flags[0] = F::ONE).is_err());
+    // Dropping a real row breaks the execution chain.
+    assert_unbalanced(tampered(false, 2, |r| r.fill(F::ZERO)));
+}

@@ -1,0 +1,163 @@
+//! Preflight execution and trace generation of the base ALU.
+
+use std::{borrow::BorrowMut, sync::Arc};
+
+use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::{
+    address_space::REGISTER,
+    bus::MEMORY_BLOCK,
+    execution::tracing_memory::{AccessRecord, TracingMemory},
+};
+use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
+
+use super::{
+    air::{BaseAluImmCols, BaseAluRegCols},
+    BaseAluOpcode,
+};
+use crate::adapters::{
+    registers::{RegReadCols, RegWriteCols},
+    AluFamily,
+};
+
+/// The second operand of an ALU instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AluOperand {
+    /// Register index.
+    Register(u32),
+    /// The sign-extended immediate.
+    Immediate(u32),
+}
+
+/// What trace generation needs from one executed ALU instruction.
+#[derive(Clone, Copy, Debug)]
+pub struct BaseAluRecord {
+    pub from_pc: u32,
+    pub from_timestamp: u32,
+    pub opcode: BaseAluOpcode,
+    pub rd: u32,
+    pub rs1: u32,
+    pub operand: AluOperand,
+    pub rs1_read: AccessRecord,
+    pub rs2_read: Option<AccessRecord>,
+    pub rd_write: AccessRecord,
+}
+
+/// Executes one ALU instruction on tracing memory (registers in address space 1) and records
+/// it. The accesses happen in the order the AIR constrains: `rs1`, `rs2`, then `rd`.
+pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
+    memory: &mut TracingMemory<I>,
+    from_pc: u32,
+    opcode: BaseAluOpcode,
+    rd: u32,
+    rs1: u32,
+    operand: AluOperand,
+) -> BaseAluRecord {
+    debug_assert!(rd != 0, "the transpiler turns writes to x0 into NOP");
+    let from_timestamp = memory.timestamp;
+    let (x, rs1_read) = memory.read(REGISTER, 4 * rs1);
+    let (y, rs2_read) = match operand {
+        AluOperand::Register(rs2) => {
+            let (y, record) = memory.read(REGISTER, 4 * rs2);
+            (u32::from_le_bytes(y), Some(record))
+        }
+        AluOperand::Immediate(imm) => (imm, None),
+    };
+    let z = opcode.eval(u32::from_le_bytes(x), y);
+    let rd_write = memory.write(REGISTER, 4 * rd, z.to_le_bytes());
+    BaseAluRecord {
+        from_pc,
+        from_timestamp,
+        opcode,
+        rd,
+        rs1,
+        operand,
+        rs1_read,
+        rs2_read,
+        rd_write,
+    }
+}
+
+/// Collects ALU records and fills the traces of both forms.
+pub struct BaseAluChip {
+    pub range: Arc<RangeCheckerChip>,
+    pub bitwise: Arc<BitwiseLookupChip>,
+    pub records: Vec<BaseAluRecord>,
+}
+
+impl BaseAluChip {
+    pub fn new(range: Arc<RangeCheckerChip>, bitwise: Arc<BitwiseLookupChip>) -> Self {
+        Self {
+            range,
+            bitwise,
+            records: Vec::new(),
+        }
+    }
+
+    /// The register-register and register-immediate traces, padded to powers of two.
+    pub fn generate_traces<F: PrimeField32>(&self) -> (RowMajorMatrix<F>, RowMajorMatrix<F>) {
+        let (imm, reg): (Vec<_>, Vec<_>) = self
+            .records
+            .iter()
+            .partition(|r| matches!(r.operand, AluOperand::Immediate(_)));
+        let reg_trace = self.fill(&reg, BaseAluRegCols::<F>::WIDTH, |record, row| {
+            let cols: &mut BaseAluRegCols<F> = row.borrow_mut();
+            let rs2_read = record.rs2_read.expect("register form reads rs2");
+            let AluOperand::Register(rs2) = record.operand else {
+                unreachable!("partitioned by form")
+            };
+            cols.from_pc = F::from_u32(record.from_pc);
+            cols.from_timestamp = F::from_u32(record.from_timestamp);
+            cols.rs1 = RegReadCols::fill(record.rs1, &record.rs1_read, &self.range);
+            cols.rs2 = RegReadCols::fill(rs2, &rs2_read, &self.range);
+            let z = self.core(record, u32::from_le_bytes(rs2_read.prev.data));
+            cols.rd = RegWriteCols::fill(record.rd, z, &record.rd_write, &self.range);
+            cols.flags[record.opcode as usize] = F::ONE;
+        });
+        let imm_trace = self.fill(&imm, BaseAluImmCols::<F>::WIDTH, |record, row| {
+            let cols: &mut BaseAluImmCols<F> = row.borrow_mut();
+            let AluOperand::Immediate(imm) = record.operand else {
+                unreachable!("partitioned by form")
+            };
+            cols.from_pc = F::from_u32(record.from_pc);
+            cols.from_timestamp = F::from_u32(record.from_timestamp);
+            cols.rs1 = RegReadCols::fill(record.rs1, &record.rs1_read, &self.range);
+            cols.imm = [imm & 0xff, (imm >> 8) & 0xff, imm >> 31].map(F::from_u32);
+            let z = self.core(record, imm);
+            cols.rd = RegWriteCols::fill(record.rd, z, &record.rd_write, &self.range);
+            cols.flags[record.opcode as usize] = F::ONE;
+        });
+        (reg_trace, imm_trace)
+    }
+
+    /// The result bytes, with the bitwise lookups of the row recorded.
+    fn core(&self, record: &BaseAluRecord, y: u32) -> [u8; MEMORY_BLOCK] {
+        let x = u32::from_le_bytes(record.rs1_read.prev.data);
+        let z = record.opcode.eval(x, y).to_le_bytes();
+        let (xb, yb) = (x.to_le_bytes(), y.to_le_bytes());
+        for i in 0..MEMORY_BLOCK {
+            match record.opcode {
+                BaseAluOpcode::ADD | BaseAluOpcode::SUB => {
+                    self.bitwise.request_xor(z[i] as u32, 0);
+                }
+                _ => {
+                    self.bitwise.request_xor(xb[i] as u32, yb[i] as u32);
+                }
+            }
+        }
+        z
+    }
+
+    fn fill<F: PrimeField32>(
+        &self,
+        records: &[&BaseAluRecord],
+        width: usize,
+        fill_row: impl Fn(&BaseAluRecord, &mut [F]),
+    ) -> RowMajorMatrix<F> {
+        let height = records.len().next_power_of_two();
+        let mut values = vec![F::ZERO; height * width];
+        for (record, row) in records.iter().zip(values.chunks_exact_mut(width)) {
+            fill_row(record, row);
+        }
+        RowMajorMatrix::new(values, width)
+    }
+}

@@ -1,0 +1,249 @@
+//! A proving harness for chip tests: it runs straight-line code through a chip's preflight on
+//! tracing memory, then proves the chip's traces together with the system chips (connector,
+//! program, range checker, bitwise lookup) and a memory stub that plays the memory boundary
+//! (sends every touched word's initial contents at timestamp 0 and receives its final contents).
+//! Proofs use toy parameters (`SystemParams::new_for_testing`): they check constraints and
+//! buses, not security.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use openvm_stark_backend::{
+    interaction::InteractionBuilder,
+    p3_air::{Air, BaseAir, BaseAirWithPublicValues},
+    p3_field::{Field, PrimeCharacteristicRing},
+    p3_matrix::{dense::RowMajorMatrix, Matrix},
+    prover::{AirProvingContext, CommittedTraceData, TraceCommitter},
+    AirRef, PartitionedBaseAir, StarkEngine, SystemParams,
+};
+use openvm_stark_sdk::config::baby_bear_poseidon2::{
+    BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine,
+};
+use p3_baby_bear::BabyBear;
+use tessera_arch::{bus::*, execution::tracing_memory::TracingMemory, VmExe};
+use tessera_system::{
+    bitwise::{BitwiseLookupAir, BitwiseLookupChip},
+    connector::{ConnectorAir, ConnectorCols, ConnectorPvs, INITIAL_TIMESTAMP},
+    program::{multiplicity_trace, program_trace, ProgramAir},
+    range_checker::{RangeCheckerAir, RangeCheckerChip},
+};
+
+pub type F = BabyBear;
+type SC = BabyBearPoseidon2Config;
+type Engine = BabyBearPoseidon2CpuEngine;
+
+pub const BASE: u32 = 0x1000;
+
+pub fn memory_bridge() -> MemoryBridge {
+    MemoryBridge {
+        memory: MemoryBus::new(MEMORY_BUS),
+        range: range_bus(),
+    }
+}
+pub fn range_bus() -> RangeCheckerBus {
+    RangeCheckerBus::new(RANGE_CHECKER_BUS, RANGE_CHECKER_MAX_BITS)
+}
+pub const EXECUTION: ExecutionBus = ExecutionBus::new(EXECUTION_BUS);
+pub const PROGRAM: ProgramBus = ProgramBus::new(PROGRAM_BUS);
+pub const BITWISE: BitwiseBus = BitwiseBus::new(BITWISE_BUS);
+
+/// The memory stub. Columns: `address_space, pointer, initial[4], final[4], final_timestamp,
+/// enabled`.
+pub struct MemoryStubAir;
+const STUB_WIDTH: usize = 12;
+
+impl<F: Field> BaseAir<F> for MemoryStubAir {
+    fn width(&self) -> usize {
+        STUB_WIDTH
+    }
+}
+impl<F: Field> BaseAirWithPublicValues<F> for MemoryStubAir {}
+impl<F: Field> PartitionedBaseAir<F> for MemoryStubAir {}
+
+impl<AB: InteractionBuilder> Air<AB> for MemoryStubAir {
+    fn eval(&self, builder: &mut AB) {
+        let main = builder.main();
+        let r: Vec<AB::Var> = main.row_slice(0).expect("row").to_vec();
+        let memory = MemoryBus::new(MEMORY_BUS);
+        memory.send(
+            builder,
+            r[0],
+            r[1],
+            [r[2], r[3], r[4], r[5]],
+            AB::Expr::ZERO,
+            r[11],
+        );
+        memory.receive(builder, r[0], r[1], [r[6], r[7], r[8], r[9]], r[10], r[11]);
+    }
+}
+
+/// The initial contents of a word, by address space and pointer.
+pub type InitialMemory = Box<dyn Fn(u32, u32) -> [u8; 4]>;
+
+/// A run of straight-line code: the machine state the chips' preflights work on.
+pub struct Run {
+    pub exe: VmExe<F>,
+    pub memory: TracingMemory<InitialMemory>,
+    pub range: Arc<RangeCheckerChip>,
+    pub bitwise: Arc<BitwiseLookupChip>,
+    pub pc: u32,
+    executed: Vec<usize>,
+}
+
+impl Run {
+    /// Code `words` at [`BASE`] with initial register values `registers` (index, value).
+    pub fn new(words: &[u32], registers: &[(u32, u32)]) -> Self {
+        let exe = crate::encode::exe_from_words::<F>(BASE, words).expect("transpiles");
+        let regs: BTreeMap<u32, u32> = registers.iter().copied().collect();
+        let initial: InitialMemory = Box::new(move |space, ptr| {
+            if space == tessera_arch::address_space::REGISTER {
+                regs.get(&(ptr / 4)).copied().unwrap_or(0).to_le_bytes()
+            } else {
+                [0; 4]
+            }
+        });
+        Self {
+            exe,
+            memory: TracingMemory::new(initial, INITIAL_TIMESTAMP),
+            range: Arc::new(RangeCheckerChip::new(range_bus())),
+            bitwise: Arc::new(BitwiseLookupChip::default()),
+            pc: BASE,
+            executed: Vec::new(),
+        }
+    }
+
+    /// The instruction at the current pc; marks it executed and advances the pc.
+    pub fn next_instruction(&mut self) -> tessera_arch::Instruction<F> {
+        let index = self.exe.program.index_of(self.pc).expect("pc in program");
+        self.executed.push(index);
+        self.pc += 4;
+        self.exe.program.instructions[index].expect("instruction")
+    }
+
+    /// Proves the run: the chips' AIRs and traces plus the system chips. `Err` names the stage
+    /// that refused (the prover for unbalanced buses, the verifier for failed constraints).
+    pub fn prove(self, chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>) -> Result<(), String> {
+        self.prove_with(chips, |_, _| {})
+    }
+
+    /// Like [`Run::prove`], but `rebalance` may edit the range-checker and bitwise
+    /// multiplicity traces first: a cheating prover controls them too, so a test that tampers
+    /// with a looked-up value can rebalance the lookup and show that a constraint still
+    /// rejects the row.
+    pub fn prove_with(
+        self,
+        chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
+        rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
+    ) -> Result<(), String> {
+        let Run {
+            exe,
+            memory,
+            range,
+            bitwise,
+            pc,
+            executed,
+        } = self;
+        // Connector: from BASE at INITIAL_TIMESTAMP to (pc, final timestamp), not terminating.
+        let final_timestamp = memory.timestamp;
+        let mask = (1 << TIMESTAMP_LIMB_BITS) - 1;
+        let limbs = [
+            final_timestamp & mask,
+            final_timestamp >> TIMESTAMP_LIMB_BITS,
+        ];
+        for limb in limbs {
+            range.request(limb, TIMESTAMP_LIMB_BITS);
+        }
+        let pvs = ConnectorPvs {
+            initial_pc: BASE,
+            final_pc: pc,
+            exit_code: [0, 0],
+            is_terminate: 0,
+        };
+        let connector = [
+            pvs.initial_pc,
+            pvs.final_pc,
+            0,
+            0,
+            0,
+            final_timestamp,
+            limbs[0],
+            limbs[1],
+        ];
+        assert_eq!(connector.len(), ConnectorCols::<u8>::WIDTH);
+        let public_values = [pvs.initial_pc, pvs.final_pc, 0, 0, 0]
+            .map(F::from_u32)
+            .to_vec();
+
+        let mut stub = Vec::new();
+        for word in memory.touched() {
+            stub.extend([word.address_space, word.pointer]);
+            stub.extend(word.initial.map(u32::from));
+            stub.extend(word.last.data.map(u32::from));
+            stub.extend([word.last.timestamp, 1]);
+        }
+        let stub_height = (stub.len() / STUB_WIDTH).next_power_of_two();
+        let mut stub: Vec<F> = stub.into_iter().map(F::from_u32).collect();
+        stub.resize(stub_height * STUB_WIDTH, F::ZERO);
+
+        let program = program_trace(&exe.program);
+        let mut counts = vec![0u32; exe.program.instructions.len()];
+        for index in executed {
+            counts[index] += 1;
+        }
+        let engine: Engine = StarkEngine::new(SystemParams::new_for_testing(16));
+        let (commitment, data) = engine
+            .device()
+            .commit(&[&program])
+            .map_err(|e| format!("{e:?}"))?;
+        let cached = CommittedTraceData {
+            commitment,
+            trace: program,
+            data: Arc::new(data),
+        };
+
+        let mut airs: Vec<AirRef<SC>> = vec![
+            Arc::new(ConnectorAir {
+                execution_bus: EXECUTION,
+                exit_bus: ExitBus::new(EXIT_BUS),
+                range_bus: range_bus(),
+            }),
+            Arc::new(ProgramAir { bus: PROGRAM }),
+            Arc::new(MemoryStubAir),
+        ];
+        let mut contexts = vec![
+            AirProvingContext::simple(
+                RowMajorMatrix::new(connector.map(F::from_u32).to_vec(), connector.len()),
+                public_values,
+            ),
+            AirProvingContext::new(vec![cached], multiplicity_trace(&counts), vec![]),
+            AirProvingContext::simple_no_pis(RowMajorMatrix::new(stub, STUB_WIDTH)),
+        ];
+        for (air, trace) in chips {
+            airs.push(air);
+            contexts.push(AirProvingContext::simple_no_pis(trace));
+        }
+        // The periphery traces last: every chip's requests are counted by now.
+        let mut range_trace = range.generate_trace();
+        let mut bitwise_trace = bitwise.generate_trace();
+        rebalance(&mut range_trace, &mut bitwise_trace);
+        airs.push(Arc::new(RangeCheckerAir { bus: range_bus() }));
+        contexts.push(AirProvingContext::simple_no_pis(range_trace));
+        airs.push(Arc::new(BitwiseLookupAir { bus: BITWISE }));
+        contexts.push(AirProvingContext::simple_no_pis(bitwise_trace));
+        engine
+            .run_test(airs, contexts)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The prover refused an unbalanced bus.
+pub fn assert_unbalanced(result: Result<(), String>) {
+    let err = result.unwrap_err();
+    assert!(err.contains("NonZeroRootSum"), "{err}");
+}
+
+/// The verifier rejected a violated constraint.
+pub fn assert_constraint_fails(result: Result<(), String>) {
+    let err = result.unwrap_err();
+    assert!(err.contains("constraint"), "{err}");
+}
