@@ -57,7 +57,7 @@ pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
 pub use less_than::{LessThanExecutor, LessThanOpcode};
 pub use loadstore::{LoadStoreExecutor, LoadStoreOpcode};
-pub use mul::{MulExecutor, MulOpcode};
+pub use mul::{MulAir, MulChip, MulCols, MulExecutor, MulOpcode, MulRecord};
 pub use mulh::{MulHExecutor, MulHOpcode};
 pub use nop::{NopExecutor, NopOpcode};
 pub use shift::{ShiftExecutor, ShiftOpcode};

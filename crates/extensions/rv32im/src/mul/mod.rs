@@ -1,9 +1,15 @@
 //! MUL: the low 32 bits of the product.
+mod air;
+#[cfg(test)]
+mod circuit_tests;
 mod core;
 #[cfg(test)]
 mod tests;
+mod trace;
 
 pub use self::core::MulOpcode;
+pub use air::{MulAir, MulCols, CARRY_BITS};
+pub use trace::{mul_carries, MulChip, MulRecord};
 
 /// Executor of MUL.
 pub type MulExecutor = crate::adapters::AluExecutor<MulOpcode>;
