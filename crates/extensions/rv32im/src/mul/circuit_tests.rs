@@ -9,7 +9,7 @@ use openvm_stark_backend::{
 };
 use proptest_free::random_pairs;
 
-use super::*;
+use super::{air::CARRY_BITS, trace::mul_carries, *};
 use crate::{
     adapters::alu_record::{preflight, AluOperand},
     encode::*,

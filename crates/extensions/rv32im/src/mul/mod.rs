@@ -8,8 +8,8 @@ mod tests;
 mod trace;
 
 pub use self::core::MulOpcode;
-pub use air::{MulAir, MulCols, CARRY_BITS};
-pub use trace::{mul_carries, MulChip, MulRecord};
+pub use air::{MulAir, MulCols};
+pub use trace::{MulChip, MulRecord};
 
 /// Executor of MUL.
 pub type MulExecutor = crate::adapters::AluExecutor<MulOpcode>;
