@@ -58,7 +58,7 @@ pub use jalr::{JalrExecutor, JalrOpcode};
 pub use less_than::{LessThanExecutor, LessThanOpcode};
 pub use loadstore::{LoadStoreExecutor, LoadStoreOpcode};
 pub use mul::{MulAir, MulChip, MulCols, MulExecutor, MulOpcode, MulRecord};
-pub use mulh::{MulHExecutor, MulHOpcode};
+pub use mulh::{MulHAir, MulHChip, MulHCols, MulHExecutor, MulHOpcode, MulHRecord};
 pub use nop::{NopExecutor, NopOpcode};
 pub use shift::{ShiftExecutor, ShiftOpcode};
 pub use transpiler::{Rv32ImTranspiler, UNIMP_WORD};
