@@ -51,7 +51,7 @@ pub use base_alu::{
     BaseAluExecutor, BaseAluImmCols, BaseAluOpcode, BaseAluRecord, BaseAluRegCols,
 };
 pub use branch::{BranchEqualOpcode, BranchExecutor, BranchFamily, BranchLessThanOpcode};
-pub use divrem::{DivRemExecutor, DivRemOpcode};
+pub use divrem::{DivRemAir, DivRemChip, DivRemCols, DivRemExecutor, DivRemOpcode, DivRemRecord};
 pub use ecall::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
 pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
