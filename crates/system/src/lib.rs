@@ -8,6 +8,7 @@
 
 pub mod bitwise;
 pub mod connector;
+pub mod memory;
 pub mod poseidon2;
 pub mod program;
 pub mod range_checker;
