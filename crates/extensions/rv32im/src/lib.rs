@@ -26,6 +26,8 @@ mod branch;
 mod divrem;
 mod ecall;
 pub mod encode;
+#[cfg(test)]
+mod end_to_end_tests;
 mod jal_lui;
 mod jalr;
 mod less_than;

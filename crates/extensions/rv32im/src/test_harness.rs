@@ -19,10 +19,15 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::{
     BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine,
 };
 use p3_baby_bear::BabyBear;
-use tessera_arch::{bus::*, execution::tracing_memory::TracingMemory, VmExe};
+use tessera_arch::{bus::*, execution::tracing_memory::TracingMemory, SparseMemoryImage, VmExe};
 use tessera_system::{
     bitwise::{BitwiseLookupAir, BitwiseLookupChip},
     connector::{ConnectorAir, ConnectorCols, ConnectorPvs, INITIAL_TIMESTAMP},
+    memory::{
+        generate_memory_traces, MemoryBoundaryAir, MemoryDimensions, MemoryMerkleAir, MemoryTree,
+        MerkleBus, MERKLE_BUS, POSEIDON2_BUS,
+    },
+    poseidon2::{Digest, Poseidon2Air, Poseidon2Bus, Poseidon2Chip},
     program::{multiplicity_trace, program_trace, ProgramAir},
     range_checker::{RangeCheckerAir, RangeCheckerChip},
 };
@@ -76,6 +81,15 @@ impl<AB: InteractionBuilder> Air<AB> for MemoryStubAir {
     }
 }
 
+/// How a harness proof handles memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Memory {
+    /// A test AIR that sends initial and receives final contents, bound to nothing.
+    Stub,
+    /// The real boundary and Merkle chips, bound to the initial and final roots.
+    Persistent,
+}
+
 /// The initial contents of a word, by address space and pointer.
 pub type InitialMemory = Box<dyn Fn(u32, u32) -> [u8; 4]>;
 
@@ -87,6 +101,8 @@ pub struct Run {
     pub bitwise: Arc<BitwiseLookupChip>,
     pub pc: u32,
     executed: Vec<usize>,
+    /// The initial memory: the program's image plus the initial registers.
+    image: SparseMemoryImage,
 }
 
 impl Run {
@@ -94,6 +110,12 @@ impl Run {
     pub fn new(words: &[u32], registers: &[(u32, u32)]) -> Self {
         let exe = crate::encode::exe_from_words::<F>(BASE, words).expect("transpiles");
         let regs: BTreeMap<u32, u32> = registers.iter().copied().collect();
+        let mut image = exe.init_memory.clone();
+        for (&index, &value) in &regs {
+            if value != 0 {
+                image.insert((tessera_arch::address_space::REGISTER, 4 * index), value);
+            }
+        }
         let initial: InitialMemory = Box::new(move |space, ptr| {
             if space == tessera_arch::address_space::REGISTER {
                 regs.get(&(ptr / 4)).copied().unwrap_or(0).to_le_bytes()
@@ -108,6 +130,7 @@ impl Run {
             bitwise: Arc::new(BitwiseLookupChip::default()),
             pc: BASE,
             executed: Vec::new(),
+            image,
         }
     }
 
@@ -134,6 +157,34 @@ impl Run {
         chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
     ) -> Result<(), String> {
+        self.prove_inner(
+            chips,
+            rebalance,
+            Memory::Stub,
+            SystemParams::new_for_testing(16),
+        )
+        .map(|_| ())
+    }
+
+    /// Proves the run with persistent memory (the boundary chip, the Merkle chip and the
+    /// Poseidon2 table instead of the stub) under `params`, and returns the memory roots
+    /// (initial, final) the proof's public values commit to.
+    pub fn prove_persistent(
+        self,
+        chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
+        params: SystemParams,
+    ) -> Result<(Digest, Digest), String> {
+        let roots = self.prove_inner(chips, |_, _| {}, Memory::Persistent, params)?;
+        Ok(roots.expect("persistent memory has roots"))
+    }
+
+    fn prove_inner(
+        self,
+        chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
+        rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
+        mode: Memory,
+        params: SystemParams,
+    ) -> Result<Option<(Digest, Digest)>, String> {
         let Run {
             exe,
             memory,
@@ -141,6 +192,7 @@ impl Run {
             bitwise,
             pc,
             executed,
+            image,
         } = self;
         // Connector: from BASE at INITIAL_TIMESTAMP to (pc, final timestamp), not terminating.
         let final_timestamp = memory.timestamp;
@@ -174,7 +226,11 @@ impl Run {
             .to_vec();
 
         let mut stub = Vec::new();
-        for word in memory.touched() {
+        for word in memory
+            .touched()
+            .into_iter()
+            .filter(|_| mode == Memory::Stub)
+        {
             stub.extend([word.address_space, word.pointer]);
             stub.extend(word.initial.map(u32::from));
             stub.extend(word.last.data.map(u32::from));
@@ -189,7 +245,7 @@ impl Run {
         for index in executed {
             counts[index] += 1;
         }
-        let engine: Engine = StarkEngine::new(SystemParams::new_for_testing(16));
+        let engine: Engine = StarkEngine::new(params);
         let (commitment, data) = engine
             .device()
             .commit(&[&program])
@@ -207,7 +263,6 @@ impl Run {
                 range_bus: range_bus(),
             }),
             Arc::new(ProgramAir { bus: PROGRAM }),
-            Arc::new(MemoryStubAir),
         ];
         let mut contexts = vec![
             AirProvingContext::simple(
@@ -215,8 +270,44 @@ impl Run {
                 public_values,
             ),
             AirProvingContext::new(vec![cached], multiplicity_trace(&counts), vec![]),
-            AirProvingContext::simple_no_pis(RowMajorMatrix::new(stub, STUB_WIDTH)),
         ];
+        let mut roots = None;
+        match mode {
+            Memory::Stub => {
+                airs.push(Arc::new(MemoryStubAir));
+                contexts.push(AirProvingContext::simple_no_pis(RowMajorMatrix::new(
+                    stub, STUB_WIDTH,
+                )));
+            }
+            Memory::Persistent => {
+                let dims = MemoryDimensions::new(29);
+                let mut tree = MemoryTree::new(dims, &image).map_err(|e| e.to_string())?;
+                let poseidon2 = Poseidon2Chip::new();
+                let traces = generate_memory_traces(&mut tree, &memory.touched(), &poseidon2);
+                roots = Some((
+                    traces.public_values.initial_root,
+                    traces.public_values.final_root,
+                ));
+                let merkle_bus = MerkleBus::new(MERKLE_BUS);
+                let poseidon2_bus = Poseidon2Bus::new(POSEIDON2_BUS);
+                airs.push(Arc::new(MemoryBoundaryAir {
+                    memory_bus: MemoryBus::new(MEMORY_BUS),
+                    merkle_bus,
+                }));
+                contexts.push(AirProvingContext::simple_no_pis(traces.boundary.clone()));
+                airs.push(Arc::new(MemoryMerkleAir {
+                    dims,
+                    merkle_bus,
+                    poseidon2_bus,
+                }));
+                contexts.push(AirProvingContext::simple(
+                    traces.merkle.clone(),
+                    traces.public_values_vec(),
+                ));
+                airs.push(Arc::new(Poseidon2Air::new(poseidon2_bus)));
+                contexts.push(AirProvingContext::simple_no_pis(poseidon2.generate_trace()));
+            }
+        }
         for (air, trace) in chips {
             airs.push(air);
             contexts.push(AirProvingContext::simple_no_pis(trace));
@@ -231,7 +322,7 @@ impl Run {
         contexts.push(AirProvingContext::simple_no_pis(bitwise_trace));
         engine
             .run_test(airs, contexts)
-            .map(|_| ())
+            .map(|_| roots)
             .map_err(|e| e.to_string())
     }
 }
