@@ -62,7 +62,10 @@ pub use loadstore::{LoadStoreExecutor, LoadStoreOpcode};
 pub use mul::{MulAir, MulChip, MulCols, MulExecutor, MulOpcode, MulRecord};
 pub use mulh::{MulHAir, MulHChip, MulHCols, MulHExecutor, MulHOpcode, MulHRecord};
 pub use nop::{NopExecutor, NopOpcode};
-pub use shift::{ShiftExecutor, ShiftOpcode};
+pub use shift::{
+    ShiftAir, ShiftBuses, ShiftChip, ShiftExecutor, ShiftImmCols, ShiftOpcode, ShiftRecord,
+    ShiftRegCols,
+};
 pub use transpiler::{Rv32ImTranspiler, UNIMP_WORD};
 
 /// Declares an opcode enum of this extension with its global opcode offset.
