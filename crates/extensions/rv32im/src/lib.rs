@@ -58,7 +58,10 @@ pub use ecall::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
 pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
 pub use less_than::{LessThanExecutor, LessThanOpcode};
-pub use loadstore::{LoadStoreExecutor, LoadStoreOpcode};
+pub use loadstore::{
+    preflight_load, LoadAir, LoadChip, LoadCols, LoadRecord, LoadStoreBuses, LoadStoreExecutor,
+    LoadStoreOpcode,
+};
 pub use mul::{MulAir, MulChip, MulCols, MulExecutor, MulOpcode, MulRecord};
 pub use mulh::{MulHAir, MulHChip, MulHCols, MulHExecutor, MulHOpcode, MulHRecord};
 pub use nop::{NopExecutor, NopOpcode};

@@ -108,6 +108,11 @@ pub struct Run {
 impl Run {
     /// Code `words` at [`BASE`] with initial register values `registers` (index, value).
     pub fn new(words: &[u32], registers: &[(u32, u32)]) -> Self {
+        Self::with_memory(words, registers, &[])
+    }
+
+    /// Like [`Run::new`], with initial main-memory words `(pointer, value)` too.
+    pub fn with_memory(words: &[u32], registers: &[(u32, u32)], data: &[(u32, u32)]) -> Self {
         let exe = crate::encode::exe_from_words::<F>(BASE, words).expect("transpiles");
         let regs: BTreeMap<u32, u32> = registers.iter().copied().collect();
         let mut image = exe.init_memory.clone();
@@ -116,12 +121,16 @@ impl Run {
                 image.insert((tessera_arch::address_space::REGISTER, 4 * index), value);
             }
         }
+        for &(pointer, value) in data {
+            image.insert((tessera_arch::address_space::MEMORY, pointer), value);
+        }
+        let memory_image = image.clone();
         let initial: InitialMemory = Box::new(move |space, ptr| {
-            if space == tessera_arch::address_space::REGISTER {
-                regs.get(&(ptr / 4)).copied().unwrap_or(0).to_le_bytes()
-            } else {
-                [0; 4]
-            }
+            memory_image
+                .get(&(space, ptr))
+                .copied()
+                .unwrap_or(0)
+                .to_le_bytes()
         });
         Self {
             exe,

@@ -107,10 +107,23 @@ fn alu_immediate<F: PrimeField32>(
     Some(Decoded::Instruction(inst))
 }
 
+/// A load or store. Besides the signed offset in `c`, `f` holds the offset's low 16 bits and
+/// `g` its sign, which the circuit uses to add it to `rs1` limb by limb.
+fn memory_access<F: PrimeField32>(
+    op: tessera_arch::VmOpcode,
+    a: i64,
+    rs1: i64,
+    imm: i64,
+) -> Option<Decoded<F>> {
+    let mut inst = Instruction::new(op, a, rs1, imm, REGISTER as i64, MEMORY as i64);
+    inst.f = F::from_u32(imm as i32 as u32 & 0xffff);
+    inst.g = F::from_bool(imm < 0);
+    Some(Decoded::Instruction(inst))
+}
+
 fn decode<F: PrimeField32>(word: u32) -> Option<Decoded<F>> {
     let f = fields(word);
     let reg = REGISTER as i64;
-    let mem = MEMORY as i64;
     let insn = |op: tessera_arch::VmOpcode, a, b, c, d, e| {
         Some(Decoded::Instruction(Instruction::new(op, a, b, c, d, e)))
     };
@@ -158,7 +171,12 @@ fn decode<F: PrimeField32>(word: u32) -> Option<Decoded<F>> {
                 5 => LoadStoreOpcode::LOADHU,
                 _ => return None,
             };
-            insn(op.global(), f.rd, f.rs1, imm_i(word), reg, mem)
+            if f.rd == 0 {
+                // A load into x0 has no effect (Tessera does not model the fault a bad address
+                // would raise on hardware).
+                return nop();
+            }
+            memory_access(op.global(), f.rd, f.rs1, imm_i(word))
         }
         0x23 => {
             let op = match f.funct3 {
@@ -167,7 +185,7 @@ fn decode<F: PrimeField32>(word: u32) -> Option<Decoded<F>> {
                 2 => LoadStoreOpcode::STOREW,
                 _ => return None,
             };
-            insn(op.global(), f.rs2, f.rs1, imm_s(word), reg, mem)
+            memory_access(op.global(), f.rs2, f.rs1, imm_s(word))
         }
         0x13 => {
             let op = match (f.funct3, f.funct7) {

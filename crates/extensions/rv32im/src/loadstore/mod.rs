@@ -2,8 +2,14 @@
 //! a misaligned address is a fault naming the pc, not a silently split access.
 mod core;
 mod execution;
+mod load_air;
+#[cfg(test)]
+mod load_tests;
+mod load_trace;
 #[cfg(test)]
 mod tests;
 
 pub use self::core::LoadStoreOpcode;
 pub use execution::LoadStoreExecutor;
+pub use load_air::{LoadAir, LoadCols, LoadStoreBuses};
+pub use load_trace::{preflight_load, LoadChip, LoadRecord};
