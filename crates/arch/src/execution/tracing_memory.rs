@@ -53,7 +53,7 @@ impl<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]> TracingMemory<I> {
 
     /// Reads the word at `pointer` (a multiple of [`MEMORY_BLOCK`]).
     pub fn read(&mut self, address_space: u32, pointer: u32) -> ([u8; MEMORY_BLOCK], AccessRecord) {
-        let record = self.access(address_space, pointer, None);
+        let record = self.access(address_space, pointer, None::<fn(_) -> _>);
         (record.prev.data, record)
     }
 
@@ -64,14 +64,24 @@ impl<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]> TracingMemory<I> {
         pointer: u32,
         data: [u8; MEMORY_BLOCK],
     ) -> AccessRecord {
-        self.access(address_space, pointer, Some(data))
+        self.access(address_space, pointer, Some(move |_| data))
+    }
+
+    /// Rewrites the word at `pointer` with `f` of its current contents (a sub-word store).
+    pub fn update(
+        &mut self,
+        address_space: u32,
+        pointer: u32,
+        f: impl FnOnce([u8; MEMORY_BLOCK]) -> [u8; MEMORY_BLOCK],
+    ) -> AccessRecord {
+        self.access(address_space, pointer, Some(f))
     }
 
     fn access(
         &mut self,
         address_space: u32,
         pointer: u32,
-        data: Option<[u8; MEMORY_BLOCK]>,
+        data: Option<impl FnOnce([u8; MEMORY_BLOCK]) -> [u8; MEMORY_BLOCK]>,
     ) -> AccessRecord {
         debug_assert_eq!(pointer as usize % MEMORY_BLOCK, 0, "unaligned word access");
         let timestamp = self.timestamp;
@@ -92,8 +102,8 @@ impl<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]> TracingMemory<I> {
             });
         let prev = *word;
         word.timestamp = timestamp;
-        if let Some(data) = data {
-            word.data = data;
+        if let Some(f) = data {
+            word.data = f(prev.data);
         }
         AccessRecord { prev, timestamp }
     }

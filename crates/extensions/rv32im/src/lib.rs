@@ -59,8 +59,8 @@ pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
 pub use less_than::{LessThanExecutor, LessThanOpcode};
 pub use loadstore::{
-    preflight_load, LoadAir, LoadChip, LoadCols, LoadRecord, LoadStoreBuses, LoadStoreExecutor,
-    LoadStoreOpcode,
+    preflight_load, preflight_store, LoadAir, LoadChip, LoadCols, LoadRecord, LoadStoreBuses,
+    LoadStoreExecutor, LoadStoreOpcode, StoreAir, StoreChip, StoreCols, StoreRecord,
 };
 pub use mul::{MulAir, MulChip, MulCols, MulExecutor, MulOpcode, MulRecord};
 pub use mulh::{MulHAir, MulHChip, MulHCols, MulHExecutor, MulHOpcode, MulHRecord};

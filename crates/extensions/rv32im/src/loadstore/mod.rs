@@ -6,6 +6,10 @@ mod load_air;
 #[cfg(test)]
 mod load_tests;
 mod load_trace;
+mod store_air;
+#[cfg(test)]
+mod store_tests;
+mod store_trace;
 #[cfg(test)]
 mod tests;
 
@@ -13,3 +17,5 @@ pub use self::core::LoadStoreOpcode;
 pub use execution::LoadStoreExecutor;
 pub use load_air::{LoadAir, LoadCols, LoadStoreBuses};
 pub use load_trace::{preflight_load, LoadChip, LoadRecord};
+pub use store_air::{StoreAir, StoreCols};
+pub use store_trace::{preflight_store, StoreChip, StoreRecord};

@@ -1,0 +1,121 @@
+//! Preflight and trace generation of stores.
+
+use std::{borrow::BorrowMut, sync::Arc};
+
+use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::{
+    address_space::{MEMORY, REGISTER},
+    bus::MEMORY_BLOCK,
+    execution::tracing_memory::{AccessRecord, TracingMemory},
+};
+use tessera_system::range_checker::RangeCheckerChip;
+
+use super::{
+    load_trace::fill_address,
+    store_air::{StoreCols, STORES},
+    LoadStoreOpcode,
+};
+use crate::adapters::registers::{fill_aux, RegReadCols};
+
+/// What trace generation needs from one executed store.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreRecord {
+    pub from_pc: u32,
+    pub from_timestamp: u32,
+    pub opcode: LoadStoreOpcode,
+    pub rs1: u32,
+    pub rs2: u32,
+    /// The sign-extended offset.
+    pub offset: u32,
+    pub rs1_read: AccessRecord,
+    pub rs2_read: AccessRecord,
+    pub mem_write: AccessRecord,
+}
+
+/// The word after storing the low bytes of `value` at byte `shift`.
+pub fn stored_word(
+    op: LoadStoreOpcode,
+    prev: [u8; MEMORY_BLOCK],
+    value: [u8; MEMORY_BLOCK],
+    shift: usize,
+) -> [u8; MEMORY_BLOCK] {
+    let len = match op {
+        LoadStoreOpcode::STOREW => 4,
+        LoadStoreOpcode::STOREH => 2,
+        _ => 1,
+    };
+    let mut word = prev;
+    word[shift..shift + len].copy_from_slice(&value[..len]);
+    word
+}
+
+/// Executes one store on tracing memory: reads `rs1`, `rs2`, then rewrites the word.
+pub fn preflight_store<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
+    memory: &mut TracingMemory<I>,
+    from_pc: u32,
+    opcode: LoadStoreOpcode,
+    rs2: u32,
+    rs1: u32,
+    offset: u32,
+) -> StoreRecord {
+    let from_timestamp = memory.timestamp;
+    let (base, rs1_read) = memory.read(REGISTER, 4 * rs1);
+    let (value, rs2_read) = memory.read(REGISTER, 4 * rs2);
+    let address = u32::from_le_bytes(base).wrapping_add(offset);
+    let shift = (address % 4) as usize;
+    let mem_write = memory.update(MEMORY, address - shift as u32, |prev| {
+        stored_word(opcode, prev, value, shift)
+    });
+    StoreRecord {
+        from_pc,
+        from_timestamp,
+        opcode,
+        rs1,
+        rs2,
+        offset,
+        rs1_read,
+        rs2_read,
+        mem_write,
+    }
+}
+
+/// Collects store records and fills the trace.
+pub struct StoreChip {
+    pub range: Arc<RangeCheckerChip>,
+    pub records: Vec<StoreRecord>,
+}
+
+impl StoreChip {
+    pub fn new(range: Arc<RangeCheckerChip>) -> Self {
+        Self {
+            range,
+            records: Vec::new(),
+        }
+    }
+
+    /// The trace, padded to a power of two.
+    pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
+        let width = StoreCols::<F>::WIDTH;
+        let mut values = vec![F::ZERO; self.records.len().next_power_of_two() * width];
+        for (r, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+            let cols: &mut StoreCols<F> = row.borrow_mut();
+            let base = u32::from_le_bytes(r.rs1_read.prev.data);
+            cols.from_pc = F::from_u32(r.from_pc);
+            cols.from_timestamp = F::from_u32(r.from_timestamp);
+            cols.rs1 = RegReadCols::fill(r.rs1, &r.rs1_read, &self.range);
+            cols.rs2 = RegReadCols::fill(r.rs2, &r.rs2_read, &self.range);
+            cols.address = fill_address(base, r.offset, &self.range);
+            let shift = (base.wrapping_add(r.offset) % 4) as usize;
+            let prev = r.mem_write.prev.data;
+            cols.prev_data = prev.map(F::from_u8);
+            cols.data = stored_word(r.opcode, prev, r.rs2_read.prev.data, shift).map(F::from_u8);
+            cols.aux = fill_aux(&r.mem_write, &self.range);
+            let flag = STORES
+                .iter()
+                .position(|&op| op == r.opcode)
+                .expect("a store");
+            cols.flags[flag] = F::ONE;
+        }
+        RowMajorMatrix::new(values, width)
+    }
+}
