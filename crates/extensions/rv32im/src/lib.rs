@@ -57,7 +57,10 @@ pub use divrem::{DivRemAir, DivRemChip, DivRemCols, DivRemExecutor, DivRemOpcode
 pub use ecall::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
 pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
-pub use less_than::{LessThanExecutor, LessThanOpcode};
+pub use less_than::{
+    preflight as less_than_preflight, LessThanAir, LessThanBuses, LessThanChip, LessThanExecutor,
+    LessThanImmCols, LessThanOpcode, LessThanRecord, LessThanRegCols,
+};
 pub use loadstore::{
     preflight_load, preflight_store, LoadAir, LoadChip, LoadCols, LoadRecord, LoadStoreBuses,
     LoadStoreExecutor, LoadStoreOpcode, StoreAir, StoreChip, StoreCols, StoreRecord,
@@ -70,6 +73,22 @@ pub use shift::{
     ShiftRegCols,
 };
 pub use transpiler::{Rv32ImTranspiler, UNIMP_WORD};
+// Circuits of the control-flow families (NOP, branches, JAL/LUI, JALR, AUIPC).
+pub use auipc::{
+    preflight as auipc_preflight, AuipcAir, AuipcBuses, AuipcChip, AuipcCols, AuipcRecord,
+};
+pub use branch::{
+    preflight as branch_preflight, BranchBuses, BranchEqualAir, BranchEqualChip, BranchEqualCols,
+    BranchLessThanAir, BranchLessThanChip, BranchLessThanCols, BranchRecord,
+};
+pub use jal_lui::{
+    preflight as jal_lui_preflight, JalLuiAir, JalLuiBuses, JalLuiChip, JalLuiCols, JalLuiRecord,
+    JumpAir, JumpCols,
+};
+pub use jalr::{
+    preflight as jalr_preflight, JalrAir, JalrBuses, JalrChip, JalrCols, JalrLinkCols, JalrRecord,
+};
+pub use nop::{preflight as nop_preflight, NopAir, NopChip, NopCols, NopRecord};
 
 /// Declares an opcode enum of this extension with its global opcode offset.
 /// RV32IM owns global opcodes `0x100..0x200`.

@@ -1,0 +1,206 @@
+//! Preflight execution and trace generation of the branch AIRs.
+
+use std::{borrow::BorrowMut, sync::Arc};
+
+use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::{
+    address_space::REGISTER,
+    bus::MEMORY_BLOCK,
+    execution::tracing_memory::{AccessRecord, TracingMemory},
+};
+use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
+
+use super::{
+    air::{BranchEqualCols, BranchLessThanCols},
+    BranchEqualOpcode, BranchFamily, BranchLessThanOpcode,
+};
+use crate::adapters::registers::RegReadCols;
+
+/// What trace generation needs from one executed branch.
+#[derive(Clone, Copy, Debug)]
+pub struct BranchRecord<O> {
+    pub from_pc: u32,
+    pub from_timestamp: u32,
+    pub opcode: O,
+    pub rs1: u32,
+    pub rs2: u32,
+    /// The signed offset.
+    pub imm: i32,
+    pub rs1_read: AccessRecord,
+    pub rs2_read: AccessRecord,
+    pub taken: bool,
+}
+
+impl<O> BranchRecord<O> {
+    /// The pc the branch goes to. Not checked for alignment: the executor faults on a
+    /// misaligned target, and the circuit cannot continue from one (see [`super::air`]).
+    pub fn to_pc(&self) -> u32 {
+        if self.taken {
+            self.from_pc.wrapping_add(self.imm as u32)
+        } else {
+            self.from_pc.wrapping_add(4)
+        }
+    }
+}
+
+/// Executes one branch on tracing memory: reads `rs1`, then `rs2` (the order the AIR
+/// constrains), and decides with the family's semantics. The caller moves the pc to
+/// [`BranchRecord::to_pc`].
+pub fn preflight<O: BranchFamily, I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
+    memory: &mut TracingMemory<I>,
+    from_pc: u32,
+    opcode: O,
+    rs1: u32,
+    rs2: u32,
+    imm: i32,
+) -> BranchRecord<O> {
+    let from_timestamp = memory.timestamp;
+    let (x, rs1_read) = memory.read(REGISTER, 4 * rs1);
+    let (y, rs2_read) = memory.read(REGISTER, 4 * rs2);
+    let taken = opcode.taken(u32::from_le_bytes(x), u32::from_le_bytes(y));
+    BranchRecord {
+        from_pc,
+        from_timestamp,
+        opcode,
+        rs1,
+        rs2,
+        imm,
+        rs1_read,
+        rs2_read,
+        taken,
+    }
+}
+
+/// A signed integer as a field element.
+pub(crate) fn signed<F: PrimeField32>(value: i32) -> F {
+    if value >= 0 {
+        F::from_u32(value as u32)
+    } else {
+        -F::from_u32(value.unsigned_abs())
+    }
+}
+
+/// Fills the trace of `records`, padded to a power of two with all-zero rows.
+fn fill<F: PrimeField32, R>(
+    records: &[R],
+    width: usize,
+    fill_row: impl Fn(&R, &mut [F]),
+) -> RowMajorMatrix<F> {
+    let height = records.len().next_power_of_two();
+    let mut values = vec![F::ZERO; height * width];
+    for (record, row) in records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_row(record, row);
+    }
+    RowMajorMatrix::new(values, width)
+}
+
+/// Collects BEQ/BNE records and fills their trace (the periphery lookups are the reads'
+/// timestamp range checks).
+pub struct BranchEqualChip {
+    pub range: Arc<RangeCheckerChip>,
+    pub records: Vec<BranchRecord<BranchEqualOpcode>>,
+}
+
+impl BranchEqualChip {
+    pub fn new(range: Arc<RangeCheckerChip>) -> Self {
+        Self {
+            range,
+            records: Vec::new(),
+        }
+    }
+
+    pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
+        fill(
+            &self.records,
+            BranchEqualCols::<F>::WIDTH,
+            |record, row: &mut [F]| {
+                let cols: &mut BranchEqualCols<F> = row.borrow_mut();
+                cols.from_pc = F::from_u32(record.from_pc);
+                cols.from_timestamp = F::from_u32(record.from_timestamp);
+                cols.rs1 = RegReadCols::fill(record.rs1, &record.rs1_read, &self.range);
+                cols.rs2 = RegReadCols::fill(record.rs2, &record.rs2_read, &self.range);
+                cols.imm = signed(record.imm);
+                cols.flags[record.opcode as usize] = F::ONE;
+                cols.taken = F::from_bool(record.taken);
+                let (x, y) = (record.rs1_read.prev.data, record.rs2_read.prev.data);
+                let sum_sq: u32 = (0..MEMORY_BLOCK)
+                    .map(|i| (x[i] as i32 - y[i] as i32).pow(2) as u32)
+                    .sum();
+                cols.diff_inv = F::from_u32(sum_sq).try_inverse().unwrap_or(F::ZERO);
+            },
+        )
+    }
+}
+
+/// Collects BLT/BLTU/BGE/BGEU records and fills their trace, counting the bitwise lookups
+/// (the most significant limbs, `diff_val - 1`) and the reads' timestamp range checks.
+pub struct BranchLessThanChip {
+    pub range: Arc<RangeCheckerChip>,
+    pub bitwise: Arc<BitwiseLookupChip>,
+    pub records: Vec<BranchRecord<BranchLessThanOpcode>>,
+}
+
+impl BranchLessThanChip {
+    pub fn new(range: Arc<RangeCheckerChip>, bitwise: Arc<BitwiseLookupChip>) -> Self {
+        Self {
+            range,
+            bitwise,
+            records: Vec::new(),
+        }
+    }
+
+    pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
+        fill(
+            &self.records,
+            BranchLessThanCols::<F>::WIDTH,
+            |record, row: &mut [F]| {
+                let cols: &mut BranchLessThanCols<F> = row.borrow_mut();
+                cols.from_pc = F::from_u32(record.from_pc);
+                cols.from_timestamp = F::from_u32(record.from_timestamp);
+                cols.rs1 = RegReadCols::fill(record.rs1, &record.rs1_read, &self.range);
+                cols.rs2 = RegReadCols::fill(record.rs2, &record.rs2_read, &self.range);
+                cols.imm = signed(record.imm);
+                cols.flags[record.opcode as usize] = F::ONE;
+                cols.taken = F::from_bool(record.taken);
+                use BranchLessThanOpcode::*;
+                let is_signed = matches!(record.opcode, BLT | BGE);
+                // The comparison the row claims (the record's decision, which a test may have
+                // forged; honest records agree with the bytes).
+                let cmp_lt = match record.opcode {
+                    BLT | BLTU => record.taken,
+                    BGE | BGEU => !record.taken,
+                };
+                cols.cmp_lt = F::from_bool(cmp_lt);
+                let (x, y) = (record.rs1_read.prev.data, record.rs2_read.prev.data);
+                let msb = |top: u8| -> i32 {
+                    if is_signed && top >= 128 {
+                        top as i32 - 256
+                    } else {
+                        top as i32
+                    }
+                };
+                let (x_msb, y_msb) = (msb(x[3]), msb(y[3]));
+                cols.x_msb = signed(x_msb);
+                cols.y_msb = signed(y_msb);
+                let offset = if is_signed { 128 } else { 0 };
+                self.bitwise
+                    .request_range((x_msb + offset) as u32, (y_msb + offset) as u32);
+                if let Some(i) = (0..MEMORY_BLOCK).rev().find(|&i| x[i] != y[i]) {
+                    let d = if i == MEMORY_BLOCK - 1 {
+                        y_msb - x_msb
+                    } else {
+                        y[i] as i32 - x[i] as i32
+                    };
+                    let diff_val = if cmp_lt { d } else { -d };
+                    cols.diff_marker[i] = F::ONE;
+                    cols.diff_val = signed(diff_val);
+                    // A forged decision gives a diff_val out of [1, 256]: no entry of the
+                    // table matches, so there is nothing to count (the bus will not balance).
+                    if (1..=256).contains(&diff_val) {
+                        self.bitwise.request_range((diff_val - 1) as u32, 0);
+                    }
+                }
+            },
+        )
+    }
+}

@@ -1,0 +1,242 @@
+//! Preflight execution and trace generation of the set-less-than chip.
+
+use std::{borrow::BorrowMut, sync::Arc};
+
+use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::{
+    address_space::REGISTER,
+    bus::MEMORY_BLOCK,
+    execution::tracing_memory::{AccessRecord, TracingMemory},
+};
+use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
+
+use super::{
+    air::{LessThanImmCols, LessThanRegCols},
+    LessThanOpcode,
+};
+use crate::{
+    adapters::{
+        registers::{RegReadCols, RegWriteCols},
+        AluFamily,
+    },
+    base_alu::AluOperand,
+};
+
+/// What trace generation needs from one executed SLT/SLTU instruction.
+#[derive(Clone, Copy, Debug)]
+pub struct LessThanRecord {
+    pub from_pc: u32,
+    pub from_timestamp: u32,
+    pub opcode: LessThanOpcode,
+    pub rd: u32,
+    pub rs1: u32,
+    pub operand: AluOperand,
+    pub rs1_read: AccessRecord,
+    pub rs2_read: Option<AccessRecord>,
+    pub rd_write: AccessRecord,
+}
+
+/// Executes one SLT/SLTU instruction on tracing memory (registers in address space 1) and
+/// records it. The accesses happen in the order the AIR constrains: `rs1`, `rs2`, then `rd`.
+pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
+    memory: &mut TracingMemory<I>,
+    from_pc: u32,
+    opcode: LessThanOpcode,
+    rd: u32,
+    rs1: u32,
+    operand: AluOperand,
+) -> LessThanRecord {
+    debug_assert!(rd != 0, "the transpiler turns writes to x0 into NOP");
+    let from_timestamp = memory.timestamp;
+    let (x, rs1_read) = memory.read(REGISTER, 4 * rs1);
+    let (y, rs2_read) = match operand {
+        AluOperand::Register(rs2) => {
+            let (y, record) = memory.read(REGISTER, 4 * rs2);
+            (u32::from_le_bytes(y), Some(record))
+        }
+        AluOperand::Immediate(imm) => (imm, None),
+    };
+    let z = opcode.eval(u32::from_le_bytes(x), y);
+    let rd_write = memory.write(REGISTER, 4 * rd, z.to_le_bytes());
+    LessThanRecord {
+        from_pc,
+        from_timestamp,
+        opcode,
+        rd,
+        rs1,
+        operand,
+        rs1_read,
+        rs2_read,
+        rd_write,
+    }
+}
+
+/// The core columns of one comparison, as integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct CoreValues {
+    pub cmp: bool,
+    pub diff_marker: [bool; MEMORY_BLOCK],
+    /// `d_k` at the marked index, `-1` when `x = y`.
+    pub diff_val: i32,
+    pub msb_x: i32,
+    pub msb_y: i32,
+}
+
+impl CoreValues {
+    pub fn new(opcode: LessThanOpcode, x: u32, y: u32) -> Self {
+        let signed = opcode == LessThanOpcode::SLT;
+        let msb = |v: u32| {
+            let top = (v >> 24) as i32;
+            if signed && top >= 128 {
+                top - 256
+            } else {
+                top
+            }
+        };
+        let (xb, yb) = (x.to_le_bytes(), y.to_le_bytes());
+        let (msb_x, msb_y) = (msb(x), msb(y));
+        let diffs = [
+            yb[0] as i32 - xb[0] as i32,
+            yb[1] as i32 - xb[1] as i32,
+            yb[2] as i32 - xb[2] as i32,
+            msb_y - msb_x,
+        ];
+        let mut diff_marker = [false; MEMORY_BLOCK];
+        let mut diff_val = -1;
+        if let Some(k) = (0..MEMORY_BLOCK).rev().find(|&i| diffs[i] != 0) {
+            diff_marker[k] = true;
+            diff_val = diffs[k];
+        }
+        let cmp = opcode.eval(x, y) == 1;
+        debug_assert_eq!(cmp, diff_val > 0);
+        Self {
+            cmp,
+            diff_marker,
+            diff_val,
+            msb_x,
+            msb_y,
+        }
+    }
+
+    /// `msb + 128 slt` for the byte lookup.
+    pub fn msb_byte(msb: i32, opcode: LessThanOpcode) -> u32 {
+        let shift = if opcode == LessThanOpcode::SLT {
+            128
+        } else {
+            0
+        };
+        (msb + shift) as u32
+    }
+
+    /// `(2 cmp - 1) diff_val - 1` for the byte lookup.
+    pub fn diff_byte(&self) -> u32 {
+        (if self.cmp {
+            self.diff_val - 1
+        } else {
+            -self.diff_val - 1
+        }) as u32
+    }
+}
+
+fn signed<F: PrimeField32>(v: i32) -> F {
+    if v >= 0 {
+        F::from_u32(v as u32)
+    } else {
+        -F::from_u32(v.unsigned_abs())
+    }
+}
+
+/// Collects SLT/SLTU records and fills the traces of both forms.
+pub struct LessThanChip {
+    pub range: Arc<RangeCheckerChip>,
+    pub bitwise: Arc<BitwiseLookupChip>,
+    pub records: Vec<LessThanRecord>,
+}
+
+impl LessThanChip {
+    pub fn new(range: Arc<RangeCheckerChip>, bitwise: Arc<BitwiseLookupChip>) -> Self {
+        Self {
+            range,
+            bitwise,
+            records: Vec::new(),
+        }
+    }
+
+    /// The register-register and register-immediate traces, padded to powers of two.
+    pub fn generate_traces<F: PrimeField32>(&self) -> (RowMajorMatrix<F>, RowMajorMatrix<F>) {
+        let (imm, reg): (Vec<_>, Vec<_>) = self
+            .records
+            .iter()
+            .partition(|r| matches!(r.operand, AluOperand::Immediate(_)));
+        let reg_trace = fill(&reg, LessThanRegCols::<F>::WIDTH, |record, row| {
+            let cols: &mut LessThanRegCols<F> = row.borrow_mut();
+            let rs2_read = record.rs2_read.expect("register form reads rs2");
+            let AluOperand::Register(rs2) = record.operand else {
+                unreachable!("partitioned by form")
+            };
+            let x = u32::from_le_bytes(record.rs1_read.prev.data);
+            let y = u32::from_le_bytes(rs2_read.prev.data);
+            let core = CoreValues::new(record.opcode, x, y);
+            self.bitwise.request_range(
+                CoreValues::msb_byte(core.msb_x, record.opcode),
+                CoreValues::msb_byte(core.msb_y, record.opcode),
+            );
+            self.bitwise.request_range(core.diff_byte(), 0);
+            cols.from_pc = F::from_u32(record.from_pc);
+            cols.from_timestamp = F::from_u32(record.from_timestamp);
+            cols.rs1 = RegReadCols::fill(record.rs1, &record.rs1_read, &self.range);
+            cols.rs2 = RegReadCols::fill(rs2, &rs2_read, &self.range);
+            cols.rd = RegWriteCols::fill(
+                record.rd,
+                (core.cmp as u32).to_le_bytes(),
+                &record.rd_write,
+                &self.range,
+            );
+            cols.flags[record.opcode as usize] = F::ONE;
+            cols.diff_marker = core.diff_marker.map(F::from_bool);
+            cols.diff_val = signed(core.diff_val);
+            cols.msb_x = signed(core.msb_x);
+            cols.msb_y = signed(core.msb_y);
+        });
+        let imm_trace = fill(&imm, LessThanImmCols::<F>::WIDTH, |record, row| {
+            let cols: &mut LessThanImmCols<F> = row.borrow_mut();
+            let AluOperand::Immediate(imm) = record.operand else {
+                unreachable!("partitioned by form")
+            };
+            let x = u32::from_le_bytes(record.rs1_read.prev.data);
+            let core = CoreValues::new(record.opcode, x, imm);
+            self.bitwise.request_range(
+                CoreValues::msb_byte(core.msb_x, record.opcode),
+                core.diff_byte(),
+            );
+            cols.from_pc = F::from_u32(record.from_pc);
+            cols.from_timestamp = F::from_u32(record.from_timestamp);
+            cols.rs1 = RegReadCols::fill(record.rs1, &record.rs1_read, &self.range);
+            cols.imm = [imm & 0xff, (imm >> 8) & 0xff, imm >> 31].map(F::from_u32);
+            cols.rd = RegWriteCols::fill(
+                record.rd,
+                (core.cmp as u32).to_le_bytes(),
+                &record.rd_write,
+                &self.range,
+            );
+            cols.flags[record.opcode as usize] = F::ONE;
+            cols.diff_marker = core.diff_marker.map(F::from_bool);
+            cols.diff_val = signed(core.diff_val);
+            cols.msb_x = signed(core.msb_x);
+        });
+        (reg_trace, imm_trace)
+    }
+}
+
+fn fill<F: PrimeField32>(
+    records: &[&LessThanRecord],
+    width: usize,
+    fill_row: impl Fn(&LessThanRecord, &mut [F]),
+) -> RowMajorMatrix<F> {
+    let height = records.len().next_power_of_two();
+    let mut values = vec![F::ZERO; height * width];
+    for (record, row) in records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_row(record, row);
+    }
+    RowMajorMatrix::new(values, width)
+}
