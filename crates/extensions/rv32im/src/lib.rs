@@ -54,7 +54,10 @@ pub use base_alu::{
 };
 pub use branch::{BranchEqualOpcode, BranchExecutor, BranchFamily, BranchLessThanOpcode};
 pub use divrem::{DivRemAir, DivRemChip, DivRemCols, DivRemExecutor, DivRemOpcode, DivRemRecord};
-pub use ecall::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
+pub use ecall::{
+    preflight as ecall_preflight, EcallAir, EcallBuses, EcallChip, EcallCols, EcallExecutor,
+    EcallOpcode, EcallRecord, Syscall, UnimpExecutor, UnimpOpcode, UnprovenSyscall,
+};
 pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
 pub use less_than::{

@@ -100,6 +100,8 @@ pub struct Run {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
     pub pc: u32,
+    /// Set when the run ended with `exit`: the segment then terminates with this code.
+    pub exit_code: Option<u32>,
     executed: Vec<usize>,
     /// The initial memory: the program's image plus the initial registers.
     image: SparseMemoryImage,
@@ -138,6 +140,7 @@ impl Run {
             range: Arc::new(RangeCheckerChip::new(range_bus())),
             bitwise: Arc::new(BitwiseLookupChip::default()),
             pc: BASE,
+            exit_code: None,
             executed: Vec::new(),
             image,
         }
@@ -200,10 +203,12 @@ impl Run {
             range,
             bitwise,
             pc,
+            exit_code,
             executed,
             image,
         } = self;
-        // Connector: from BASE at INITIAL_TIMESTAMP to (pc, final timestamp), not terminating.
+        // Connector: from BASE at INITIAL_TIMESTAMP to (pc, final timestamp), terminating if
+        // the run exited.
         let final_timestamp = memory.timestamp;
         let mask = (1 << TIMESTAMP_LIMB_BITS) - 1;
         let limbs = [
@@ -213,26 +218,32 @@ impl Run {
         for limb in limbs {
             range.request(limb, TIMESTAMP_LIMB_BITS);
         }
+        let code = exit_code.unwrap_or(0);
         let pvs = ConnectorPvs {
             initial_pc: BASE,
             final_pc: pc,
-            exit_code: [0, 0],
-            is_terminate: 0,
+            exit_code: [code & 0xffff, code >> 16],
+            is_terminate: exit_code.is_some() as u32,
         };
-        let connector = [
+        let public_values = [
             pvs.initial_pc,
             pvs.final_pc,
-            0,
-            0,
-            0,
+            pvs.exit_code[0],
+            pvs.exit_code[1],
+            pvs.is_terminate,
+        ];
+        let connector = [
+            public_values[0],
+            public_values[1],
+            public_values[2],
+            public_values[3],
+            public_values[4],
             final_timestamp,
             limbs[0],
             limbs[1],
         ];
         assert_eq!(connector.len(), ConnectorCols::<u8>::WIDTH);
-        let public_values = [pvs.initial_pc, pvs.final_pc, 0, 0, 0]
-            .map(F::from_u32)
-            .to_vec();
+        let public_values = public_values.map(F::from_u32).to_vec();
 
         let mut stub = Vec::new();
         for word in memory
