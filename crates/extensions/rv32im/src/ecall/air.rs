@@ -5,6 +5,7 @@
 //!   halves; the pc does not move, so the connector's final pc is the `ecall`'s.
 //! - `write(fd, buf, len)` with fd 1 or 2: `a0` must hold the fd and becomes `len` (`a2`). The
 //!   bytes go to the host and are not proven, so the buffer is not read.
+//!
 //! Writes to fd 3 (the public output) and `read` need multi-row accesses to memory: next.
 
 use std::borrow::Borrow;
