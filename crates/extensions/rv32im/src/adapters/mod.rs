@@ -1,6 +1,7 @@
 //! Shared by the instruction families: operand decoding for executors, and (in [`registers`])
 //! the circuit side of register reads and writes.
 
+pub mod alu_air;
 pub mod alu_record;
 pub mod registers;
 

@@ -11,13 +11,15 @@ use openvm_stark_backend::{
     PartitionedBaseAir,
 };
 use tessera_arch::{
-    address_space,
-    bus::{BitwiseBus, ExecutionBus, ExecutionState, MemoryBridge, ProgramBus, MEMORY_BLOCK},
+    bus::{BitwiseBus, ExecutionBus, MemoryBridge, ProgramBus, MEMORY_BLOCK},
     LocalOpcode,
 };
 
 use super::BaseAluOpcode;
-use crate::adapters::registers::{RegReadCols, RegWriteCols};
+use crate::adapters::{
+    alu_air::{eval_reg_imm, eval_reg_reg, AdapterBuses, AdapterRow},
+    registers::{RegReadCols, RegWriteCols},
+};
 
 /// Opcode flags, in the order of [`BaseAluOpcode`]: ADD, SUB, XOR, OR, AND. At most one is set;
 /// none on padding rows.
@@ -60,6 +62,17 @@ pub struct BaseAluBuses {
     pub bitwise: BitwiseBus,
 }
 
+impl BaseAluBuses {
+    /// The buses of the shared register adapter.
+    pub fn adapter(&self) -> AdapterBuses {
+        AdapterBuses {
+            execution: self.execution,
+            program: self.program,
+            memory: self.memory,
+        }
+    }
+}
+
 /// The AIR of one form: `IMM = false` register-register, `IMM = true` register-immediate.
 #[derive(Clone, Copy, Debug)]
 pub struct BaseAluAir<const IMM: bool> {
@@ -91,35 +104,20 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for BaseAluAir<IMM> {
             let x = cols.rs1.data.map(Into::into);
             let (is_valid, opcode) =
                 eval_core(builder, &buses.bitwise, cols.flags, x, y, cols.rd.data);
-            let ts = cols.from_timestamp;
-            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
-            cols.rd
-                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
-            let imm_value =
-                byte0 + byte1 * AB::Expr::from_u32(256) - sign * AB::Expr::from_u32(1 << 16);
-            buses.program.lookup_instruction(
-                builder,
-                cols.from_pc,
+            let imm = byte0 + byte1 * AB::Expr::from_u32(256) - sign * AB::Expr::from_u32(1 << 16);
+            let row = AdapterRow {
+                from_pc: cols.from_pc,
+                from_timestamp: cols.from_timestamp,
                 opcode,
-                [
-                    cols.rd.pointer.into(),
-                    cols.rs1.pointer.into(),
-                    imm_value,
-                    AB::Expr::from_u32(address_space::REGISTER),
-                    AB::Expr::from_u32(address_space::IMMEDIATE),
-                    byte0.into(),
-                    byte1.into(),
-                ],
-                is_valid.clone(),
-            );
-            buses.execution.execute(
-                builder,
                 is_valid,
-                ExecutionState::new(cols.from_pc, cols.from_timestamp),
-                ExecutionState::<AB::Expr>::new(
-                    cols.from_pc + AB::Expr::from_u32(4),
-                    ts + AB::Expr::from_u32(2),
-                ),
+            };
+            eval_reg_imm(
+                builder,
+                &buses.adapter(),
+                row,
+                &cols.rs1,
+                [imm, byte0.into(), byte1.into()],
+                &cols.rd,
             );
         } else {
             let cols: &BaseAluRegCols<AB::Var> = row[..].borrow();
@@ -127,39 +125,19 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for BaseAluAir<IMM> {
             let y = cols.rs2.data.map(Into::into);
             let (is_valid, opcode) =
                 eval_core(builder, &buses.bitwise, cols.flags, x, y, cols.rd.data);
-            let ts = cols.from_timestamp;
-            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
-            cols.rs2
-                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
-            cols.rd.eval(
-                builder,
-                &buses.memory,
-                ts + AB::Expr::from_u32(2),
-                is_valid.clone(),
-            );
-            buses.program.lookup_instruction(
-                builder,
-                cols.from_pc,
+            let row = AdapterRow {
+                from_pc: cols.from_pc,
+                from_timestamp: cols.from_timestamp,
                 opcode,
-                [
-                    cols.rd.pointer.into(),
-                    cols.rs1.pointer.into(),
-                    cols.rs2.pointer.into(),
-                    AB::Expr::from_u32(address_space::REGISTER),
-                    AB::Expr::from_u32(address_space::REGISTER),
-                    AB::Expr::ZERO,
-                    AB::Expr::ZERO,
-                ],
-                is_valid.clone(),
-            );
-            buses.execution.execute(
-                builder,
                 is_valid,
-                ExecutionState::new(cols.from_pc, cols.from_timestamp),
-                ExecutionState::<AB::Expr>::new(
-                    cols.from_pc + AB::Expr::from_u32(4),
-                    ts + AB::Expr::from_u32(3),
-                ),
+            };
+            eval_reg_reg(
+                builder,
+                &buses.adapter(),
+                row,
+                &cols.rs1,
+                &cols.rs2,
+                &cols.rd,
             );
         }
     }

@@ -20,16 +20,15 @@ use openvm_stark_backend::{
     PartitionedBaseAir,
 };
 use tessera_arch::{
-    address_space,
-    bus::{
-        BitwiseBus, ExecutionBus, ExecutionState, MemoryBridge, ProgramBus, RangeCheckerBus,
-        MEMORY_BLOCK,
-    },
+    bus::{BitwiseBus, ExecutionBus, MemoryBridge, ProgramBus, RangeCheckerBus, MEMORY_BLOCK},
     LocalOpcode,
 };
 
 use super::DivRemOpcode;
-use crate::adapters::registers::{RegReadCols, RegWriteCols};
+use crate::adapters::{
+    alu_air::{eval_reg_reg, AdapterBuses, AdapterRow},
+    registers::{RegReadCols, RegWriteCols},
+};
 
 /// Bits of a carry of `q * y + r` (columns below `8 * 255^2 + 2 * 255 + carry < 2^20`).
 pub const CARRY_BITS: usize = 12;
@@ -228,31 +227,17 @@ impl<AB: InteractionBuilder> Air<AB> for DivRemAir {
         }
 
         // The adapter: rs1, rs2, rd; the program; the execution chain.
-        let ts = c.from_timestamp;
-        c.rs1.eval(builder, &self.memory, ts, is_valid.clone());
-        c.rs2
-            .eval(builder, &self.memory, ts + AB::Expr::ONE, is_valid.clone());
-        c.rd.eval(builder, &self.memory, ts + byte(2), is_valid.clone());
-        self.program.lookup_instruction(
-            builder,
-            c.from_pc,
+        let buses = AdapterBuses {
+            execution: self.execution,
+            program: self.program,
+            memory: self.memory,
+        };
+        let row = AdapterRow {
+            from_pc: c.from_pc,
+            from_timestamp: c.from_timestamp,
             opcode,
-            [
-                c.rd.pointer.into(),
-                c.rs1.pointer.into(),
-                c.rs2.pointer.into(),
-                byte(address_space::REGISTER),
-                byte(address_space::REGISTER),
-                AB::Expr::ZERO,
-                AB::Expr::ZERO,
-            ],
-            is_valid.clone(),
-        );
-        self.execution.execute(
-            builder,
             is_valid,
-            ExecutionState::new(c.from_pc, c.from_timestamp),
-            ExecutionState::<AB::Expr>::new(c.from_pc + byte(4), ts + byte(3)),
-        );
+        };
+        eval_reg_reg(builder, &buses, row, &c.rs1, &c.rs2, &c.rd);
     }
 }

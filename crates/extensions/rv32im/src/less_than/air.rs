@@ -32,15 +32,14 @@ use openvm_stark_backend::{
     p3_matrix::Matrix,
     PartitionedBaseAir,
 };
-use tessera_arch::{
-    address_space,
-    bus::{ExecutionState, MEMORY_BLOCK},
-    LocalOpcode,
-};
+use tessera_arch::{bus::MEMORY_BLOCK, LocalOpcode};
 
 use super::LessThanOpcode;
 use crate::{
-    adapters::registers::{RegReadCols, RegWriteCols},
+    adapters::{
+        alu_air::{eval_reg_imm, eval_reg_reg, AdapterRow},
+        registers::{RegReadCols, RegWriteCols},
+    },
     base_alu::BaseAluBuses,
 };
 
@@ -134,35 +133,22 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for LessThanAir<IMM> {
             buses
                 .bitwise
                 .range_check(builder, core.msb_x_byte, core.diff_byte, is_valid.clone());
-            let ts = cols.from_timestamp;
-            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
-            cols.rd
-                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
             let imm_value =
                 byte0 + byte1 * AB::Expr::from_u32(256) - sign * AB::Expr::from_u32(1 << 16);
-            buses.program.lookup_instruction(
-                builder,
-                cols.from_pc,
-                core.opcode,
-                [
-                    cols.rd.pointer.into(),
-                    cols.rs1.pointer.into(),
-                    imm_value,
-                    AB::Expr::from_u32(address_space::REGISTER),
-                    AB::Expr::from_u32(address_space::IMMEDIATE),
-                    byte0.into(),
-                    byte1.into(),
-                ],
-                is_valid.clone(),
-            );
-            buses.execution.execute(
-                builder,
+            let row = AdapterRow {
+                from_pc: cols.from_pc,
+                from_timestamp: cols.from_timestamp,
+                opcode: core.opcode,
                 is_valid,
-                ExecutionState::new(cols.from_pc, cols.from_timestamp),
-                ExecutionState::<AB::Expr>::new(
-                    cols.from_pc + AB::Expr::from_u32(4),
-                    ts + AB::Expr::from_u32(2),
-                ),
+            };
+            let operands = [imm_value, byte0.into(), byte1.into()];
+            eval_reg_imm(
+                builder,
+                &buses.adapter(),
+                row,
+                &cols.rs1,
+                operands,
+                &cols.rd,
             );
         } else {
             let cols: &LessThanRegCols<AB::Var> = row[..].borrow();
@@ -187,39 +173,19 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for LessThanAir<IMM> {
             buses
                 .bitwise
                 .range_check(builder, core.diff_byte, AB::Expr::ZERO, is_valid.clone());
-            let ts = cols.from_timestamp;
-            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
-            cols.rs2
-                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
-            cols.rd.eval(
-                builder,
-                &buses.memory,
-                ts + AB::Expr::from_u32(2),
-                is_valid.clone(),
-            );
-            buses.program.lookup_instruction(
-                builder,
-                cols.from_pc,
-                core.opcode,
-                [
-                    cols.rd.pointer.into(),
-                    cols.rs1.pointer.into(),
-                    cols.rs2.pointer.into(),
-                    AB::Expr::from_u32(address_space::REGISTER),
-                    AB::Expr::from_u32(address_space::REGISTER),
-                    AB::Expr::ZERO,
-                    AB::Expr::ZERO,
-                ],
-                is_valid.clone(),
-            );
-            buses.execution.execute(
-                builder,
+            let row = AdapterRow {
+                from_pc: cols.from_pc,
+                from_timestamp: cols.from_timestamp,
+                opcode: core.opcode,
                 is_valid,
-                ExecutionState::new(cols.from_pc, cols.from_timestamp),
-                ExecutionState::<AB::Expr>::new(
-                    cols.from_pc + AB::Expr::from_u32(4),
-                    ts + AB::Expr::from_u32(3),
-                ),
+            };
+            eval_reg_reg(
+                builder,
+                &buses.adapter(),
+                row,
+                &cols.rs1,
+                &cols.rs2,
+                &cols.rd,
             );
         }
     }

@@ -10,16 +10,15 @@ use openvm_stark_backend::{
     PartitionedBaseAir,
 };
 use tessera_arch::{
-    address_space,
-    bus::{
-        BitwiseBus, ExecutionBus, ExecutionState, MemoryBridge, ProgramBus, RangeCheckerBus,
-        MEMORY_BLOCK,
-    },
+    bus::{BitwiseBus, ExecutionBus, MemoryBridge, ProgramBus, RangeCheckerBus, MEMORY_BLOCK},
     LocalOpcode,
 };
 
 use super::MulOpcode;
-use crate::adapters::registers::{RegReadCols, RegWriteCols};
+use crate::adapters::{
+    alu_air::{eval_reg_reg, AdapterBuses, AdapterRow},
+    registers::{RegReadCols, RegWriteCols},
+};
 
 /// Bits of a carry: the largest column sum is `4 * 255^2 + carry < 2^19`, so carries are
 /// below `2^11`.
@@ -85,35 +84,17 @@ impl<AB: InteractionBuilder> Air<AB> for MulAir {
         self.bitwise.range_check(builder, z[0], z[1], is_valid);
         self.bitwise.range_check(builder, z[2], z[3], is_valid);
 
-        let ts = cols.from_timestamp;
-        cols.rs1.eval(builder, &self.memory, ts, is_valid);
-        cols.rs2
-            .eval(builder, &self.memory, ts + AB::Expr::ONE, is_valid);
-        cols.rd
-            .eval(builder, &self.memory, ts + AB::Expr::from_u32(2), is_valid);
-        self.program.lookup_instruction(
-            builder,
-            cols.from_pc,
-            AB::Expr::from_u32(MulOpcode::MUL.global().as_u32()),
-            [
-                cols.rd.pointer.into(),
-                cols.rs1.pointer.into(),
-                cols.rs2.pointer.into(),
-                AB::Expr::from_u32(address_space::REGISTER),
-                AB::Expr::from_u32(address_space::REGISTER),
-                AB::Expr::ZERO,
-                AB::Expr::ZERO,
-            ],
-            is_valid,
-        );
-        self.execution.execute(
-            builder,
-            is_valid,
-            ExecutionState::new(cols.from_pc, cols.from_timestamp),
-            ExecutionState::<AB::Expr>::new(
-                cols.from_pc + AB::Expr::from_u32(4),
-                ts + AB::Expr::from_u32(3),
-            ),
-        );
+        let buses = AdapterBuses {
+            execution: self.execution,
+            program: self.program,
+            memory: self.memory,
+        };
+        let row = AdapterRow {
+            from_pc: cols.from_pc,
+            from_timestamp: cols.from_timestamp,
+            opcode: AB::Expr::from_u32(MulOpcode::MUL.global().as_u32()),
+            is_valid: is_valid.into(),
+        };
+        eval_reg_reg(builder, &buses, row, &cols.rs1, &cols.rs2, &cols.rd);
     }
 }

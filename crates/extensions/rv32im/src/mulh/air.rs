@@ -11,16 +11,15 @@ use openvm_stark_backend::{
     PartitionedBaseAir,
 };
 use tessera_arch::{
-    address_space,
-    bus::{
-        BitwiseBus, ExecutionBus, ExecutionState, MemoryBridge, ProgramBus, RangeCheckerBus,
-        MEMORY_BLOCK,
-    },
+    bus::{BitwiseBus, ExecutionBus, MemoryBridge, ProgramBus, RangeCheckerBus, MEMORY_BLOCK},
     LocalOpcode,
 };
 
 use super::MulHOpcode;
-use crate::adapters::registers::{RegReadCols, RegWriteCols};
+use crate::adapters::{
+    alu_air::{eval_reg_reg, AdapterBuses, AdapterRow},
+    registers::{RegReadCols, RegWriteCols},
+};
 
 /// Bits of a carry: a column of the 8x8-byte product sums at most 8 * 255^2 plus a carry, below
 /// 2^20, so carries are below 2^12.
@@ -137,39 +136,17 @@ impl<AB: InteractionBuilder> Air<AB> for MulHAir {
                 .range_check(builder, pair[2], pair[3], is_valid.clone());
         }
 
-        let ts = cols.from_timestamp;
-        cols.rs1.eval(builder, &self.memory, ts, is_valid.clone());
-        cols.rs2
-            .eval(builder, &self.memory, ts + AB::Expr::ONE, is_valid.clone());
-        cols.rd.eval(
-            builder,
-            &self.memory,
-            ts + AB::Expr::from_u32(2),
-            is_valid.clone(),
-        );
-        self.program.lookup_instruction(
-            builder,
-            cols.from_pc,
+        let buses = AdapterBuses {
+            execution: self.execution,
+            program: self.program,
+            memory: self.memory,
+        };
+        let row = AdapterRow {
+            from_pc: cols.from_pc,
+            from_timestamp: cols.from_timestamp,
             opcode,
-            [
-                cols.rd.pointer.into(),
-                cols.rs1.pointer.into(),
-                cols.rs2.pointer.into(),
-                AB::Expr::from_u32(address_space::REGISTER),
-                AB::Expr::from_u32(address_space::REGISTER),
-                AB::Expr::ZERO,
-                AB::Expr::ZERO,
-            ],
-            is_valid.clone(),
-        );
-        self.execution.execute(
-            builder,
             is_valid,
-            ExecutionState::new(cols.from_pc, cols.from_timestamp),
-            ExecutionState::<AB::Expr>::new(
-                cols.from_pc + AB::Expr::from_u32(4),
-                ts + AB::Expr::from_u32(3),
-            ),
-        );
+        };
+        eval_reg_reg(builder, &buses, row, &cols.rs1, &cols.rs2, &cols.rd);
     }
 }

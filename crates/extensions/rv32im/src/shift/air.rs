@@ -17,15 +17,15 @@ use openvm_stark_backend::{
 };
 use tessera_arch::{
     address_space,
-    bus::{
-        BitwiseBus, ExecutionBus, ExecutionState, MemoryBridge, ProgramBus, RangeCheckerBus,
-        MEMORY_BLOCK,
-    },
+    bus::{BitwiseBus, ExecutionBus, MemoryBridge, ProgramBus, RangeCheckerBus, MEMORY_BLOCK},
     LocalOpcode,
 };
 
 use super::ShiftOpcode;
-use crate::adapters::registers::{RegReadCols, RegWriteCols};
+use crate::adapters::{
+    alu_air::{eval_reg_imm, eval_reg_reg, AdapterBuses, AdapterRow},
+    registers::{RegReadCols, RegWriteCols},
+};
 
 /// The shift-specific columns, shared by both forms.
 #[derive(Clone, Copy, Debug, Default)]
@@ -81,6 +81,17 @@ pub struct ShiftBuses {
     pub memory: MemoryBridge,
     pub range: RangeCheckerBus,
     pub bitwise: BitwiseBus,
+}
+
+impl ShiftBuses {
+    /// The buses of the shared register adapter.
+    pub fn adapter(&self) -> AdapterBuses {
+        AdapterBuses {
+            execution: self.execution,
+            program: self.program,
+            memory: self.memory,
+        }
+    }
 }
 
 /// The AIR of one form: `IMM = false` register amount, `IMM = true` immediate amount.
@@ -221,38 +232,25 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for ShiftAir<IMM> {
         let main = builder.main();
         let row: Vec<AB::Var> = main.row_slice(0).expect("window has a row").to_vec();
         let buses = &self.buses;
-        let reg = AB::Expr::from_u32(address_space::REGISTER);
+        let _reg = AB::Expr::from_u32(address_space::REGISTER);
         if IMM {
             let cols: &ShiftImmCols<AB::Var> = row[..].borrow();
             let (is_valid, opcode, amount) =
                 eval_core(builder, buses, &cols.core, cols.rs1.data, cols.rd.data);
-            let ts = cols.from_timestamp;
-            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
-            cols.rd
-                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
-            buses.program.lookup_instruction(
-                builder,
-                cols.from_pc,
+            let row = AdapterRow {
+                from_pc: cols.from_pc,
+                from_timestamp: cols.from_timestamp,
                 opcode,
-                [
-                    cols.rd.pointer.into(),
-                    cols.rs1.pointer.into(),
-                    amount.clone(),
-                    reg,
-                    AB::Expr::from_u32(address_space::IMMEDIATE),
-                    amount,
-                    AB::Expr::ZERO,
-                ],
-                is_valid.clone(),
-            );
-            buses.execution.execute(
-                builder,
                 is_valid,
-                ExecutionState::new(cols.from_pc, cols.from_timestamp),
-                ExecutionState::<AB::Expr>::new(
-                    cols.from_pc + AB::Expr::from_u32(4),
-                    ts + AB::Expr::TWO,
-                ),
+            };
+            let operands = [amount.clone(), amount, AB::Expr::ZERO];
+            eval_reg_imm(
+                builder,
+                &buses.adapter(),
+                row,
+                &cols.rs1,
+                operands,
+                &cols.rd,
             );
         } else {
             let cols: &ShiftRegCols<AB::Var> = row[..].borrow();
@@ -266,35 +264,19 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for ShiftAir<IMM> {
             buses
                 .range
                 .range_check(builder, cols.high, 3, is_valid.clone());
-            let ts = cols.from_timestamp;
-            cols.rs1.eval(builder, &buses.memory, ts, is_valid.clone());
-            cols.rs2
-                .eval(builder, &buses.memory, ts + AB::Expr::ONE, is_valid.clone());
-            cols.rd
-                .eval(builder, &buses.memory, ts + AB::Expr::TWO, is_valid.clone());
-            buses.program.lookup_instruction(
-                builder,
-                cols.from_pc,
+            let row = AdapterRow {
+                from_pc: cols.from_pc,
+                from_timestamp: cols.from_timestamp,
                 opcode,
-                [
-                    cols.rd.pointer.into(),
-                    cols.rs1.pointer.into(),
-                    cols.rs2.pointer.into(),
-                    reg.clone(),
-                    reg,
-                    AB::Expr::ZERO,
-                    AB::Expr::ZERO,
-                ],
-                is_valid.clone(),
-            );
-            buses.execution.execute(
-                builder,
                 is_valid,
-                ExecutionState::new(cols.from_pc, cols.from_timestamp),
-                ExecutionState::<AB::Expr>::new(
-                    cols.from_pc + AB::Expr::from_u32(4),
-                    ts + AB::Expr::from_u32(3),
-                ),
+            };
+            eval_reg_reg(
+                builder,
+                &buses.adapter(),
+                row,
+                &cols.rs1,
+                &cols.rs2,
+                &cols.rd,
             );
         }
     }
