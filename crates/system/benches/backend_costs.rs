@@ -1303,23 +1303,49 @@ fn report(
         }
         let ys: Vec<f64> = sub.iter().map(|r| r.f(key)).collect();
         let report = |xs: Vec<Vec<f64>>, names: &[&str]| {
+            // Drop features that are zero in every case (e.g. no GKR above 2^22 slots at 2^16
+            // rows), which would make the normal equations singular.
+            let keep: Vec<usize> = (0..xs[0].len())
+                .filter(|&j| xs.iter().any(|x| x[j] != 0.0))
+                .collect();
+            let xs: Vec<Vec<f64>> = xs
+                .iter()
+                .map(|x| keep.iter().map(|&j| x[j]).collect())
+                .collect();
+            let names: Vec<&str> = keep
+                .iter()
+                .filter(|&&j| j < names.len())
+                .map(|&j| names[j])
+                .collect();
             let b = lstsq(&xs, &ys);
             let mut worst: f64 = 0.0;
             for (x, y) in xs.iter().zip(&ys) {
                 let p: f64 = x.iter().zip(&b).map(|(a, c)| a * c).sum();
                 worst = worst.max(((p - y) / y).abs());
             }
-            let terms: Vec<String> = b[..b.len() - 1]
+            let mut terms: Vec<String> = b
                 .iter()
-                .zip(names)
+                .zip(&names)
                 .map(|(c, n)| format!("{:.2} ns * {n}", c * 1e9))
                 .collect();
+            if b.len() > names.len() {
+                terms.push(format!("{:.4} s", b[b.len() - 1]));
+            }
+            let mut rel: Vec<f64> = xs
+                .iter()
+                .zip(&ys)
+                .map(|(x, y)| {
+                    let p: f64 = x.iter().zip(&b).map(|(a, c)| a * c).sum();
+                    ((p - y) / y).abs()
+                })
+                .collect();
+            rel.sort_by(|a, b| a.total_cmp(b));
             println!(
-                "- {label} ({} cases): t ~= {} + {:.4} s   (worst rel. error {:.0}%)",
+                "- {label} ({} cases): t ~= {}   (worst rel. error {:.0}%, median {:.0}%)",
                 sub.len(),
                 terms.join(" + "),
-                b[b.len() - 1],
-                worst * 100.0
+                worst * 100.0,
+                rel[rel.len() / 2] * 100.0
             );
         };
         report(
@@ -1340,6 +1366,34 @@ fn report(
                 })
                 .collect(),
             &["main_cells", "interactions", "gkr_slots"],
+        );
+        // GKR gets slower per slot once its layers no longer fit in cache (about 2^22 slots
+        // here), and part of the work scales with the stacked height whatever the width.
+        report(
+            sub.iter()
+                .map(|r| {
+                    let s = r.f("gkr_slots");
+                    let excess = if s > 0.0 {
+                        (s.log2() - 22.0).max(0.0)
+                    } else {
+                        0.0
+                    };
+                    vec![
+                        r.f("main_cells"),
+                        r.f("interactions"),
+                        s,
+                        s * excess,
+                        2f64.powf(r.f("lsh")),
+                    ]
+                })
+                .collect(),
+            &[
+                "main_cells",
+                "interactions",
+                "gkr_slots",
+                "gkr_slots*max(0,log2(gkr_slots)-22)",
+                "2^lsh",
+            ],
         );
     };
     println!("\n## Least-squares fits ({})\n", metric.label());
