@@ -17,8 +17,16 @@ pub mod address_space {
     pub const REGISTER: u32 = 1;
     /// Main memory, byte-addressed.
     pub const MEMORY: u32 = 2;
-    /// The public output (bytes the guest revealed).
+    /// The public output (bytes the guest revealed). Layout: the word at pointer
+    /// [`PUBLIC_OUTPUT_LENGTH`] holds the number of bytes written so far (little-endian), and
+    /// the bytes follow from pointer [`PUBLIC_OUTPUT_DATA`]. The length lives in memory so
+    /// that the position of the next append is proven (and carried across segments), and a
+    /// verifier reads exactly the bytes the guest wrote, trailing zeros included.
     pub const PUBLIC_VALUES: u32 = 3;
+    /// Pointer of the public output's length word in [`PUBLIC_VALUES`].
+    pub const PUBLIC_OUTPUT_LENGTH: u32 = 0;
+    /// Pointer of the public output's first byte in [`PUBLIC_VALUES`].
+    pub const PUBLIC_OUTPUT_DATA: u32 = 4;
 }
 
 /// A global opcode: the opcode of one extension's instruction shifted by that extension's offset.
