@@ -14,6 +14,7 @@ pub mod program;
 pub mod range_checker;
 #[cfg(test)]
 mod test_utils;
+pub mod vm;
 
 /// The proof-system configuration the system chips are proven with (BabyBear, Poseidon2).
 pub type SC = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;

@@ -23,6 +23,7 @@ mod adapters;
 mod auipc;
 mod base_alu;
 mod branch;
+mod circuit;
 mod divrem;
 mod ecall;
 pub mod encode;
@@ -39,6 +40,8 @@ mod shift;
 #[cfg(test)]
 mod test_harness;
 mod transpiler;
+#[cfg(test)]
+mod vm_tests;
 
 use p3_field::PrimeField32;
 use tessera_arch::{

@@ -1,0 +1,407 @@
+//! The machine: its AIR inventory, keygen, program commitment, preflight, proving-context
+//! generation with the defensive checks, and proving.
+
+use std::{ops::Range, sync::Arc};
+
+use openvm_stark_backend::{
+    keygen::{types::MultiStarkProvingKey, MultiStarkKeygenBuilder},
+    p3_field::PrimeCharacteristicRing,
+    p3_matrix::{dense::RowMajorMatrix, Matrix},
+    prover::{
+        AirProvingContext, CommittedTraceData, DeviceDataTransporter, DeviceMultiStarkProvingKey,
+        ProvingContext, TraceCommitter,
+    },
+    AirRef, StarkEngine, SystemParams,
+};
+use tessera_arch::{
+    bus::{TIMESTAMP_BITS, TIMESTAMP_LIMB_BITS},
+    VmExe,
+};
+
+use super::{
+    exe_commitment, preflight, CircuitExtension, Engine, GenerationError, Periphery,
+    PreflightError, PreflightOutput, PublicOutputProof, SystemBuses, VirtualMachineError,
+    VmCircuitConfig, VmVerifyingKey, F, PB, SC,
+};
+use crate::{
+    bitwise::BitwiseLookupAir,
+    connector::{ConnectorAir, ConnectorCols, ConnectorPvs},
+    memory::{
+        generate_memory_traces, MemoryBoundaryAir, MemoryDimensions, MemoryMerkleAir, MemoryTree,
+        MerkleBus, MERKLE_BUS, POSEIDON2_BUS,
+    },
+    poseidon2::{Digest, Poseidon2Air, Poseidon2Bus, Poseidon2Chip},
+    program::{multiplicity_trace, program_trace, ProgramAir},
+    range_checker::RangeCheckerAir,
+};
+
+/// AIR ids of the system chips (fixed; extensions' AIRs follow from [`FIRST_EXTENSION_AIR_ID`]).
+pub const PROGRAM_AIR_ID: usize = 0;
+pub const CONNECTOR_AIR_ID: usize = 1;
+pub const BOUNDARY_AIR_ID: usize = 2;
+pub const MERKLE_AIR_ID: usize = 3;
+pub const POSEIDON2_AIR_ID: usize = 4;
+pub const RANGE_CHECKER_AIR_ID: usize = 5;
+pub const BITWISE_AIR_ID: usize = 6;
+pub const FIRST_EXTENSION_AIR_ID: usize = 7;
+/// System AIRs every proof must contain (`add_required_air` at keygen): a proof without the
+/// connector, program or memory chips would prove nothing about the run.
+pub const REQUIRED_AIR_IDS: [usize; 4] = [
+    PROGRAM_AIR_ID,
+    CONNECTOR_AIR_ID,
+    BOUNDARY_AIR_ID,
+    MERKLE_AIR_ID,
+];
+
+/// The proving and verifying keys of a machine.
+pub struct VmKeys {
+    pub pk: MultiStarkProvingKey<SC>,
+    pub vk: VmVerifyingKey,
+}
+
+/// The program as a committed cached trace (committed once, reused by every proof).
+pub struct CommittedProgram {
+    pub commitment: Digest,
+    trace: CommittedTraceData<PB>,
+    /// Instructions in the program (the multiplicity trace's useful rows).
+    len: usize,
+}
+
+/// A segment ready to prove, and what its public values say.
+pub struct SegmentProvingContext {
+    pub ctx: ProvingContext<PB>,
+    /// Height of each AIR's trace (0 when absent), by AIR id.
+    pub heights: Vec<usize>,
+    pub public_output: PublicOutputProof,
+}
+
+/// A VM for one configuration and one set of proof-system parameters.
+pub struct VirtualMachine<C> {
+    pub config: C,
+    engine: Engine,
+    buses: SystemBuses,
+    extensions: Vec<Box<dyn CircuitExtension>>,
+    airs: Vec<AirRef<SC>>,
+    /// The AIR ids of each extension, in order.
+    extension_airs: Vec<Range<usize>>,
+}
+
+impl<C: VmCircuitConfig> VirtualMachine<C> {
+    /// The machine of `config` proven with `params`.
+    pub fn new(config: C, params: SystemParams) -> Self {
+        let buses = SystemBuses::default();
+        let dims = MemoryDimensions::new(config.system().memory_bits as usize);
+        let merkle_bus = MerkleBus::new(MERKLE_BUS);
+        let poseidon2_bus = Poseidon2Bus::new(POSEIDON2_BUS);
+        let mut airs: Vec<AirRef<SC>> = vec![
+            Arc::new(ProgramAir { bus: buses.program }),
+            Arc::new(ConnectorAir {
+                execution_bus: buses.execution,
+                exit_bus: buses.exit,
+                range_bus: buses.range,
+            }),
+            Arc::new(MemoryBoundaryAir {
+                memory_bus: buses.memory.memory,
+                merkle_bus,
+            }),
+            Arc::new(MemoryMerkleAir {
+                dims,
+                merkle_bus,
+                poseidon2_bus,
+            }),
+            Arc::new(Poseidon2Air::new(poseidon2_bus)),
+            Arc::new(RangeCheckerAir { bus: buses.range }),
+            Arc::new(BitwiseLookupAir { bus: buses.bitwise }),
+        ];
+        debug_assert_eq!(airs.len(), FIRST_EXTENSION_AIR_ID);
+        let extensions = config.circuit_extensions();
+        let mut extension_airs = Vec::new();
+        for extension in &extensions {
+            let start = airs.len();
+            airs.extend(extension.airs(&buses));
+            extension_airs.push(start..airs.len());
+        }
+        Self {
+            config,
+            engine: StarkEngine::new(params),
+            buses,
+            extensions,
+            airs,
+            extension_airs,
+        }
+    }
+
+    pub fn params(&self) -> &SystemParams {
+        self.engine.params()
+    }
+
+    /// Every AIR, by AIR id.
+    pub fn airs(&self) -> &[AirRef<SC>] {
+        &self.airs
+    }
+
+    /// The buses the machine's chips talk on.
+    pub fn buses(&self) -> &SystemBuses {
+        &self.buses
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Generates the keys; the system AIRs are required in every proof.
+    pub fn keygen(&self) -> Result<VmKeys, VirtualMachineError> {
+        let mut builder = MultiStarkKeygenBuilder::new(self.engine.config().clone());
+        for (id, air) in self.airs.iter().enumerate() {
+            if REQUIRED_AIR_IDS.contains(&id) {
+                builder.add_required_air(air.clone());
+            } else {
+                builder.add_air(air.clone());
+            }
+        }
+        let pk = builder
+            .generate_pk()
+            .map_err(|e| VirtualMachineError::Keygen(format!("{e:?}")))?;
+        let vk = VmVerifyingKey {
+            inner: pk.get_vk(),
+            memory_bits: self.config.system().memory_bits as usize,
+            public_output_capacity: self.config.system().public_output_capacity,
+        };
+        Ok(VmKeys { pk, vk })
+    }
+
+    /// Commits the program's cached trace.
+    pub fn commit_program(&self, exe: &VmExe<F>) -> Result<CommittedProgram, VirtualMachineError> {
+        let trace = program_trace(&exe.program);
+        let (commitment, data) = self
+            .engine
+            .device()
+            .commit(&[&trace])
+            .map_err(|e| VirtualMachineError::Commit(format!("{e:?}")))?;
+        Ok(CommittedProgram {
+            commitment,
+            len: exe.program.instructions.len(),
+            trace: CommittedTraceData {
+                commitment,
+                trace,
+                data: Arc::new(data),
+            },
+        })
+    }
+
+    /// The initial memory root of `exe` (its image in the memory tree).
+    pub fn initial_root(&self, exe: &VmExe<F>) -> Result<Digest, VirtualMachineError> {
+        Ok(MemoryTree::new(self.dims(), &exe.init_memory)?.root())
+    }
+
+    /// The commitment to WHICH program runs: program, initial memory and entry point.
+    pub fn exe_commitment(
+        &self,
+        exe: &VmExe<F>,
+        program: &CommittedProgram,
+    ) -> Result<Digest, VirtualMachineError> {
+        Ok(exe_commitment(
+            program.commitment,
+            self.initial_root(exe)?,
+            exe.pc_start,
+        ))
+    }
+
+    fn dims(&self) -> MemoryDimensions {
+        MemoryDimensions::new(self.config.system().memory_bits as usize)
+    }
+
+    /// Runs `exe` on `input` from its entry point until it exits (at most `max_instructions`),
+    /// recording what trace generation needs.
+    pub fn execute_preflight(
+        &self,
+        exe: &VmExe<F>,
+        input: &[u8],
+        max_instructions: u64,
+    ) -> Result<PreflightOutput, PreflightError> {
+        preflight::run(
+            exe,
+            &self.extensions,
+            input,
+            self.config.system().public_output_capacity,
+            max_instructions,
+        )
+    }
+
+    /// Turns a preflight into the traces and public values of a proof, after checking that
+    /// the proving key can prove them: every height within the maximum, every linear
+    /// trace-height constraint satisfied, timestamps within their range.
+    pub fn generate_proving_ctx(
+        &self,
+        pk: &MultiStarkProvingKey<SC>,
+        exe: &VmExe<F>,
+        program: &CommittedProgram,
+        preflight: PreflightOutput,
+    ) -> Result<SegmentProvingContext, GenerationError> {
+        let PreflightOutput {
+            memory,
+            chips,
+            periphery,
+            counts,
+            final_pc,
+            exit_code,
+            io,
+            ..
+        } = preflight;
+        let Periphery { range, bitwise } = periphery.clone();
+        let mut traces: Vec<Option<RowMajorMatrix<F>>> = vec![None; self.airs.len()];
+        let mut public_values: Vec<Vec<F>> = vec![Vec::new(); self.airs.len()];
+
+        // Connector: from the entry point at INITIAL_TIMESTAMP to the final state.
+        let final_timestamp = memory.timestamp;
+        if final_timestamp >= 1 << TIMESTAMP_BITS {
+            return Err(GenerationError::TimestampOverflow {
+                timestamp: final_timestamp,
+                max: 1 << TIMESTAMP_BITS,
+            });
+        }
+        let mask = (1 << TIMESTAMP_LIMB_BITS) - 1;
+        let limbs = [
+            final_timestamp & mask,
+            final_timestamp >> TIMESTAMP_LIMB_BITS,
+        ];
+        for limb in limbs {
+            range.request(limb, TIMESTAMP_LIMB_BITS);
+        }
+        let code = exit_code.unwrap_or(0);
+        let pvs = ConnectorPvs {
+            initial_pc: exe.pc_start,
+            final_pc,
+            exit_code: [code & 0xffff, code >> 16],
+            is_terminate: exit_code.is_some() as u32,
+        };
+        let pvs_row = [
+            pvs.initial_pc,
+            pvs.final_pc,
+            pvs.exit_code[0],
+            pvs.exit_code[1],
+            pvs.is_terminate,
+        ];
+        let mut connector = pvs_row.to_vec();
+        connector.extend([final_timestamp, limbs[0], limbs[1]]);
+        debug_assert_eq!(connector.len(), ConnectorCols::<u8>::WIDTH);
+        traces[CONNECTOR_AIR_ID] = Some(RowMajorMatrix::new(
+            connector.into_iter().map(F::from_u32).collect(),
+            ConnectorCols::<u8>::WIDTH,
+        ));
+        public_values[CONNECTOR_AIR_ID] = pvs_row.map(F::from_u32).to_vec();
+
+        // Program: execution frequencies against the committed program.
+        if counts.len() != program.len {
+            return Err(GenerationError::ProgramMismatch {
+                committed: program.len,
+                executed: counts.len(),
+            });
+        }
+        traces[PROGRAM_AIR_ID] = Some(multiplicity_trace(&counts));
+
+        // Memory: boundary and Merkle chips from the initial image to the final memory.
+        let mut tree = MemoryTree::new(self.dims(), &exe.init_memory)
+            .map_err(|e| GenerationError::Memory(e.to_string()))?;
+        let poseidon2 = Poseidon2Chip::new();
+        let memory_traces = generate_memory_traces(&mut tree, &memory.touched(), &poseidon2);
+        traces[BOUNDARY_AIR_ID] = Some(memory_traces.boundary.clone());
+        traces[MERKLE_AIR_ID] = Some(memory_traces.merkle.clone());
+        public_values[MERKLE_AIR_ID] = memory_traces.public_values_vec();
+        traces[POSEIDON2_AIR_ID] = Some(poseidon2.generate_trace());
+        let public_output = PublicOutputProof::new(&tree, io.public_output.clone());
+
+        // Extensions, then the periphery, whose multiplicities every other trace has counted.
+        for ((extension, chips), ids) in self.extensions.iter().zip(chips).zip(&self.extension_airs)
+        {
+            let extension_traces = chips.generate_traces();
+            if extension_traces.len() != ids.len() {
+                return Err(GenerationError::TraceCountMismatch {
+                    extension: extension.name(),
+                    airs: ids.len(),
+                    traces: extension_traces.len(),
+                });
+            }
+            for (id, trace) in ids.clone().zip(extension_traces) {
+                traces[id] = trace;
+            }
+        }
+        traces[RANGE_CHECKER_AIR_ID] = Some(range.generate_trace());
+        traces[BITWISE_AIR_ID] = Some(bitwise.generate_trace());
+
+        let heights: Vec<usize> = traces
+            .iter()
+            .map(|t| t.as_ref().map_or(0, |t| t.height()))
+            .collect();
+        self.check_heights(pk, &heights)?;
+
+        let mut per_trace = Vec::new();
+        for (id, (trace, pvs)) in traces.into_iter().zip(public_values).enumerate() {
+            let Some(trace) = trace else { continue };
+            let cached = if id == PROGRAM_AIR_ID {
+                vec![program.trace.clone()]
+            } else {
+                vec![]
+            };
+            per_trace.push((id, AirProvingContext::new(cached, trace, pvs)));
+        }
+        Ok(SegmentProvingContext {
+            ctx: ProvingContext::new(per_trace),
+            heights,
+            public_output,
+        })
+    }
+
+    /// The defensive checks of [`Self::generate_proving_ctx`] on trace heights.
+    pub fn check_heights(
+        &self,
+        pk: &MultiStarkProvingKey<SC>,
+        heights: &[usize],
+    ) -> Result<(), GenerationError> {
+        let params = self.params();
+        let max = 1usize << (params.l_skip + params.n_stack);
+        for (id, &height) in heights.iter().enumerate() {
+            if height > max {
+                return Err(GenerationError::TraceHeightTooLarge {
+                    air: self.airs[id].name(),
+                    height,
+                    max,
+                });
+            }
+        }
+        let floor = 1u64 << params.l_skip;
+        for (index, constraint) in pk.trace_height_constraints.iter().enumerate() {
+            let value: u64 = constraint
+                .coefficients
+                .iter()
+                .zip(heights)
+                .filter(|(_, &h)| h > 0)
+                .map(|(&c, &h)| c as u64 * (h as u64).max(floor))
+                .sum();
+            if value >= constraint.threshold as u64 {
+                return Err(GenerationError::LinearConstraint {
+                    index,
+                    value,
+                    threshold: constraint.threshold,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Proves a segment.
+    pub fn prove(
+        &self,
+        pk: &DeviceMultiStarkProvingKey<PB>,
+        ctx: SegmentProvingContext,
+    ) -> Result<openvm_stark_backend::proof::Proof<SC>, VirtualMachineError> {
+        self.engine
+            .prove(pk, ctx.ctx)
+            .map_err(|e| VirtualMachineError::Prover(format!("{e:?}")))
+    }
+
+    /// The proving key on the prover's device.
+    pub fn device_pk(&self, pk: &MultiStarkProvingKey<SC>) -> DeviceMultiStarkProvingKey<PB> {
+        self.engine.device().transport_pk_to_device(pk)
+    }
+}

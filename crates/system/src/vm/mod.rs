@@ -1,0 +1,208 @@
+//! The machine: the circuit side of a VM configuration, preflight, proving and verifying a
+//! segment.
+//!
+//! It lives in `tessera-system`, not `tessera-arch` as the design first placed it, because the
+//! machine owns the system chips (program, connector, memory, periphery), which are concrete
+//! here; extensions plug in through [`CircuitExtension`] and stay unknown to this crate.
+//!
+//! Flow of one proof:
+//! 1. [`VirtualMachine::new`] builds the AIR inventory: the system AIRs at fixed ids, then each
+//!    extension's AIRs; [`VirtualMachine::keygen`] makes the keys.
+//! 2. [`VirtualMachine::commit_program`] commits the program's cached trace once.
+//! 3. [`VirtualMachine::execute_preflight`] runs the guest, each instruction through the chips
+//!    of the extension that proves its opcode, on memory that records every access.
+//! 4. [`VirtualMachine::generate_proving_ctx`] fills every trace and the public values, and
+//!    refuses traces the key cannot prove ([`GenerationError`]).
+//! 5. [`VirtualMachine::prove`]; a verifier calls [`verify_single`], then compares the exe
+//!    commitment with the one of the program it expects and checks the public output.
+
+mod extension;
+mod machine;
+mod preflight;
+mod public_output;
+
+pub use extension::{
+    CircuitExtension, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips,
+    Step, SyscallIo, SystemBuses,
+};
+pub use machine::{
+    CommittedProgram, SegmentProvingContext, VirtualMachine, VmKeys, BITWISE_AIR_ID,
+    BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
+    PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REQUIRED_AIR_IDS,
+};
+pub use preflight::PreflightOutput;
+pub use public_output::PublicOutputProof;
+
+use openvm_stark_backend::{
+    keygen::types::MultiStarkVerifyingKey, p3_field::PrimeCharacteristicRing,
+    p3_field::PrimeField32, proof::Proof, StarkEngine,
+};
+use serde::{Deserialize, Serialize};
+use tessera_arch::{ConfigError, VmExecutionConfig};
+use thiserror::Error;
+
+use crate::{
+    connector::ConnectorPvs,
+    memory::MemoryTreeError,
+    poseidon2::{compress, Digest},
+};
+
+pub use crate::SC;
+/// The field.
+pub type F = p3_baby_bear::BabyBear;
+/// The CPU proving engine.
+pub type Engine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
+/// The CPU prover backend.
+pub type PB = <Engine as StarkEngine>::PB;
+
+/// The circuit side of a VM configuration: which extensions' circuits prove its instructions.
+pub trait VmCircuitConfig: VmExecutionConfig<F> {
+    fn circuit_extensions(&self) -> Vec<Box<dyn CircuitExtension>>;
+}
+
+/// The verifying key of a machine: the proof system's key and the memory layout the public
+/// output is checked against.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VmVerifyingKey {
+    pub inner: MultiStarkVerifyingKey<SC>,
+    pub memory_bits: usize,
+    pub public_output_capacity: usize,
+}
+
+/// The commitment to which program ran: `compress(compress(program, initial_root), pc_start)`.
+pub fn exe_commitment(program: Digest, initial_root: Digest, pc_start: u32) -> Digest {
+    let mut pc = [F::ZERO; 8];
+    pc[0] = F::from_u32(pc_start);
+    compress(compress(program, initial_root), pc)
+}
+
+/// What a verified segment proof says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedSegment {
+    pub exe_commitment: Digest,
+    pub program_commitment: Digest,
+    pub initial_pc: u32,
+    pub final_pc: u32,
+    /// `Some` if the segment ended with the guest's exit.
+    pub exit_code: Option<u32>,
+    pub initial_root: Digest,
+    pub final_root: Digest,
+}
+
+/// Verifies a single-segment proof and reads its public values.
+pub fn verify_single(
+    engine: &Engine,
+    vk: &VmVerifyingKey,
+    proof: &Proof<SC>,
+) -> Result<VerifiedSegment, VmVerificationError> {
+    engine
+        .verify(&vk.inner, proof)
+        .map_err(|e| VmVerificationError::Stark(e.to_string()))?;
+    for id in REQUIRED_AIR_IDS {
+        if proof.trace_vdata.get(id).is_none_or(|v| v.is_none()) {
+            return Err(VmVerificationError::MissingSystemAir { air_id: id });
+        }
+    }
+    let program_commitment = proof.trace_vdata[PROGRAM_AIR_ID]
+        .as_ref()
+        .and_then(|v| v.cached_commitments.first().copied())
+        .ok_or(VmVerificationError::MissingSystemAir {
+            air_id: PROGRAM_AIR_ID,
+        })?;
+    let pvs = |id: usize, len: usize| -> Result<Vec<u32>, VmVerificationError> {
+        let values = proof.public_values.get(id).map_or(&[][..], |v| &v[..]);
+        if values.len() != len {
+            return Err(VmVerificationError::UnexpectedPublicValues { air_id: id });
+        }
+        Ok(values.iter().map(|v| v.as_canonical_u32()).collect())
+    };
+    for (id, values) in proof.public_values.iter().enumerate() {
+        if id != CONNECTOR_AIR_ID && id != MERKLE_AIR_ID && !values.is_empty() {
+            return Err(VmVerificationError::UnexpectedPublicValues { air_id: id });
+        }
+    }
+    let connector = pvs(CONNECTOR_AIR_ID, ConnectorPvs::<u8>::WIDTH)?;
+    let roots = pvs(MERKLE_AIR_ID, 16)?;
+    let digest = |words: &[u32]| -> Digest { std::array::from_fn(|i| F::from_u32(words[i])) };
+    let (initial_root, final_root) = (digest(&roots[..8]), digest(&roots[8..]));
+    let initial_pc = connector[0];
+    let exit_code = (connector[4] == 1).then(|| connector[2] | connector[3] << 16);
+    Ok(VerifiedSegment {
+        exe_commitment: exe_commitment(program_commitment, initial_root, initial_pc),
+        program_commitment,
+        initial_pc,
+        final_pc: connector[1],
+        exit_code,
+        initial_root,
+        final_root,
+    })
+}
+
+/// Errors of building and using a machine.
+#[derive(Debug, Error)]
+pub enum VirtualMachineError {
+    #[error("keygen failed: {0}")]
+    Keygen(String),
+    #[error("committing the program failed: {0}")]
+    Commit(String),
+    #[error("the prover failed: {0}")]
+    Prover(String),
+    #[error("the program's memory image does not fit the memory tree: {0}")]
+    Memory(#[from] MemoryTreeError),
+    #[error(transparent)]
+    Preflight(#[from] PreflightError),
+    #[error(transparent)]
+    Generation(#[from] GenerationError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// Traces the proving key cannot prove, caught before the prover runs.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum GenerationError {
+    #[error("trace of {air} has {height} rows, above the maximum {max} of these parameters")]
+    TraceHeightTooLarge {
+        air: String,
+        height: usize,
+        max: usize,
+    },
+    #[error("trace heights violate linear constraint {index} of the proving key: {value} >= {threshold}")]
+    LinearConstraint {
+        index: usize,
+        value: u64,
+        threshold: u32,
+    },
+    #[error(
+        "the segment's final timestamp {timestamp} is not below {max}: split the run into segments"
+    )]
+    TimestampOverflow { timestamp: u32, max: u32 },
+    #[error("the committed program has {committed} instructions, the executed one {executed}")]
+    ProgramMismatch { committed: usize, executed: usize },
+    #[error("extension {extension} has {airs} AIRs but produced {traces} traces")]
+    TraceCountMismatch {
+        extension: &'static str,
+        airs: usize,
+        traces: usize,
+    },
+    #[error("memory: {0}")]
+    Memory(String),
+}
+
+/// Why a proof was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum VmVerificationError {
+    #[error("the STARK proof does not verify: {0}")]
+    Stark(String),
+    #[error("the proof lacks system AIR {air_id}")]
+    MissingSystemAir { air_id: usize },
+    #[error("AIR {air_id} has unexpected public values")]
+    UnexpectedPublicValues { air_id: usize },
+    #[error("the proof is of another program (exe commitment differs)")]
+    ExeCommitmentMismatch,
+    #[error("the run did not terminate in this proof")]
+    NotTerminated,
+    #[error("the public output is {len} bytes, above the capacity {capacity}")]
+    PublicOutputTooLong { len: usize, capacity: usize },
+    #[error("the claimed public output does not match the proof's final memory")]
+    PublicOutputMismatch,
+}
