@@ -9,6 +9,17 @@
 //! println!("exit {} after {} instructions", report.exit_code, report.instret);
 //! ```
 
+mod keys;
+mod proof_file;
+mod prove;
+
+pub use keys::KeyStore;
+pub use proof_file::{Claims, ProofFile, ProofFileError, Security, PROOF_FORMAT_VERSION};
+pub use prove::{
+    params_for, ProveOptions, ProveReport, VerifiedRun, VerifyError, MAX_LOG_STACKED_HEIGHT,
+    MIN_LOG_STACKED_HEIGHT,
+};
+
 use std::{path::Path, sync::Arc, time::Instant};
 
 use p3_baby_bear::BabyBear;
@@ -34,6 +45,17 @@ pub enum SdkError {
     Config(#[from] tessera_arch::ConfigError),
     #[error(transparent)]
     Run(#[from] VmRunError),
+    #[error("{path}: {source}")]
+    ProofFile {
+        path: String,
+        source: ProofFileError,
+    },
+    #[error(transparent)]
+    Machine(#[from] tessera_system::vm::VirtualMachineError),
+    #[error("the proof is rejected: {0}")]
+    Verify(#[from] VerifyError),
+    #[error("invalid options: {0}")]
+    Options(String),
 }
 
 /// What a run produced.
@@ -57,11 +79,11 @@ pub struct ExecutionReport {
     pub mhz: f64,
 }
 
-fn lossy_utf8<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn lossy_utf8<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&String::from_utf8_lossy(bytes))
 }
 
-fn lower_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn lower_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex(bytes))
 }
 
@@ -70,9 +92,12 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The facade: a VM configuration (RV32IM for now) and its executor.
+/// The facade: a VM configuration (RV32IM for now), its executor, the security level it
+/// proves with and requires of proofs, and where its keys are cached.
 pub struct Sdk {
     executor: VmExecutor<F, Rv32ImConfig>,
+    security: Security,
+    keys: KeyStore,
 }
 
 impl Default for Sdk {
@@ -86,6 +111,35 @@ impl Sdk {
     pub fn new(config: Rv32ImConfig) -> Result<Self, SdkError> {
         Ok(Self {
             executor: VmExecutor::new(config)?,
+            security: Security::Bits100,
+            keys: KeyStore::default_dir().map_or_else(KeyStore::none, KeyStore::at),
+        })
+    }
+
+    /// Caches keys in `keys` instead of the default directory.
+    pub fn with_key_store(mut self, keys: KeyStore) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Proves with toy parameters and accepts only proofs made with them: fast, and NOT
+    /// secure. For tests.
+    pub fn insecure_for_tests(mut self) -> Self {
+        self.security = Security::InsecureTesting;
+        self
+    }
+
+    /// Where keys are cached.
+    pub fn key_store(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    /// Reads a proof file.
+    pub fn read_proof_file(&self, path: impl AsRef<Path>) -> Result<ProofFile, SdkError> {
+        let path = path.as_ref();
+        ProofFile::from_bytes(&read_file(path)?).map_err(|source| SdkError::ProofFile {
+            path: path.display().to_string(),
+            source,
         })
     }
 

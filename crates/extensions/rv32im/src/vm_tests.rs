@@ -41,9 +41,8 @@ fn prove(words: &[u32], params: SystemParams) -> Proven {
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm.execute_preflight(&exe, &[], 1 << 20).unwrap();
-    let ctx = vm
-        .generate_proving_ctx(&keys.pk, &exe, &program, preflight)
-        .unwrap();
+    let traces = vm.generate_traces(&exe, preflight).unwrap();
+    let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
     let proof = vm.prove(&vm.device_pk(&keys.pk), ctx).unwrap();
     Proven {
         exe,

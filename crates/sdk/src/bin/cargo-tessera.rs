@@ -3,7 +3,9 @@
 use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use tessera_sdk::{hex, read_file, ExecutionReport, Sdk};
+use tessera_sdk::{
+    hex, read_file, ExecutionReport, ProveOptions, ProveReport, Sdk, SdkError, VerifiedRun,
+};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +34,44 @@ enum Command {
         #[arg(long)]
         max_instructions: Option<u64>,
         /// Print one JSON object instead of the guest's output and a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Execute an RV32IM ELF and prove the run (100-bit parameters).
+    ///
+    /// Keys are generated on first use and cached in $TESSERA_KEY_DIR, else
+    /// $XDG_CACHE_HOME/tessera/keys, else ~/.cache/tessera/keys.
+    /// Exit status: 0 if the proof was written, 2 on any error.
+    Prove {
+        /// The guest program (static ELF32 RISC-V, rv32im).
+        elf: PathBuf,
+        /// File whose bytes are the guest's private input.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Where to write the proof.
+        #[arg(long)]
+        out: PathBuf,
+        /// Stop with an error after this many instructions.
+        #[arg(long)]
+        max_instructions: Option<u64>,
+        /// log2 of the stacked height (16..=24); by default the smallest that fits the run.
+        #[arg(long)]
+        log_stacked_height: Option<usize>,
+        /// Print one JSON object instead of the guest's output and a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify that PROOF proves a complete run of ELF; print its exit code and public output.
+    ///
+    /// Exit status: 0 if the proof is accepted, 1 if it is rejected (corrupted file, proof of
+    /// another program, failed check), 2 if the ELF cannot be loaded.
+    Verify {
+        /// The proof file written by `prove`.
+        proof: PathBuf,
+        /// The program the proof must be of.
+        #[arg(long)]
+        elf: PathBuf,
+        /// Print one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -68,6 +108,123 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Prove {
+            elf,
+            input,
+            out,
+            max_instructions,
+            log_stacked_height,
+            json,
+        } => {
+            let options = ProveOptions {
+                log_stacked_height,
+                max_instructions,
+            };
+            match prove(&elf, input.as_deref(), &out, options) {
+                Ok(report) => {
+                    if json {
+                        println!("{}", serde_json::to_string(&report).expect("serializable"));
+                    } else {
+                        print_prove_report(&report, &out);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Verify { proof, elf, json } => {
+            let sdk = sdk();
+            let exe = match sdk.load_elf_file(&elf) {
+                Ok(exe) => exe,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match sdk
+                .read_proof_file(&proof)
+                .and_then(|file| sdk.verify(&exe, &file))
+            {
+                Ok(run) => {
+                    print_verified(&run, json);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: proof rejected: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+fn sdk() -> Sdk {
+    Sdk::default()
+}
+
+fn prove(
+    elf: &std::path::Path,
+    input: Option<&std::path::Path>,
+    out: &std::path::Path,
+    options: ProveOptions,
+) -> anyhow::Result<ProveReport> {
+    let sdk = sdk();
+    let exe = sdk.load_elf_file(elf)?;
+    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let (file, report) = sdk.prove(&exe, input, options)?;
+    std::fs::write(out, file.to_bytes()).map_err(|source| SdkError::Io {
+        path: out.display().to_string(),
+        source,
+    })?;
+    Ok(report)
+}
+
+fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
+    let _ = std::io::stdout().write_all(&report.stdout);
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().write_all(&report.stderr);
+    eprintln!("---");
+    eprintln!("exit code:       {}", report.exit_code);
+    eprintln!("instructions:    {}", report.instret);
+    eprintln!(
+        "proving:         {:.3} s ({:.1} kHz; preflight {:.3} s, traces {:.3} s, prove {:.3} s)",
+        report.seconds,
+        report.khz,
+        report.preflight_seconds,
+        report.trace_seconds,
+        report.prove_seconds
+    );
+    eprintln!("keys:            {:.3} s", report.keygen_seconds);
+    eprintln!(
+        "trace cells:     {} main ({:.1} per instruction), stacked height 2^{}",
+        report.main_cells, report.main_cells_per_instruction, report.log_stacked_height
+    );
+    eprintln!(
+        "proof:           {} ({} bytes of STARK proof)",
+        out.display(),
+        report.proof_bytes
+    );
+    eprintln!(
+        "public output:   {}",
+        if report.public_output.is_empty() {
+            "(none)".into()
+        } else {
+            hex(&report.public_output)
+        }
+    );
+}
+
+fn print_verified(run: &VerifiedRun, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(run).expect("serializable"));
+    } else {
+        println!("proof accepted");
+        println!("exit code:       {}", run.exit_code);
+        println!("public output:   {}", hex(&run.public_output));
+        println!("exe commitment:  {}", run.exe_commitment);
     }
 }
 

@@ -63,16 +63,35 @@ pub struct VmKeys {
 pub struct CommittedProgram {
     pub commitment: Digest,
     trace: CommittedTraceData<PB>,
-    /// Instructions in the program (the multiplicity trace's useful rows).
-    len: usize,
 }
 
-/// A segment ready to prove, and what its public values say.
-pub struct SegmentProvingContext {
-    pub ctx: ProvingContext<PB>,
-    /// Height of each AIR's trace (0 when absent), by AIR id.
-    pub heights: Vec<usize>,
+/// A segment's traces and public values, before they meet a proving key.
+pub struct SegmentTraces {
+    /// Each AIR's trace by AIR id (`None`: the AIR has no rows and is left out).
+    pub traces: Vec<Option<RowMajorMatrix<F>>>,
+    /// Each AIR's public values by AIR id.
+    pub public_values: Vec<Vec<F>>,
+    /// The public output and its proof against the final memory root.
     pub public_output: PublicOutputProof,
+}
+
+impl SegmentTraces {
+    /// Height of each AIR's trace (0 when absent), by AIR id.
+    pub fn heights(&self) -> Vec<usize> {
+        self.traces
+            .iter()
+            .map(|t| t.as_ref().map_or(0, |t| t.height()))
+            .collect()
+    }
+
+    /// Trace cells (rows times columns), main traces only, summed over AIRs.
+    pub fn main_cells(&self) -> usize {
+        self.traces
+            .iter()
+            .flatten()
+            .map(|t| t.height() * t.width())
+            .sum()
+    }
 }
 
 /// A VM for one configuration and one set of proof-system parameters.
@@ -162,12 +181,17 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         let pk = builder
             .generate_pk()
             .map_err(|e| VirtualMachineError::Keygen(format!("{e:?}")))?;
+        Ok(self.keygen_from_pk(pk))
+    }
+
+    /// The keys around a proving key made by [`Self::keygen`] (e.g. read from a cache).
+    pub fn keygen_from_pk(&self, pk: MultiStarkProvingKey<SC>) -> VmKeys {
         let vk = VmVerifyingKey {
             inner: pk.get_vk(),
             memory_bits: self.config.system().memory_bits as usize,
             public_output_capacity: self.config.system().public_output_capacity,
         };
-        Ok(VmKeys { pk, vk })
+        VmKeys { pk, vk }
     }
 
     /// Commits the program's cached trace.
@@ -180,7 +204,6 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             .map_err(|e| VirtualMachineError::Commit(format!("{e:?}")))?;
         Ok(CommittedProgram {
             commitment,
-            len: exe.program.instructions.len(),
             trace: CommittedTraceData {
                 commitment,
                 trace,
@@ -228,16 +251,14 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         )
     }
 
-    /// Turns a preflight into the traces and public values of a proof, after checking that
-    /// the proving key can prove them: every height within the maximum, every linear
-    /// trace-height constraint satisfied, timestamps within their range.
-    pub fn generate_proving_ctx(
+    /// Turns a preflight into the traces and public values of a proof (independent of the
+    /// proof-system parameters). Refuses a segment whose timestamps leave their range.
+    pub fn generate_traces(
         &self,
-        pk: &MultiStarkProvingKey<SC>,
         exe: &VmExe<F>,
-        program: &CommittedProgram,
         preflight: PreflightOutput,
-    ) -> Result<SegmentProvingContext, GenerationError> {
+    ) -> Result<SegmentTraces, GenerationError> {
+        let program = &exe.program;
         let PreflightOutput {
             memory,
             chips,
@@ -291,10 +312,10 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         ));
         public_values[CONNECTOR_AIR_ID] = pvs_row.map(F::from_u32).to_vec();
 
-        // Program: execution frequencies against the committed program.
-        if counts.len() != program.len {
+        // Program: execution frequencies.
+        if counts.len() != program.instructions.len() {
             return Err(GenerationError::ProgramMismatch {
-                committed: program.len,
+                committed: program.instructions.len(),
                 executed: counts.len(),
             });
         }
@@ -329,14 +350,47 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         traces[RANGE_CHECKER_AIR_ID] = Some(range.generate_trace());
         traces[BITWISE_AIR_ID] = Some(bitwise.generate_trace());
 
-        let heights: Vec<usize> = traces
-            .iter()
-            .map(|t| t.as_ref().map_or(0, |t| t.height()))
-            .collect();
-        self.check_heights(pk, &heights)?;
+        Ok(SegmentTraces {
+            traces,
+            public_values,
+            public_output,
+        })
+    }
 
+    /// The proving context of a segment's traces, after checking that the proving key can
+    /// prove them: every height within the maximum and every linear trace-height constraint
+    /// satisfied.
+    pub fn generate_proving_ctx(
+        &self,
+        pk: &MultiStarkProvingKey<SC>,
+        program: &CommittedProgram,
+        traces: SegmentTraces,
+    ) -> Result<ProvingContext<PB>, GenerationError> {
+        if traces.traces.len() != self.airs.len() {
+            return Err(GenerationError::TraceCountMismatch {
+                extension: "all",
+                airs: self.airs.len(),
+                traces: traces.traces.len(),
+            });
+        }
+        // The multiplicities must line up with the committed program's rows.
+        let executed = traces.traces[PROGRAM_AIR_ID]
+            .as_ref()
+            .map_or(0, |t| t.height());
+        if executed != program.trace.trace.height() {
+            return Err(GenerationError::ProgramMismatch {
+                committed: program.trace.trace.height(),
+                executed,
+            });
+        }
+        self.check_heights(pk, &traces.heights())?;
         let mut per_trace = Vec::new();
-        for (id, (trace, pvs)) in traces.into_iter().zip(public_values).enumerate() {
+        for (id, (trace, pvs)) in traces
+            .traces
+            .into_iter()
+            .zip(traces.public_values)
+            .enumerate()
+        {
             let Some(trace) = trace else { continue };
             let cached = if id == PROGRAM_AIR_ID {
                 vec![program.trace.clone()]
@@ -345,11 +399,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             };
             per_trace.push((id, AirProvingContext::new(cached, trace, pvs)));
         }
-        Ok(SegmentProvingContext {
-            ctx: ProvingContext::new(per_trace),
-            heights,
-            public_output,
-        })
+        Ok(ProvingContext::new(per_trace))
     }
 
     /// The defensive checks of [`Self::generate_proving_ctx`] on trace heights.
@@ -393,10 +443,10 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     pub fn prove(
         &self,
         pk: &DeviceMultiStarkProvingKey<PB>,
-        ctx: SegmentProvingContext,
+        ctx: ProvingContext<PB>,
     ) -> Result<openvm_stark_backend::proof::Proof<SC>, VirtualMachineError> {
         self.engine
-            .prove(pk, ctx.ctx)
+            .prove(pk, ctx)
             .map_err(|e| VirtualMachineError::Prover(format!("{e:?}")))
     }
 

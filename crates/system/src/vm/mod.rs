@@ -26,9 +26,9 @@ pub use extension::{
     Step, SyscallIo, SystemBuses,
 };
 pub use machine::{
-    CommittedProgram, SegmentProvingContext, VirtualMachine, VmKeys, BITWISE_AIR_ID,
-    BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
-    PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REQUIRED_AIR_IDS,
+    CommittedProgram, SegmentTraces, VirtualMachine, VmKeys, BITWISE_AIR_ID, BOUNDARY_AIR_ID,
+    CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID, PROGRAM_AIR_ID,
+    RANGE_CHECKER_AIR_ID, REQUIRED_AIR_IDS,
 };
 pub use preflight::PreflightOutput;
 pub use public_output::PublicOutputProof;
@@ -176,7 +176,7 @@ pub enum GenerationError {
         "the segment's final timestamp {timestamp} is not below {max}: split the run into segments"
     )]
     TimestampOverflow { timestamp: u32, max: u32 },
-    #[error("the committed program has {committed} instructions, the executed one {executed}")]
+    #[error("the committed program has {committed} rows, the execution counts {executed}")]
     ProgramMismatch { committed: usize, executed: usize },
     #[error("extension {extension} has {airs} AIRs but produced {traces} traces")]
     TraceCountMismatch {

@@ -1,0 +1,134 @@
+//! The proof file: a versioned header, the claims, and the STARK proof.
+//!
+//! Layout (all integers little-endian):
+//! ```text
+//! magic            8 bytes  b"TESSERA\x00"
+//! format version   u32      PROOF_FORMAT_VERSION
+//! claims length    u32      then the claims as JSON (security, stacked height, exit code,
+//!                           public output with its Merkle siblings, instructions)
+//! proof length     u64      then the STARK proof in openvm-stark-backend's codec
+//! ```
+//! Nothing in the file is trusted: the verifier derives the verifying key itself from the
+//! configuration and the parameters the claims name (which must be among the secure ones it
+//! accepts), and checks every claim against the proof's public values.
+
+use openvm_stark_backend::{
+    codec::{Decode, Encode},
+    proof::Proof,
+};
+use serde::{Deserialize, Serialize};
+use tessera_system::vm::{PublicOutputProof, SC};
+use thiserror::Error;
+
+/// The file's magic bytes.
+pub const PROOF_MAGIC: &[u8; 8] = b"TESSERA\x00";
+/// The format version this build writes and reads.
+pub const PROOF_FORMAT_VERSION: u32 = 1;
+
+/// The proof-system parameters a proof was made with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// `openvm-stark-sdk`'s 100-bit application parameters.
+    Bits100,
+    /// Toy parameters for fast tests (`SystemParams::new_for_testing`): NOT secure.
+    InsecureTesting,
+}
+
+/// What the prover claims, checked by the verifier against the proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub security: Security,
+    pub log_stacked_height: usize,
+    pub exit_code: u32,
+    pub public_output: PublicOutputProof,
+    /// Instructions executed (informational; not proven in this format version).
+    pub instret: u64,
+}
+
+/// A proof of one run.
+#[derive(Clone, Debug)]
+pub struct ProofFile {
+    pub claims: Claims,
+    pub proof: Proof<SC>,
+}
+
+/// Why bytes are not a proof file.
+#[derive(Debug, Error)]
+pub enum ProofFileError {
+    #[error("not a Tessera proof file (bad magic bytes)")]
+    BadMagic,
+    #[error(
+        "proof file format version {found} is not supported (this build reads version {supported})"
+    )]
+    UnsupportedVersion { found: u32, supported: u32 },
+    #[error("the proof file is truncated: {0} is missing")]
+    Truncated(&'static str),
+    #[error("the proof file's claims are malformed: {0}")]
+    BadClaims(String),
+    #[error("the proof file's STARK proof is malformed: {0}")]
+    BadProof(String),
+    #[error("the proof file has {0} bytes after its end")]
+    TrailingBytes(usize),
+}
+
+impl ProofFile {
+    /// The file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let claims = serde_json::to_vec(&self.claims).expect("claims serialize");
+        let proof = self
+            .proof
+            .encode_to_vec()
+            .expect("writing to a Vec cannot fail");
+        let mut out = Vec::with_capacity(24 + claims.len() + proof.len());
+        out.extend_from_slice(PROOF_MAGIC);
+        out.extend_from_slice(&PROOF_FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(claims.len() as u32).to_le_bytes());
+        out.extend_from_slice(&claims);
+        out.extend_from_slice(&(proof.len() as u64).to_le_bytes());
+        out.extend_from_slice(&proof);
+        out
+    }
+
+    /// Parses a proof file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProofFileError> {
+        let mut rest = bytes;
+        let magic = take(&mut rest, 8, "magic")?;
+        if magic != PROOF_MAGIC {
+            return Err(ProofFileError::BadMagic);
+        }
+        let version = u32::from_le_bytes(take(&mut rest, 4, "version")?.try_into().unwrap());
+        if version != PROOF_FORMAT_VERSION {
+            return Err(ProofFileError::UnsupportedVersion {
+                found: version,
+                supported: PROOF_FORMAT_VERSION,
+            });
+        }
+        let len = u32::from_le_bytes(take(&mut rest, 4, "claims length")?.try_into().unwrap());
+        let claims = take(&mut rest, len as usize, "claims")?;
+        let claims: Claims =
+            serde_json::from_slice(claims).map_err(|e| ProofFileError::BadClaims(e.to_string()))?;
+        let len = u64::from_le_bytes(take(&mut rest, 8, "proof length")?.try_into().unwrap());
+        let len = usize::try_from(len).map_err(|_| ProofFileError::Truncated("proof"))?;
+        let proof = take(&mut rest, len, "proof")?;
+        if !rest.is_empty() {
+            return Err(ProofFileError::TrailingBytes(rest.len()));
+        }
+        let proof = Proof::<SC>::decode_from_bytes(proof)
+            .map_err(|e| ProofFileError::BadProof(e.to_string()))?;
+        Ok(Self { claims, proof })
+    }
+}
+
+fn take<'a>(
+    rest: &mut &'a [u8],
+    len: usize,
+    what: &'static str,
+) -> Result<&'a [u8], ProofFileError> {
+    if rest.len() < len {
+        return Err(ProofFileError::Truncated(what));
+    }
+    let (head, tail) = rest.split_at(len);
+    *rest = tail;
+    Ok(head)
+}

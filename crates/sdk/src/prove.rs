@@ -1,0 +1,280 @@
+//! Proving and verifying a whole run (one segment).
+
+use std::{
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::Arc,
+    time::Instant,
+};
+
+use openvm_stark_backend::{codec::Encode, SystemParams};
+use openvm_stark_sdk::config::app_params_with_100_bits_security;
+use serde::Serialize;
+use tessera_arch::VmExe;
+use tessera_rv32im::Rv32ImConfig;
+use tessera_system::vm::{verify_single, VirtualMachine, VmVerificationError};
+use thiserror::Error;
+
+use crate::{lossy_utf8, lower_hex, Claims, ProofFile, Sdk, SdkError, Security, F};
+
+/// Smallest stacked height the machine proves with: the bitwise lookup table alone has
+/// 2^16 rows.
+pub const MIN_LOG_STACKED_HEIGHT: usize = 16;
+/// Largest stacked height of the 100-bit application parameters.
+pub const MAX_LOG_STACKED_HEIGHT: usize = 24;
+/// Name of the configuration in key file names.
+const CONFIG_NAME: &str = "rv32im";
+
+/// The parameters of a security level at a stacked height.
+pub fn params_for(security: Security, log_stacked_height: usize) -> SystemParams {
+    match security {
+        Security::Bits100 => app_params_with_100_bits_security(log_stacked_height),
+        Security::InsecureTesting => SystemParams::new_for_testing(log_stacked_height),
+    }
+}
+
+/// How to prove.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProveOptions {
+    /// The stacked height (log2); by default the smallest that fits the run's traces.
+    pub log_stacked_height: Option<usize>,
+    /// Stop with an error after this many instructions.
+    pub max_instructions: Option<u64>,
+}
+
+/// What proving did and cost.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProveReport {
+    pub exit_code: u32,
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stdout: Vec<u8>,
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stderr: Vec<u8>,
+    #[serde(serialize_with = "lower_hex")]
+    pub public_output: Vec<u8>,
+    pub instret: u64,
+    pub log_stacked_height: usize,
+    /// Wall-clock seconds from the start of preflight to the proof (keygen excluded).
+    pub seconds: f64,
+    /// Instructions proven per millisecond (`instret / seconds / 1000`).
+    pub khz: f64,
+    pub keygen_seconds: f64,
+    pub preflight_seconds: f64,
+    pub trace_seconds: f64,
+    pub prove_seconds: f64,
+    /// Main trace cells (rows times columns over every AIR, padding included).
+    pub main_cells: usize,
+    pub main_cells_per_instruction: f64,
+    pub proof_bytes: usize,
+    /// Rows of each AIR's trace (name, rows) for the AIRs in the proof.
+    pub trace_heights: Vec<(String, usize)>,
+}
+
+/// What a verified proof says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VerifiedRun {
+    pub exit_code: u32,
+    #[serde(serialize_with = "lower_hex")]
+    pub public_output: Vec<u8>,
+    /// The commitment to the program, initial memory and entry point (lowercase hex of the
+    /// eight field elements, little-endian u32 each).
+    pub exe_commitment: String,
+}
+
+/// Why a proof was rejected.
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    #[error("the proof was made with {found:?} parameters; this verifier requires {expected:?}")]
+    WrongSecurity { found: Security, expected: Security },
+    #[error("the proof claims stacked height 2^{0}, outside the accepted 2^{MIN_LOG_STACKED_HEIGHT}..=2^{MAX_LOG_STACKED_HEIGHT}")]
+    BadStackedHeight(usize),
+    #[error("the proof file claims exit code {claimed}, the proof says {proven}")]
+    ExitCodeMismatch { claimed: u32, proven: u32 },
+    #[error("the verifier rejected the proof's shape")]
+    VerifierPanicked,
+    #[error(transparent)]
+    Vm(#[from] VmVerificationError),
+}
+
+impl Sdk {
+    fn machine(&self, log_stacked_height: usize) -> VirtualMachine<Rv32ImConfig> {
+        VirtualMachine::new(
+            self.executor.config.clone(),
+            params_for(self.security, log_stacked_height),
+        )
+    }
+
+    /// Proves a run of `exe` on `input` as one segment.
+    pub fn prove(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        input: Vec<u8>,
+        options: ProveOptions,
+    ) -> Result<(ProofFile, ProveReport), SdkError> {
+        // Pure execution first: it reports the guest's faults precisely, and proving a run
+        // that does not exit cleanly is pointless.
+        let executed = self.execute(exe, input.clone(), options.max_instructions)?;
+        let limit = options.max_instructions.unwrap_or(u64::MAX);
+
+        let start = Instant::now();
+        let vm = self.machine(MIN_LOG_STACKED_HEIGHT);
+        let preflight = vm
+            .execute_preflight(exe, &input, limit)
+            .map_err(tessera_system::vm::VirtualMachineError::from)?;
+        let preflight_seconds = start.elapsed().as_secs_f64();
+        let instret = preflight.instret;
+        let exit_code = preflight.exit_code.unwrap_or_default();
+        let traces = vm
+            .generate_traces(exe, preflight)
+            .map_err(tessera_system::vm::VirtualMachineError::from)?;
+        let heights = traces.heights();
+        let main_cells = traces.main_cells();
+        let lsh = match options.log_stacked_height {
+            Some(lsh) => lsh,
+            None => fitting_stacked_height(&traces),
+        };
+        if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
+            return Err(SdkError::Options(format!(
+                "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
+            )));
+        }
+        let trace_seconds = start.elapsed().as_secs_f64() - preflight_seconds;
+
+        let vm = self.machine(lsh);
+        let keygen_start = Instant::now();
+        let keys = self.keys.keys(&vm, CONFIG_NAME)?;
+        let device_pk = vm.device_pk(&keys.pk);
+        let keygen_seconds = keygen_start.elapsed().as_secs_f64();
+
+        let prove_start = Instant::now();
+        let program = vm.commit_program(exe)?;
+        let public_output = traces.public_output.clone();
+        let ctx = vm
+            .generate_proving_ctx(&keys.pk, &program, traces)
+            .map_err(tessera_system::vm::VirtualMachineError::from)?;
+        let proof = vm.prove(&device_pk, ctx)?;
+        let prove_seconds = prove_start.elapsed().as_secs_f64();
+        let seconds = preflight_seconds + trace_seconds + prove_seconds;
+
+        let file = ProofFile {
+            claims: Claims {
+                security: self.security,
+                log_stacked_height: lsh,
+                exit_code,
+                public_output,
+                instret,
+            },
+            proof,
+        };
+        let proof_bytes = file.proof.encode_to_vec().map_or(0, |b| b.len());
+        let report = ProveReport {
+            exit_code,
+            stdout: executed.stdout,
+            stderr: executed.stderr,
+            public_output: executed.public_output,
+            instret,
+            log_stacked_height: lsh,
+            seconds,
+            khz: instret as f64 / seconds / 1e3,
+            keygen_seconds,
+            preflight_seconds,
+            trace_seconds,
+            prove_seconds,
+            main_cells,
+            main_cells_per_instruction: main_cells as f64 / instret.max(1) as f64,
+            proof_bytes,
+            trace_heights: vm
+                .airs()
+                .iter()
+                .zip(heights)
+                .filter(|(_, h)| *h > 0)
+                .map(|(air, h)| (air.name(), h))
+                .collect(),
+        };
+        Ok((file, report))
+    }
+
+    /// Verifies that `file` proves a complete run of `exe`, and returns what it proves.
+    pub fn verify(&self, exe: &VmExe<F>, file: &ProofFile) -> Result<VerifiedRun, SdkError> {
+        let claims = &file.claims;
+        if claims.security != self.security {
+            return Err(VerifyError::WrongSecurity {
+                found: claims.security,
+                expected: self.security,
+            }
+            .into());
+        }
+        let lsh = claims.log_stacked_height;
+        if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
+            return Err(VerifyError::BadStackedHeight(lsh).into());
+        }
+        // The verifying key is derived here from the configuration and the parameters, never
+        // read from the proof.
+        let vm = self.machine(lsh);
+        let vk = self.keys.verifying_key(&vm, CONFIG_NAME)?;
+        let verified = catch_unwind(AssertUnwindSafe(|| {
+            verify_single(vm.engine(), &vk, &file.proof)
+        }))
+        .map_err(|_| VerifyError::VerifierPanicked)?
+        .map_err(VerifyError::from)?;
+
+        let program = vm.commit_program(exe)?;
+        if verified.exe_commitment != vm.exe_commitment(exe, &program)? {
+            return Err(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch).into());
+        }
+        let proven = verified
+            .exit_code
+            .ok_or(VerifyError::Vm(VmVerificationError::NotTerminated))?;
+        if proven != claims.exit_code {
+            return Err(VerifyError::ExitCodeMismatch {
+                claimed: claims.exit_code,
+                proven,
+            }
+            .into());
+        }
+        let public_output = claims
+            .public_output
+            .verify(
+                tessera_system::memory::MemoryDimensions::new(vk.memory_bits),
+                verified.final_root,
+                vk.public_output_capacity,
+            )
+            .map_err(VerifyError::from)?
+            .to_vec();
+        Ok(VerifiedRun {
+            exit_code: proven,
+            public_output,
+            exe_commitment: digest_hex(&verified.exe_commitment),
+        })
+    }
+}
+
+/// The smallest stacked height that holds every trace and keeps the stacked width within the
+/// parameters' 2048 columns.
+fn fitting_stacked_height(traces: &tessera_system::vm::SegmentTraces) -> usize {
+    use openvm_stark_backend::p3_matrix::Matrix;
+    let tallest = traces.heights().into_iter().max().unwrap_or(1);
+    let mut lsh =
+        (tallest.next_power_of_two().trailing_zeros() as usize).max(MIN_LOG_STACKED_HEIGHT);
+    while lsh < MAX_LOG_STACKED_HEIGHT {
+        let stacked: usize = traces
+            .traces
+            .iter()
+            .flatten()
+            .map(|t| (t.width() * t.height()).div_ceil(1 << lsh) + 1)
+            .sum();
+        if stacked <= 2048 {
+            break;
+        }
+        lsh += 1;
+    }
+    lsh
+}
+
+fn digest_hex(digest: &tessera_system::poseidon2::Digest) -> String {
+    use openvm_stark_backend::p3_field::PrimeField32;
+    digest
+        .iter()
+        .flat_map(|x| x.as_canonical_u32().to_le_bytes())
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

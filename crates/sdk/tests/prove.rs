@@ -1,0 +1,216 @@
+//! Proving and verifying through the SDK, and every way a proof file is rejected. These use
+//! toy parameters (`Sdk::insecure_for_tests`) unless a test says otherwise; the CLI tests
+//! prove with the real 100-bit parameters.
+
+use std::sync::{Arc, OnceLock};
+
+use tessera_arch::VmExe;
+use tessera_rv32im::encode::*;
+use tessera_sdk::{
+    KeyStore, ProofFile, ProofFileError, ProveOptions, Sdk, SdkError, Security, VerifyError, F,
+    PROOF_FORMAT_VERSION,
+};
+use tessera_system::vm::VmVerificationError;
+
+/// Sums 1..=n, exits with the sum.
+fn sum_exe(n: i32) -> Arc<VmExe<F>> {
+    let words = [
+        addi(5, 0, n),
+        addi(10, 0, 0),
+        add(10, 10, 5),
+        addi(5, 5, -1),
+        bne(5, 0, -8),
+        addi(17, 0, 93),
+        ECALL,
+    ];
+    Arc::new(exe_from_words(0x1000, &words).unwrap())
+}
+
+fn key_dir() -> &'static tempfile::TempDir {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+}
+
+fn sdk() -> Sdk {
+    Sdk::default()
+        .insecure_for_tests()
+        .with_key_store(KeyStore::at(key_dir().path()))
+}
+
+/// A proof of `sum_exe(100)` (computed once).
+fn proof() -> &'static ProofFile {
+    static PROOF: OnceLock<ProofFile> = OnceLock::new();
+    PROOF.get_or_init(|| {
+        let (file, report) = sdk()
+            .prove(&sum_exe(100), vec![], ProveOptions::default())
+            .unwrap();
+        assert_eq!(report.exit_code, 5050);
+        assert_eq!(report.instret, 2 + 3 * 100 + 2);
+        file
+    })
+}
+
+fn rejection(file: &ProofFile, exe: &VmExe<F>) -> SdkError {
+    sdk().verify(exe, file).unwrap_err()
+}
+
+#[test]
+fn a_proof_verifies_and_round_trips_through_its_file_format() {
+    let file = ProofFile::from_bytes(&proof().to_bytes()).unwrap();
+    let run = sdk().verify(&sum_exe(100), &file).unwrap();
+    assert_eq!(run.exit_code, 5050);
+    assert!(run.public_output.is_empty());
+    assert_eq!(run.exe_commitment.len(), 64);
+}
+
+#[test]
+fn a_proof_of_another_program_is_rejected() {
+    let err = rejection(proof(), &sum_exe(99));
+    assert!(
+        matches!(
+            err,
+            SdkError::Verify(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch))
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_claimed_exit_code_is_rejected() {
+    let mut file = proof().clone();
+    file.claims.exit_code = 0;
+    let err = rejection(&file, &sum_exe(100));
+    assert!(
+        matches!(
+            err,
+            SdkError::Verify(VerifyError::ExitCodeMismatch {
+                claimed: 0,
+                proven: 5050
+            })
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_claimed_public_output_is_rejected() {
+    let mut file = proof().clone();
+    file.claims.public_output.bytes = vec![1, 2, 3];
+    let err = rejection(&file, &sum_exe(100));
+    assert!(
+        matches!(
+            err,
+            SdkError::Verify(VerifyError::Vm(VmVerificationError::PublicOutputMismatch))
+        ),
+        "{err}"
+    );
+    // Trailing zeros are part of the output: the length word is committed too.
+    let mut file = proof().clone();
+    file.claims.public_output.bytes = vec![0];
+    assert!(sdk().verify(&sum_exe(100), &file).is_err());
+}
+
+#[test]
+fn flipped_proof_bytes_are_rejected() {
+    let bytes = proof().to_bytes();
+    let header = 8 + 4 + 4 + serde_json::to_vec(&proof().claims).unwrap().len() + 8;
+    // Bytes spread over the whole STARK proof: each flip must be refused, by the decoder or
+    // the verifier, and never accepted.
+    let step = ((bytes.len() - header) / 24).max(1);
+    let mut checked = 0;
+    for at in (header..bytes.len()).step_by(step) {
+        let mut tampered = bytes.clone();
+        tampered[at] ^= 0x01;
+        match ProofFile::from_bytes(&tampered) {
+            Err(ProofFileError::BadProof(_)) => {}
+            Err(e) => panic!("unexpected file error at byte {at}: {e}"),
+            Ok(file) => {
+                assert!(
+                    sdk().verify(&sum_exe(100), &file).is_err(),
+                    "a flip at byte {at} was accepted"
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20);
+}
+
+#[test]
+fn malformed_files_get_typed_errors() {
+    let bytes = proof().to_bytes();
+    assert!(matches!(
+        ProofFile::from_bytes(b"not a proof"),
+        Err(ProofFileError::BadMagic)
+    ));
+    let mut future = bytes.clone();
+    future[8..12].copy_from_slice(&(PROOF_FORMAT_VERSION + 1).to_le_bytes());
+    assert!(matches!(
+        ProofFile::from_bytes(&future),
+        Err(ProofFileError::UnsupportedVersion { .. })
+    ));
+    for len in [0, 7, 12, 20, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            ProofFile::from_bytes(&bytes[..len]).is_err(),
+            "a file cut at {len} bytes was read"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(
+        ProofFile::from_bytes(&longer),
+        Err(ProofFileError::TrailingBytes(1))
+    ));
+    let mut claims = bytes;
+    claims[16] = b'!';
+    assert!(matches!(
+        ProofFile::from_bytes(&claims),
+        Err(ProofFileError::BadClaims(_))
+    ));
+}
+
+#[test]
+fn a_proof_with_other_parameters_than_the_verifier_requires_is_rejected() {
+    let secure = Sdk::default().with_key_store(KeyStore::at(key_dir().path()));
+    let err = secure.verify(&sum_exe(100), proof()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SdkError::Verify(VerifyError::WrongSecurity {
+                found: Security::InsecureTesting,
+                expected: Security::Bits100
+            })
+        ),
+        "{err}"
+    );
+    let mut file = proof().clone();
+    file.claims.log_stacked_height = 30;
+    assert!(matches!(
+        rejection(&file, &sum_exe(100)),
+        SdkError::Verify(VerifyError::BadStackedHeight(30))
+    ));
+    // A proof checked under another stacked height than it was made with fails the STARK.
+    let mut file = proof().clone();
+    file.claims.log_stacked_height += 1;
+    assert!(matches!(
+        rejection(&file, &sum_exe(100)),
+        SdkError::Verify(VerifyError::Vm(VmVerificationError::Stark(_)))
+    ));
+}
+
+#[test]
+fn keys_are_cached_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sdk = Sdk::default()
+        .insecure_for_tests()
+        .with_key_store(KeyStore::at(dir.path()));
+    let (file, _) = sdk.prove(&sum_exe(3), vec![], ProveOptions::default()).unwrap();
+    let cached: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(cached.len(), 2, "a proving and a verifying key");
+    sdk.verify(&sum_exe(3), &file).unwrap();
+    // A corrupted cache entry is regenerated, not trusted.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
+    }
+    sdk.verify(&sum_exe(3), &file).unwrap();
+}
