@@ -64,6 +64,12 @@ pub struct ProveReport {
     /// Main trace cells (rows times columns over every AIR, padding included).
     pub main_cells: usize,
     pub main_cells_per_instruction: f64,
+    /// All trace cells: main, the program's cached trace and the preprocessed tables.
+    pub total_cells: usize,
+    pub total_cells_per_instruction: f64,
+    /// Bus messages (rows times interactions over every AIR).
+    pub interactions: usize,
+    pub interactions_per_instruction: f64,
     pub proof_bytes: usize,
     /// Rows of each AIR's trace (name, rows) for the AIRs in the proof.
     pub trace_heights: Vec<(String, usize)>,
@@ -166,6 +172,16 @@ impl Sdk {
             proof,
         };
         let proof_bytes = file.proof.encode_to_vec().map_or(0, |b| b.len());
+        let (mut total_cells, mut interactions) = (0, 0);
+        for (air, &height) in keys.pk.per_air.iter().zip(&heights) {
+            let width = &air.vk.params.width;
+            let all_columns = width.common_main
+                + width.cached_mains.iter().sum::<usize>()
+                + width.preprocessed.unwrap_or(0);
+            total_cells += all_columns * height;
+            interactions += air.vk.num_interactions() * height;
+        }
+        let per_instruction = |x: usize| x as f64 / instret.max(1) as f64;
         let report = ProveReport {
             exit_code,
             stdout: executed.stdout,
@@ -180,7 +196,11 @@ impl Sdk {
             trace_seconds,
             prove_seconds,
             main_cells,
-            main_cells_per_instruction: main_cells as f64 / instret.max(1) as f64,
+            main_cells_per_instruction: per_instruction(main_cells),
+            total_cells,
+            total_cells_per_instruction: per_instruction(total_cells),
+            interactions,
+            interactions_per_instruction: per_instruction(interactions),
             proof_bytes,
             trace_heights: vm
                 .airs()

@@ -1,0 +1,153 @@
+//! Proving throughput with the real 100-bit parameters: for each program and size, one fresh
+//! process (so peak memory is the case's own) executes, generates keys, proves and verifies,
+//! and reports kHz (instructions proven per second), trace cells and bus messages per
+//! instruction, keygen time, proof size, verification time and peak memory (VmHWM).
+//!
+//! Run: `cargo bench -p tessera-sdk --bench prove -- --sizes 16,20 --programs fib-loop,c-fibonacci`
+//! (`--quick`: 2^14 only, fib-loop only; for CI smoke runs).
+//!
+//! Programs: `fib-loop`, a fibonacci loop of 5 instructions per iteration (the competitor's
+//! benchmark), and the bundled guests `c-fibonacci` and `c-sort`, whose input is scaled so
+//! the run has about 2^size instructions.
+
+use std::{
+    path::PathBuf,
+    process::Command,
+    sync::Arc,
+    time::Instant,
+};
+
+use tessera_arch::VmExe;
+use tessera_rv32im::encode::*;
+use tessera_sdk::{KeyStore, ProveOptions, Sdk, F};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--case") {
+        run_case(&args[i + 1], args[i + 2].parse().expect("size"));
+        return;
+    }
+    let value = |flag: &str, default: &str| -> String {
+        args.iter()
+            .position(|a| a == flag)
+            .map_or(default.to_string(), |i| args[i + 1].clone())
+    };
+    let quick = args.iter().any(|a| a == "--quick");
+    let sizes = if quick { "14".into() } else { value("--sizes", "16,20") };
+    let programs = if quick {
+        "fib-loop".into()
+    } else {
+        value("--programs", "fib-loop,c-fibonacci,c-sort")
+    };
+    println!(
+        "{:<12} {:>4} {:>10} {:>4} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+        "program", "log", "instret", "lsh", "prove s", "kHz", "main/i", "total/i", "inter/i",
+        "keygen s", "proof KB", "verify ms", "peak MB", "exit"
+    );
+    let me = std::env::current_exe().expect("own path");
+    for program in programs.split(',') {
+        for size in sizes.split(',') {
+            let out = Command::new(&me)
+                .args(["--case", program, size])
+                .output()
+                .expect("runs itself");
+            if !out.status.success() {
+                println!("{program:<12} {size:>4} failed: {}", String::from_utf8_lossy(&out.stderr));
+                continue;
+            }
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+}
+
+/// fib-loop: `n` iterations of a 5-instruction loop, then exit(0).
+fn fib_loop(n: u32) -> Arc<VmExe<F>> {
+    let words = [
+        lui(5, n >> 12),
+        addi(5, 5, (n & 0xfff) as i32), // counter (n & 0xfff < 2048 keeps ADDI's sign right)
+        addi(6, 0, 0),                  // a
+        addi(7, 0, 1),                  // b
+        add(28, 6, 7),                  // loop: t = a + b
+        addi(6, 7, 0),                  // a = b
+        addi(7, 28, 0),                 // b = t
+        addi(5, 5, -1),                 // n -= 1
+        bne(5, 0, -16),                 // back to loop
+        addi(10, 0, 0),
+        addi(17, 0, 93),
+        ECALL,
+    ];
+    Arc::new(exe_from_words(0x1000, &words).expect("transpiles"))
+}
+
+fn run_case(program: &str, size: u32) {
+    if std::env::var_os("TESSERA_BENCH_TRACE").is_some() {
+        openvm_stark_sdk::utils::setup_tracing();
+    }
+    let target = 1u64 << size;
+    let sdk = Sdk::default();
+    let key_dir = tempfile::tempdir().expect("temp dir");
+    let sdk = sdk.with_key_store(KeyStore::at(key_dir.path()));
+    let (exe, input) = match program {
+        "fib-loop" => (fib_loop(((target - 6) / 5).min(0x7ff_ffff) as u32 & !0x800), vec![]),
+        name => {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let exe = sdk
+                .load_elf_file(root.join(format!("examples/elf/{name}.elf")))
+                .expect("example loads");
+            // instret is affine in n: measure two points and solve for 2^size.
+            let instret = |n: u32| {
+                sdk.execute(&exe, n.to_le_bytes().to_vec(), None)
+                    .expect("runs")
+                    .instret as f64
+            };
+            let (n0, n1) = (100u32, 200u32);
+            let (i0, i1) = (instret(n0), instret(n1));
+            let slope = (i1 - i0) / (n1 - n0) as f64;
+            let n = (n0 as f64 + (target as f64 - i0) / slope).max(1.0) as u32;
+            (exe, n.to_le_bytes().to_vec())
+        }
+    };
+    let (file, report) = sdk
+        .prove(&exe, input, ProveOptions::default())
+        .expect("proves");
+    let start = Instant::now();
+    let verified = sdk.verify(&exe, &file).expect("verifies");
+    let verify_ms = start.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(verified.exit_code, report.exit_code);
+    println!(
+        "{:<12} {:>4} {:>10} {:>4} {:>8.2} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>8.0} {:>9.1} {:>8.0} {:>8}",
+        program,
+        size,
+        report.instret,
+        report.log_stacked_height,
+        report.seconds,
+        report.khz,
+        report.main_cells_per_instruction,
+        report.total_cells_per_instruction,
+        report.interactions_per_instruction,
+        report.keygen_seconds,
+        report.proof_bytes as f64 / 1024.0,
+        verify_ms,
+        peak_rss_mb(),
+        report.exit_code,
+    );
+    if std::env::var_os("TESSERA_BENCH_HEIGHTS").is_some() {
+        println!(
+            "    preflight {:.2} s, traces {:.2} s, prove {:.2} s",
+            report.preflight_seconds, report.trace_seconds, report.prove_seconds
+        );
+        for (air, rows) in &report.trace_heights {
+            println!("    {air:<40} {rows:>9}");
+        }
+    }
+}
+
+/// Peak resident memory of this process in MB (Linux; 0 elsewhere).
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
