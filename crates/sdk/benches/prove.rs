@@ -10,12 +10,7 @@
 //! benchmark), and the bundled guests `c-fibonacci` and `c-sort`, whose input is scaled so
 //! the run has about 2^size instructions.
 
-use std::{
-    path::PathBuf,
-    process::Command,
-    sync::Arc,
-    time::Instant,
-};
+use std::{path::PathBuf, process::Command, sync::Arc, time::Instant};
 
 use tessera_arch::VmExe;
 use tessera_rv32im::encode::*;
@@ -33,7 +28,11 @@ fn main() {
             .map_or(default.to_string(), |i| args[i + 1].clone())
     };
     let quick = args.iter().any(|a| a == "--quick");
-    let sizes = if quick { "14".into() } else { value("--sizes", "16,20") };
+    let sizes = if quick {
+        "14".into()
+    } else {
+        value("--sizes", "16,20")
+    };
     let programs = if quick {
         "fib-loop".into()
     } else {
@@ -41,8 +40,20 @@ fn main() {
     };
     println!(
         "{:<12} {:>4} {:>10} {:>4} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
-        "program", "log", "instret", "lsh", "prove s", "kHz", "main/i", "total/i", "inter/i",
-        "keygen s", "proof KB", "verify ms", "peak MB", "exit"
+        "program",
+        "log",
+        "instret",
+        "lsh",
+        "prove s",
+        "kHz",
+        "main/i",
+        "total/i",
+        "inter/i",
+        "keygen s",
+        "proof KB",
+        "verify ms",
+        "peak MB",
+        "exit"
     );
     let me = std::env::current_exe().expect("own path");
     for program in programs.split(',') {
@@ -52,7 +63,10 @@ fn main() {
                 .output()
                 .expect("runs itself");
             if !out.status.success() {
-                println!("{program:<12} {size:>4} failed: {}", String::from_utf8_lossy(&out.stderr));
+                println!(
+                    "{program:<12} {size:>4} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 continue;
             }
             print!("{}", String::from_utf8_lossy(&out.stdout));
@@ -88,7 +102,10 @@ fn run_case(program: &str, size: u32) {
     let key_dir = tempfile::tempdir().expect("temp dir");
     let sdk = sdk.with_key_store(KeyStore::at(key_dir.path()));
     let (exe, input) = match program {
-        "fib-loop" => (fib_loop(((target - 6) / 5).min(0x7ff_ffff) as u32 & !0x800), vec![]),
+        "fib-loop" => (
+            fib_loop(((target - 6) / 5).min(0x7ff_ffff) as u32 & !0x800),
+            vec![],
+        ),
         name => {
             let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
             let exe = sdk

@@ -204,7 +204,9 @@ fn keys_are_cached_and_reused() {
     let sdk = Sdk::default()
         .insecure_for_tests()
         .with_key_store(KeyStore::at(dir.path()));
-    let (file, _) = sdk.prove(&sum_exe(3), vec![], ProveOptions::default()).unwrap();
+    let (file, _) = sdk
+        .prove(&sum_exe(3), vec![], ProveOptions::default())
+        .unwrap();
     let cached: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(cached.len(), 2, "a proving and a verifying key");
     sdk.verify(&sum_exe(3), &file).unwrap();

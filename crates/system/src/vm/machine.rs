@@ -53,6 +53,54 @@ pub const REQUIRED_AIR_IDS: [usize; 4] = [
     MERKLE_AIR_ID,
 ];
 
+/// How many AIR instances each extension AIR gets. A chip's trace is split over them in
+/// power-of-two parts (largest first), so that a trace with a few rows more than a power of
+/// two costs those rows, not a doubling: 600k rows prove as 2^19 + 2^17 rows instead of 2^20.
+/// Every part is a valid trace of the same AIR (padding rows are inert), and the buses do not
+/// care which instance a message comes from.
+pub const TRACE_PARTS: usize = 2;
+
+/// Splits `trace` (real rows first, then all-zero padding rows) into at most `parts`
+/// power-of-two traces holding the real rows: each part but the last takes the largest power
+/// of two that fits the rows left, the last the rest, padded with zero rows.
+pub fn split_trace(
+    trace: Option<RowMajorMatrix<F>>,
+    parts: usize,
+) -> Vec<Option<RowMajorMatrix<F>>> {
+    let mut out = vec![None; parts];
+    let Some(trace) = trace else { return out };
+    let width = trace.width();
+    // Real rows are never all zero (they hold a timestamp of at least 1), padding rows are;
+    // keep everything up to the last non-zero row.
+    let rows = trace
+        .values
+        .chunks_exact(width)
+        .rposition(|row| row.iter().any(|v| *v != F::ZERO))
+        .map_or(0, |last| last + 1);
+    if rows == 0 {
+        return out;
+    }
+    let mut values = trace.values;
+    values.truncate(rows * width);
+    let mut start = 0;
+    for (i, slot) in out.iter_mut().enumerate() {
+        let left = rows - start;
+        if left == 0 {
+            break;
+        }
+        let take = if i + 1 == parts || left.is_power_of_two() {
+            left
+        } else {
+            1 << left.ilog2()
+        };
+        let mut part = values[start * width..(start + take) * width].to_vec();
+        part.resize(take.next_power_of_two() * width, F::ZERO);
+        *slot = Some(RowMajorMatrix::new(part, width));
+        start += take;
+    }
+    out
+}
+
 /// The proving and verifying keys of a machine.
 pub struct VmKeys {
     pub pk: MultiStarkProvingKey<SC>,
@@ -137,7 +185,9 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         let mut extension_airs = Vec::new();
         for extension in &extensions {
             let start = airs.len();
-            airs.extend(extension.airs(&buses));
+            for air in extension.airs(&buses) {
+                airs.extend(std::iter::repeat_n(air, TRACE_PARTS));
+            }
             extension_airs.push(start..airs.len());
         }
         Self {
@@ -336,15 +386,18 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         for ((extension, chips), ids) in self.extensions.iter().zip(chips).zip(&self.extension_airs)
         {
             let extension_traces = chips.generate_traces();
-            if extension_traces.len() != ids.len() {
+            if extension_traces.len() * TRACE_PARTS != ids.len() {
                 return Err(GenerationError::TraceCountMismatch {
                     extension: extension.name(),
-                    airs: ids.len(),
+                    airs: ids.len() / TRACE_PARTS,
                     traces: extension_traces.len(),
                 });
             }
-            for (id, trace) in ids.clone().zip(extension_traces) {
-                traces[id] = trace;
+            let parts = extension_traces
+                .into_iter()
+                .flat_map(|trace| split_trace(trace, TRACE_PARTS));
+            for (id, part) in ids.clone().zip(parts) {
+                traces[id] = part;
             }
         }
         traces[RANGE_CHECKER_AIR_ID] = Some(range.generate_trace());

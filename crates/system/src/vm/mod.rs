@@ -20,15 +20,17 @@ mod extension;
 mod machine;
 mod preflight;
 mod public_output;
+#[cfg(test)]
+mod tests;
 
 pub use extension::{
     CircuitExtension, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips,
     Step, SyscallIo, SystemBuses,
 };
 pub use machine::{
-    CommittedProgram, SegmentTraces, VirtualMachine, VmKeys, BITWISE_AIR_ID, BOUNDARY_AIR_ID,
-    CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID, PROGRAM_AIR_ID,
-    RANGE_CHECKER_AIR_ID, REQUIRED_AIR_IDS,
+    split_trace, CommittedProgram, SegmentTraces, VirtualMachine, VmKeys, BITWISE_AIR_ID,
+    BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
+    PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REQUIRED_AIR_IDS, TRACE_PARTS,
 };
 pub use preflight::PreflightOutput;
 pub use public_output::PublicOutputProof;
