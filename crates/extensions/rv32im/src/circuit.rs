@@ -82,9 +82,8 @@ impl CircuitExtension for Rv32Im {
             exit: b.exit,
         };
         // The order of `Rv32ImChips::generate_traces`.
-        vec![
-            Arc::new(BaseAluAir::<false> { buses: alu }),
-            Arc::new(BaseAluAir::<true> { buses: alu }),
+        let mut airs: Vec<AirRef<SC>> = BaseAluAir::all(alu).into();
+        airs.extend::<[AirRef<SC>; 18]>([
             Arc::new(ShiftAir::<false> { buses: shift }),
             Arc::new(ShiftAir::<true> { buses: shift }),
             Arc::new(LessThanAir::<false> { buses: alu }),
@@ -121,7 +120,8 @@ impl CircuitExtension for Rv32Im {
             Arc::new(AuipcAir { buses: auipc }),
             Arc::new(NopAir { execution, program }),
             Arc::new(EcallAir { buses: ecall }),
-        ]
+        ]);
+        airs
     }
 
     fn new_chips(&self, p: &Periphery) -> Box<dyn SegmentChips> {
@@ -259,14 +259,12 @@ impl SegmentChips for Rv32ImChips {
     }
 
     fn generate_traces(self: Box<Self>) -> Vec<Option<RowMajorMatrix<F>>> {
-        let (alu_reg, alu_imm) = self.alu.generate_traces();
+        let mut traces: Vec<RowMajorMatrix<F>> = self.alu.generate_traces().into();
         let (shift_reg, shift_imm) = self.shift.generate_traces();
         let (lt_reg, lt_imm) = self.less_than.generate_traces();
         let (jal_link, jump) = self.jal_lui.generate_traces();
         let (jalr_link, jalr_plain) = self.jalr.generate_traces();
-        [
-            alu_reg,
-            alu_imm,
+        traces.extend([
             shift_reg,
             shift_imm,
             lt_reg,
@@ -285,10 +283,8 @@ impl SegmentChips for Rv32ImChips {
             self.auipc.generate_trace(),
             self.nop.generate_trace(),
             self.ecall.generate_trace(),
-        ]
-        .into_iter()
-        .map(nonempty)
-        .collect()
+        ]);
+        traces.into_iter().map(nonempty).collect()
     }
 }
 

@@ -52,7 +52,7 @@ use tessera_arch::{
 pub use adapters::{AluExecutor, AluFamily};
 pub use auipc::{AuipcExecutor, AuipcOpcode};
 pub use base_alu::{
-    preflight as base_alu_preflight, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip,
+    preflight as base_alu_preflight, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip,
     BaseAluExecutor, BaseAluImmCols, BaseAluOpcode, BaseAluRecord, BaseAluRegCols,
 };
 pub use branch::{BranchEqualOpcode, BranchExecutor, BranchFamily, BranchLessThanOpcode};

@@ -12,7 +12,7 @@ use tessera_arch::{address_space::REGISTER, Instruction, LocalOpcode};
 
 use super::*;
 use crate::{
-    base_alu::{self, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
     nop::{self, NopAir, NopChip, NopOpcode},
     test_harness::{
@@ -83,7 +83,7 @@ fn execute(words: &[u32], forge: impl Fn(usize, &mut u32)) -> Machine {
             panic!("unexpected opcode {}", inst.opcode);
         }
     }
-    let (alu_reg, alu_imm) = alu.generate_traces();
+    let [alu_reg, alu_imm, _, _] = alu.generate_traces();
     Machine {
         nop: nops.generate_trace(),
         alu_reg,
@@ -118,11 +118,17 @@ impl Machine {
                     self.nop,
                 ),
                 (
-                    Arc::new(BaseAluAir::<false> { buses: alu_buses() }),
+                    Arc::new(BaseAluAir::<false> {
+                        buses: alu_buses(),
+                        kind: AluKind::Arith,
+                    }),
                     self.alu_reg,
                 ),
                 (
-                    Arc::new(BaseAluAir::<true> { buses: alu_buses() }),
+                    Arc::new(BaseAluAir::<true> {
+                        buses: alu_buses(),
+                        kind: AluKind::Arith,
+                    }),
                     self.alu_imm,
                 ),
                 (Arc::new(AuipcAir { buses: auipc_buses }), self.auipc),

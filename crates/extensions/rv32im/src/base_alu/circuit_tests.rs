@@ -1,13 +1,15 @@
 //! The base ALU AIRs prove honest runs and reject tampered rows. Toy proof parameters (see the
 //! test harness).
 
-use std::{borrow::BorrowMut, sync::Arc};
+use std::borrow::BorrowMut;
 
+use openvm_stark_backend::AirRef;
 use openvm_stark_backend::{
     p3_field::{PrimeCharacteristicRing, PrimeField32},
     p3_matrix::dense::RowMajorMatrix,
 };
 use tessera_arch::{Instruction, LocalOpcode};
+use tessera_system::SC;
 
 use super::*;
 use crate::{
@@ -27,8 +29,15 @@ fn buses() -> BaseAluBuses {
     }
 }
 
-/// Runs ALU-only straight-line code and returns the run and the two traces.
-fn run(words: &[u32], registers: &[(u32, u32)]) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
+/// The traces, in the order of `BaseAluAir::all`.
+type Traces = [RowMajorMatrix<F>; 4];
+const ARITH_REG: usize = 0;
+const ARITH_IMM: usize = 1;
+const LOGIC_REG: usize = 2;
+const LOGIC_IMM: usize = 3;
+
+/// Runs ALU-only straight-line code and returns the run and the four traces.
+fn run(words: &[u32], registers: &[(u32, u32)]) -> (Run, Traces) {
     let mut run = Run::new(words, registers);
     let mut chip = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     for _ in words {
@@ -50,15 +59,15 @@ fn run(words: &[u32], registers: &[(u32, u32)]) -> (Run, RowMajorMatrix<F>, RowM
             operand,
         ));
     }
-    let (reg, imm) = chip.generate_traces();
-    (run, reg, imm)
+    (run, chip.generate_traces())
 }
 
-fn prove(run: Run, reg: RowMajorMatrix<F>, imm: RowMajorMatrix<F>) -> Result<(), String> {
-    run.prove(vec![
-        (Arc::new(BaseAluAir::<false> { buses: buses() }), reg),
-        (Arc::new(BaseAluAir::<true> { buses: buses() }), imm),
-    ])
+fn pairs(traces: Traces) -> Vec<(AirRef<SC>, RowMajorMatrix<F>)> {
+    BaseAluAir::all(buses()).into_iter().zip(traces).collect()
+}
+
+fn prove(run: Run, traces: Traces) -> Result<(), String> {
+    run.prove(pairs(traces))
 }
 
 /// Every opcode in both forms, with carries, borrows, aliasing and sign-extended immediates.
@@ -85,14 +94,14 @@ fn program() -> (Vec<u32>, Vec<(u32, u32)>) {
 #[test]
 fn honest_runs_prove() {
     let (words, registers) = program();
-    let (run, reg, imm) = run(&words, &registers);
-    prove(run, reg, imm).unwrap();
+    let (run, traces) = run(&words, &registers);
+    prove(run, traces).unwrap();
 }
 
 #[test]
 fn results_match_the_executor() {
     let (words, registers) = program();
-    let (run, _, _) = run(&words, &registers);
+    let (run, _) = run(&words, &registers);
     let regs: Vec<u32> = (0..16)
         .map(|i| {
             run.memory
@@ -112,14 +121,17 @@ fn results_match_the_executor() {
     assert_eq!(regs[14], 0);
 }
 
-/// Tampers with row `row` of the register (`imm = false`) or immediate trace.
-fn tampered(imm: bool, row: usize, tamper: impl Fn(&mut [F])) -> Result<(), String> {
+/// Tampers with row `row` of trace `trace` (`ARITH_REG`, ...).
+///
+/// The program's rows: ADD/SUB register form: add, sub, add (aliased), sub, sub; immediate
+/// form: addi, addi (rd == rs1). XOR/OR/AND register form: xor, or, and; immediate form: xori,
+/// ori, andi.
+fn tampered(trace: usize, row: usize, tamper: impl Fn(&mut [F])) -> Result<(), String> {
     let (words, registers) = program();
-    let (run, mut reg_trace, mut imm_trace) = run(&words, &registers);
-    let trace = if imm { &mut imm_trace } else { &mut reg_trace };
-    let width = trace.width;
-    tamper(&mut trace.values[row * width..(row + 1) * width]);
-    prove(run, reg_trace, imm_trace)
+    let (run, mut traces) = run(&words, &registers);
+    let width = traces[trace].width;
+    tamper(&mut traces[trace].values[row * width..(row + 1) * width]);
+    prove(run, traces)
 }
 
 fn reg(row: &mut [F]) -> &mut BaseAluRegCols<F> {
@@ -134,93 +146,111 @@ fn imm(row: &mut [F]) -> &mut BaseAluImmCols<F> {
 fn a_changed_result_is_rejected() {
     // A result byte off by one: the carry constraint (ADD) or the lookup (XOR) breaks, and the
     // register's new value no longer matches what later reads see.
-    for row in 0..3 {
-        assert!(tampered(false, row, |r| reg(r).rd.data[0] += F::ONE).is_err());
+    for (trace, row) in [
+        (ARITH_REG, 0),
+        (ARITH_REG, 1),
+        (LOGIC_REG, 0),
+        (LOGIC_REG, 2),
+    ] {
+        assert!(tampered(trace, row, |r| reg(r).rd.data[0] += F::ONE).is_err());
     }
-    assert!(tampered(true, 0, |r| imm(r).rd.data[3] += F::ONE).is_err());
+    assert!(tampered(ARITH_IMM, 0, |r| imm(r).rd.data[3] += F::ONE).is_err());
+    assert!(tampered(LOGIC_IMM, 1, |r| imm(r).rd.data[1] += F::ONE).is_err());
 }
 
 #[test]
 fn a_result_limb_out_of_range_is_rejected() {
     // ADD row 0: 0xffffffff + 0x80000001 = 0x80000000. Write byte 0 as 256 and borrow it from
     // the carry: the sum still balances limb-wise, only the byte lookup can object.
-    let result = tampered(false, 0, |r| {
+    let result = tampered(ARITH_REG, 0, |r| {
         let cols = reg(r);
         cols.rd.data[0] += F::from_u32(256);
         cols.rd.data[1] -= F::ONE;
     });
-    assert!(result.is_err());
+    // The pair lookup (256, ..) is outside the bitwise table: no rebalancing can pay for it.
+    assert_unbalanced(result);
 }
 
 #[test]
 fn flags_must_be_boolean_and_exclusive() {
-    assert!(tampered(false, 0, |r| reg(r).flags[0] = F::TWO).is_err());
-    assert!(tampered(false, 0, |r| reg(r).flags[1] = F::ONE).is_err());
+    assert!(tampered(ARITH_REG, 0, |r| reg(r).flags[0] = F::TWO).is_err());
+    assert!(tampered(ARITH_REG, 0, |r| reg(r).flags[1] = F::ONE).is_err());
+    assert!(tampered(LOGIC_IMM, 0, |r| imm(r).flags[2] = F::ONE).is_err());
+    // The arithmetic kind's third flag is unused (constrained to zero): set instead of ADD, the
+    // row would stand for opcode 0, which no program row has.
+    assert_unbalanced(tampered(ARITH_REG, 0, |r| {
+        let cols = reg(r);
+        cols.flags[0] = F::ZERO;
+        cols.flags[2] = F::ONE;
+    }));
     // XOR -> OR on operands with no common bit gives the same result, but the opcode differs
     // from the program's.
-    assert_unbalanced(tampered(false, 2, |r| {
+    assert_unbalanced(tampered(LOGIC_REG, 0, |r| {
         let cols = reg(r);
-        cols.flags[2] = F::ZERO;
-        cols.flags[3] = F::ONE;
+        cols.flags[0] = F::ZERO;
+        cols.flags[1] = F::ONE;
     }));
 }
 
 #[test]
 fn register_indices_and_pcs_are_bound_to_the_program() {
-    assert_unbalanced(tampered(false, 1, |r| reg(r).rs1.pointer += F::from_u32(4)));
-    assert_unbalanced(tampered(false, 1, |r| reg(r).rs2.pointer += F::from_u32(4)));
-    assert_unbalanced(tampered(false, 1, |r| reg(r).rd.pointer += F::from_u32(4)));
-    assert_unbalanced(tampered(true, 1, |r| imm(r).from_pc += F::from_u32(4)));
-    assert_unbalanced(tampered(true, 1, |r| imm(r).imm[0] += F::ONE));
-    assert_unbalanced(tampered(true, 1, |r| {
+    assert_unbalanced(tampered(ARITH_REG, 1, |r| {
+        reg(r).rs1.pointer += F::from_u32(4)
+    }));
+    assert_unbalanced(tampered(ARITH_REG, 1, |r| {
+        reg(r).rs2.pointer += F::from_u32(4)
+    }));
+    assert_unbalanced(tampered(ARITH_REG, 1, |r| {
+        reg(r).rd.pointer += F::from_u32(4)
+    }));
+    assert_unbalanced(tampered(LOGIC_IMM, 0, |r| imm(r).from_pc += F::from_u32(4)));
+    assert_unbalanced(tampered(LOGIC_IMM, 0, |r| imm(r).imm[0] += F::ONE));
+    assert_unbalanced(tampered(LOGIC_IMM, 0, |r| {
         imm(r).imm[2] = F::ONE - imm(r).imm[2]
     }));
+    assert_unbalanced(tampered(ARITH_IMM, 0, |r| imm(r).imm[1] += F::ONE));
 }
 
 #[test]
 fn operands_must_be_what_memory_holds() {
-    assert_unbalanced(tampered(false, 0, |r| reg(r).rs1.data[2] += F::ONE));
-    assert_unbalanced(tampered(false, 0, |r| reg(r).rd.prev_data[0] += F::ONE));
+    assert_unbalanced(tampered(ARITH_REG, 0, |r| reg(r).rs1.data[2] += F::ONE));
+    assert_unbalanced(tampered(ARITH_REG, 0, |r| reg(r).rd.prev_data[0] += F::ONE));
 }
 
 #[test]
 fn timestamps_are_checked() {
     // An access claiming another previous timestamp: the memory bus no longer balances.
-    assert_unbalanced(tampered(false, 3, |r| {
+    assert_unbalanced(tampered(LOGIC_REG, 1, |r| {
         reg(r).rs1.aux.prev_timestamp -= F::ONE
     }));
     // Limbs that do not add up to the difference, even with the range checker rebalanced.
     let (words, registers) = program();
-    let (run, mut reg_trace, imm_trace) = run(&words, &registers);
-    let width = reg_trace.width;
-    let cols = reg(&mut reg_trace.values[3 * width..4 * width]);
+    let (run, mut traces) = run(&words, &registers);
+    let width = traces[LOGIC_REG].width;
+    let cols = reg(&mut traces[LOGIC_REG].values[width..2 * width]);
     let old = cols.rs1.aux.lt_limbs[0].as_canonical_u32();
     cols.rs1.aux.lt_limbs[0] += F::ONE;
-    let result = run.prove_with(
-        vec![
-            (Arc::new(BaseAluAir::<false> { buses: buses() }), reg_trace),
-            (Arc::new(BaseAluAir::<true> { buses: buses() }), imm_trace),
-        ],
-        |range, _| {
-            use tessera_system::range_checker::table_row;
-            range.values[table_row(old, 12)] -= F::ONE;
-            range.values[table_row(old + 1, 12)] += F::ONE;
-        },
-    );
+    let result = run.prove_with(pairs(traces), |range, _| {
+        use tessera_system::range_checker::table_row;
+        range.values[table_row(old, 12)] -= F::ONE;
+        range.values[table_row(old + 1, 12)] += F::ONE;
+    });
     assert_constraint_fails(result);
     // Limbs that add up but are out of range (a "negative" difference).
-    assert_unbalanced(tampered(false, 3, |r| {
+    assert_unbalanced(tampered(LOGIC_REG, 1, |r| {
         let aux = &mut reg(r).rs1.aux;
         aux.lt_limbs[0] -= F::from_u32(1 << 12);
         aux.lt_limbs[1] += F::ONE;
     }));
-    assert_unbalanced(tampered(true, 0, |r| imm(r).from_timestamp += F::ONE));
+    assert_unbalanced(tampered(ARITH_IMM, 0, |r| imm(r).from_timestamp += F::ONE));
 }
 
 #[test]
 fn padding_rows_stay_inert() {
-    // The register trace has 7 real rows and a padding row at index 7.
-    assert!(tampered(false, 7, |r| reg(r).flags[0] = F::ONE).is_err());
+    // The ADD/SUB register trace has 5 real rows and padding rows 5..8.
+    assert!(tampered(ARITH_REG, 7, |r| reg(r).flags[0] = F::ONE).is_err());
+    // The XOR/OR/AND register trace has 3 real rows and a padding row at index 3.
+    assert!(tampered(LOGIC_REG, 3, |r| reg(r).flags[2] = F::ONE).is_err());
     // Dropping a real row breaks the execution chain.
-    assert_unbalanced(tampered(false, 2, |r| r.fill(F::ZERO)));
+    assert_unbalanced(tampered(ARITH_REG, 2, |r| r.fill(F::ZERO)));
 }

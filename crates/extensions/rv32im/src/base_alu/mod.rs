@@ -8,7 +8,7 @@ mod tests;
 mod trace;
 
 pub use self::core::BaseAluOpcode;
-pub use air::{BaseAluAir, BaseAluBuses, BaseAluImmCols, BaseAluRegCols};
+pub use air::{AluKind, BaseAluAir, BaseAluBuses, BaseAluImmCols, BaseAluRegCols};
 pub use trace::{preflight, AluOperand, BaseAluChip, BaseAluRecord};
 
 /// Executor of the base ALU family.

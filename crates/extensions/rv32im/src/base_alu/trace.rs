@@ -7,7 +7,7 @@ use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::TracingMemory};
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::{
-    air::{BaseAluImmCols, BaseAluRegCols},
+    air::{AluKind, BaseAluImmCols, BaseAluRegCols},
     BaseAluOpcode,
 };
 pub use crate::adapters::alu_record::AluOperand;
@@ -48,13 +48,29 @@ impl BaseAluChip {
         }
     }
 
-    /// The register-register and register-immediate traces, padded to powers of two.
-    pub fn generate_traces<F: PrimeField32>(&self) -> (RowMajorMatrix<F>, RowMajorMatrix<F>) {
-        let (imm, reg): (Vec<_>, Vec<_>) = self
-            .records
-            .iter()
-            .partition(|r| matches!(r.operand, AluOperand::Immediate(_)));
-        let reg_trace = self.fill(&reg, BaseAluRegCols::<F>::WIDTH, |record, row| {
+    /// The traces, padded to powers of two, in the order of [`super::BaseAluAir::all`]:
+    /// ADD/SUB register and immediate forms, then XOR/OR/AND register and immediate forms.
+    pub fn generate_traces<F: PrimeField32>(&self) -> [RowMajorMatrix<F>; 4] {
+        [AluKind::Arith, AluKind::Logic]
+            .into_iter()
+            .flat_map(|kind| {
+                let records: Vec<&BaseAluRecord> = self
+                    .records
+                    .iter()
+                    .filter(|r| AluKind::of(r.opcode).0 == kind)
+                    .collect();
+                let (imm, reg): (Vec<_>, Vec<_>) = records
+                    .into_iter()
+                    .partition(|r| matches!(r.operand, AluOperand::Immediate(_)));
+                [self.reg_trace(&reg), self.imm_trace(&imm)]
+            })
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("two kinds, two forms"))
+    }
+
+    fn reg_trace<F: PrimeField32>(&self, records: &[&BaseAluRecord]) -> RowMajorMatrix<F> {
+        self.fill(records, BaseAluRegCols::<F>::WIDTH, |record, row| {
             let cols: &mut BaseAluRegCols<F> = row.borrow_mut();
             let rs2_read = record.rs2_read.expect("register form reads rs2");
             let AluOperand::Register(rs2) = record.operand else {
@@ -66,9 +82,12 @@ impl BaseAluChip {
             cols.rs2 = RegReadCols::fill(rs2, &rs2_read, &self.range);
             let z = self.core(record, u32::from_le_bytes(rs2_read.prev.data));
             cols.rd = RegWriteCols::fill(record.rd, z, &record.rd_write, &self.range);
-            cols.flags[record.opcode as usize] = F::ONE;
-        });
-        let imm_trace = self.fill(&imm, BaseAluImmCols::<F>::WIDTH, |record, row| {
+            cols.flags[AluKind::of(record.opcode).1] = F::ONE;
+        })
+    }
+
+    fn imm_trace<F: PrimeField32>(&self, records: &[&BaseAluRecord]) -> RowMajorMatrix<F> {
+        self.fill(records, BaseAluImmCols::<F>::WIDTH, |record, row| {
             let cols: &mut BaseAluImmCols<F> = row.borrow_mut();
             let AluOperand::Immediate(imm) = record.operand else {
                 unreachable!("partitioned by form")
@@ -79,9 +98,8 @@ impl BaseAluChip {
             cols.imm = [imm & 0xff, (imm >> 8) & 0xff, imm >> 31].map(F::from_u32);
             let z = self.core(record, imm);
             cols.rd = RegWriteCols::fill(record.rd, z, &record.rd_write, &self.range);
-            cols.flags[record.opcode as usize] = F::ONE;
-        });
-        (reg_trace, imm_trace)
+            cols.flags[AluKind::of(record.opcode).1] = F::ONE;
+        })
     }
 
     /// The result bytes, with the bitwise lookups of the row recorded.
@@ -89,12 +107,13 @@ impl BaseAluChip {
         let x = u32::from_le_bytes(record.rs1_read.prev.data);
         let z = record.opcode.eval(x, y).to_le_bytes();
         let (xb, yb) = (x.to_le_bytes(), y.to_le_bytes());
-        for i in 0..MEMORY_BLOCK {
-            match record.opcode {
-                BaseAluOpcode::ADD | BaseAluOpcode::SUB => {
-                    self.bitwise.request_xor(z[i] as u32, 0);
-                }
-                _ => {
+        match AluKind::of(record.opcode).0 {
+            AluKind::Arith => {
+                self.bitwise.request_range(z[0] as u32, z[1] as u32);
+                self.bitwise.request_range(z[2] as u32, z[3] as u32);
+            }
+            AluKind::Logic => {
+                for i in 0..MEMORY_BLOCK {
                     self.bitwise.request_xor(xb[i] as u32, yb[i] as u32);
                 }
             }

@@ -17,7 +17,7 @@ use crate::{
     adapters::alu_record::{preflight as alu_preflight, AluOperand},
     encode::*,
     test_harness::{assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F, PROGRAM},
-    BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode,
+    AluKind, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode,
 };
 
 fn ecall_air() -> EcallAir {
@@ -73,7 +73,7 @@ fn run(code: i32) -> Result<(Run, RowMajorMatrix<F>, RowMajorMatrix<F>), Unprove
             break;
         }
     }
-    let (_, alu_imm) = alu.generate_traces::<F>();
+    let [_, alu_imm, _, _] = alu.generate_traces::<F>();
     Ok((run, alu_imm, ecalls.generate_trace()))
 }
 
@@ -85,7 +85,13 @@ fn prove(run: Run, alu_imm: RowMajorMatrix<F>, ecalls: RowMajorMatrix<F>) -> Res
         bitwise: BITWISE,
     };
     run.prove(vec![
-        (Arc::new(BaseAluAir::<true> { buses }), alu_imm),
+        (
+            Arc::new(BaseAluAir::<true> {
+                buses,
+                kind: AluKind::Arith,
+            }),
+            alu_imm,
+        ),
         (Arc::new(ecall_air()), ecalls),
     ])
 }

@@ -17,7 +17,7 @@ use tessera_arch::{address_space::REGISTER, Instruction, LocalOpcode};
 
 use super::*;
 use crate::{
-    base_alu::{self, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
     nop::{self, NopAir, NopChip, NopOpcode},
     test_harness::{
@@ -120,7 +120,7 @@ fn execute(words: &[u32], forge: impl Fn(usize, &mut Forge)) -> Machine {
             panic!("unexpected opcode {}", inst.opcode);
         }
     }
-    let (alu_reg, alu_imm) = alu.generate_traces();
+    let [alu_reg, alu_imm, _, _] = alu.generate_traces();
     let (link, jump) = chip.generate_traces();
     Machine {
         nop: nops.generate_trace(),
@@ -144,11 +144,17 @@ impl Machine {
                 self.nop,
             ),
             (
-                Arc::new(BaseAluAir::<false> { buses: alu_buses() }),
+                Arc::new(BaseAluAir::<false> {
+                    buses: alu_buses(),
+                    kind: AluKind::Arith,
+                }),
                 self.alu_reg,
             ),
             (
-                Arc::new(BaseAluAir::<true> { buses: alu_buses() }),
+                Arc::new(BaseAluAir::<true> {
+                    buses: alu_buses(),
+                    kind: AluKind::Arith,
+                }),
                 self.alu_imm,
             ),
             (Arc::new(JalLuiAir { buses: buses() }), self.link),
@@ -368,7 +374,7 @@ fn a_doubled_row_is_rejected_by_its_boolean_flag() {
             chip.records.push(record);
         }
         assert_eq!(run.pc, BASE);
-        let (alu_reg, alu_imm) =
+        let [alu_reg, alu_imm, _, _] =
             BaseAluChip::new(run.range.clone(), run.bitwise.clone()).generate_traces();
         let (link, jump) = chip.generate_traces();
         let mut machine = Machine {

@@ -17,7 +17,7 @@ use tessera_arch::{address_space::REGISTER, Instruction, LocalOpcode};
 
 use super::*;
 use crate::{
-    base_alu::{self, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
     jal_lui::{self, JalLuiAir, JalLuiBuses, JalLuiChip, JalLuiOpcode, JumpAir},
     nop::{self, NopAir, NopChip, NopOpcode},
@@ -127,7 +127,7 @@ fn execute(words: &[u32], registers: &[(u32, u32)], forge: impl Fn(usize, &mut F
             panic!("unexpected opcode {}", inst.opcode);
         }
     }
-    let (alu_reg, alu_imm) = alu.generate_traces();
+    let [alu_reg, alu_imm, _, _] = alu.generate_traces();
     let (jal_link, jal_jump) = jal.generate_traces();
     let (link, jump) = chip.generate_traces();
     Machine {
@@ -181,8 +181,20 @@ impl Machine {
                 }),
                 next(),
             ),
-            (Arc::new(BaseAluAir::<false> { buses: alu_buses() }), next()),
-            (Arc::new(BaseAluAir::<true> { buses: alu_buses() }), next()),
+            (
+                Arc::new(BaseAluAir::<false> {
+                    buses: alu_buses(),
+                    kind: AluKind::Arith,
+                }),
+                next(),
+            ),
+            (
+                Arc::new(BaseAluAir::<true> {
+                    buses: alu_buses(),
+                    kind: AluKind::Arith,
+                }),
+                next(),
+            ),
             (Arc::new(JalLuiAir { buses: jal_buses }), next()),
             (
                 Arc::new(JumpAir {

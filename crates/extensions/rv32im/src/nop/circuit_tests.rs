@@ -12,7 +12,7 @@ use tessera_arch::LocalOpcode;
 
 use super::*;
 use crate::{
-    base_alu::{self, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
     test_harness::{assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F, PROGRAM},
 };
@@ -74,14 +74,20 @@ fn run(words: &[u32]) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
         }
     }
     let nop_trace = nops.generate_trace();
-    let (reg, _) = alu.generate_traces();
+    let [reg, _, _, _] = alu.generate_traces();
     (run, nop_trace, reg)
 }
 
 fn prove(run: Run, nop: RowMajorMatrix<F>, reg: RowMajorMatrix<F>) -> Result<(), String> {
     run.prove(vec![
         (Arc::new(air()), nop),
-        (Arc::new(BaseAluAir::<false> { buses: alu_buses() }), reg),
+        (
+            Arc::new(BaseAluAir::<false> {
+                buses: alu_buses(),
+                kind: AluKind::Arith,
+            }),
+            reg,
+        ),
     ])
 }
 
