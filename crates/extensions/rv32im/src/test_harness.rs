@@ -19,15 +19,10 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::{
     BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine,
 };
 use p3_baby_bear::BabyBear;
-use tessera_arch::{bus::*, execution::tracing_memory::TracingMemory, SparseMemoryImage, VmExe};
+use tessera_arch::{bus::*, execution::tracing_memory::TracingMemory, VmExe};
 use tessera_system::{
     bitwise::{BitwiseLookupAir, BitwiseLookupChip},
-    connector::{ConnectorAir, ConnectorCols, ConnectorPvs, INITIAL_TIMESTAMP},
-    memory::{
-        generate_memory_traces, MemoryBoundaryAir, MemoryDimensions, MemoryMerkleAir, MemoryTree,
-        MerkleBus, MERKLE_BUS, POSEIDON2_BUS,
-    },
-    poseidon2::{Digest, Poseidon2Air, Poseidon2Bus, Poseidon2Chip},
+    connector::{connector_trace, ConnectorAir, INITIAL_TIMESTAMP},
     program::{multiplicity_trace, program_trace, ProgramAir},
     range_checker::{RangeCheckerAir, RangeCheckerChip},
 };
@@ -81,15 +76,6 @@ impl<AB: InteractionBuilder> Air<AB> for MemoryStubAir {
     }
 }
 
-/// How a harness proof handles memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Memory {
-    /// A test AIR that sends initial and receives final contents, bound to nothing.
-    Stub,
-    /// The real boundary and Merkle chips, bound to the initial and final roots.
-    Persistent,
-}
-
 /// The initial contents of a word, by address space and pointer.
 pub type InitialMemory = Box<dyn Fn(u32, u32) -> [u8; 4]>;
 
@@ -103,8 +89,6 @@ pub struct Run {
     /// Set when the run ended with `exit`: the segment then terminates with this code.
     pub exit_code: Option<u32>,
     executed: Vec<usize>,
-    /// The initial memory: the program's image plus the initial registers.
-    image: SparseMemoryImage,
 }
 
 impl Run {
@@ -126,13 +110,8 @@ impl Run {
         for &(pointer, value) in data {
             image.insert((tessera_arch::address_space::MEMORY, pointer), value);
         }
-        let memory_image = image.clone();
         let initial: InitialMemory = Box::new(move |space, ptr| {
-            memory_image
-                .get(&(space, ptr))
-                .copied()
-                .unwrap_or(0)
-                .to_le_bytes()
+            image.get(&(space, ptr)).copied().unwrap_or(0).to_le_bytes()
         });
         Self {
             exe,
@@ -142,7 +121,6 @@ impl Run {
             pc: BASE,
             exit_code: None,
             executed: Vec::new(),
-            image,
         }
     }
 
@@ -169,34 +147,15 @@ impl Run {
         chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
     ) -> Result<(), String> {
-        self.prove_inner(
-            chips,
-            rebalance,
-            Memory::Stub,
-            SystemParams::new_for_testing(16),
-        )
-        .map(|_| ())
-    }
-
-    /// Proves the run with persistent memory (the boundary chip, the Merkle chip and the
-    /// Poseidon2 table instead of the stub) under `params`, and returns the memory roots
-    /// (initial, final) the proof's public values commit to.
-    pub fn prove_persistent(
-        self,
-        chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
-        params: SystemParams,
-    ) -> Result<(Digest, Digest), String> {
-        let roots = self.prove_inner(chips, |_, _| {}, Memory::Persistent, params)?;
-        Ok(roots.expect("persistent memory has roots"))
+        self.prove_inner(chips, rebalance, SystemParams::new_for_testing(16))
     }
 
     fn prove_inner(
         self,
         chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
-        mode: Memory,
         params: SystemParams,
-    ) -> Result<Option<(Digest, Digest)>, String> {
+    ) -> Result<(), String> {
         let Run {
             exe,
             memory,
@@ -205,52 +164,13 @@ impl Run {
             pc,
             exit_code,
             executed,
-            image,
         } = self;
         // Connector: from BASE at INITIAL_TIMESTAMP to (pc, final timestamp), terminating if
         // the run exited.
-        let final_timestamp = memory.timestamp;
-        let mask = (1 << TIMESTAMP_LIMB_BITS) - 1;
-        let limbs = [
-            final_timestamp & mask,
-            final_timestamp >> TIMESTAMP_LIMB_BITS,
-        ];
-        for limb in limbs {
-            range.request(limb, TIMESTAMP_LIMB_BITS);
-        }
-        let code = exit_code.unwrap_or(0);
-        let pvs = ConnectorPvs {
-            initial_pc: BASE,
-            final_pc: pc,
-            exit_code: [code & 0xffff, code >> 16],
-            is_terminate: exit_code.is_some() as u32,
-        };
-        let public_values = [
-            pvs.initial_pc,
-            pvs.final_pc,
-            pvs.exit_code[0],
-            pvs.exit_code[1],
-            pvs.is_terminate,
-        ];
-        let connector = [
-            public_values[0],
-            public_values[1],
-            public_values[2],
-            public_values[3],
-            public_values[4],
-            final_timestamp,
-            limbs[0],
-            limbs[1],
-        ];
-        assert_eq!(connector.len(), ConnectorCols::<u8>::WIDTH);
-        let public_values = public_values.map(F::from_u32).to_vec();
-
+        let (connector, public_values) =
+            connector_trace(BASE, pc, memory.timestamp, exit_code, &range);
         let mut stub = Vec::new();
-        for word in memory
-            .touched()
-            .into_iter()
-            .filter(|_| mode == Memory::Stub)
-        {
+        for word in memory.touched() {
             stub.extend([word.address_space, word.pointer]);
             stub.extend(word.initial.map(u32::from));
             stub.extend(word.last.data.map(u32::from));
@@ -285,49 +205,13 @@ impl Run {
             Arc::new(ProgramAir { bus: PROGRAM }),
         ];
         let mut contexts = vec![
-            AirProvingContext::simple(
-                RowMajorMatrix::new(connector.map(F::from_u32).to_vec(), connector.len()),
-                public_values,
-            ),
+            AirProvingContext::simple(connector, public_values),
             AirProvingContext::new(vec![cached], multiplicity_trace(&counts), vec![]),
         ];
-        let mut roots = None;
-        match mode {
-            Memory::Stub => {
-                airs.push(Arc::new(MemoryStubAir));
-                contexts.push(AirProvingContext::simple_no_pis(RowMajorMatrix::new(
-                    stub, STUB_WIDTH,
-                )));
-            }
-            Memory::Persistent => {
-                let dims = MemoryDimensions::new(29);
-                let mut tree = MemoryTree::new(dims, &image).map_err(|e| e.to_string())?;
-                let poseidon2 = Poseidon2Chip::new();
-                let traces = generate_memory_traces(&mut tree, &memory.touched(), &poseidon2);
-                roots = Some((
-                    traces.public_values.initial_root,
-                    traces.public_values.final_root,
-                ));
-                let merkle_bus = MerkleBus::new(MERKLE_BUS);
-                let poseidon2_bus = Poseidon2Bus::new(POSEIDON2_BUS);
-                airs.push(Arc::new(MemoryBoundaryAir {
-                    memory_bus: MemoryBus::new(MEMORY_BUS),
-                    merkle_bus,
-                }));
-                contexts.push(AirProvingContext::simple_no_pis(traces.boundary.clone()));
-                airs.push(Arc::new(MemoryMerkleAir {
-                    dims,
-                    merkle_bus,
-                    poseidon2_bus,
-                }));
-                contexts.push(AirProvingContext::simple(
-                    traces.merkle.clone(),
-                    traces.public_values_vec(),
-                ));
-                airs.push(Arc::new(Poseidon2Air::new(poseidon2_bus)));
-                contexts.push(AirProvingContext::simple_no_pis(poseidon2.generate_trace()));
-            }
-        }
+        airs.push(Arc::new(MemoryStubAir));
+        contexts.push(AirProvingContext::simple_no_pis(RowMajorMatrix::new(
+            stub, STUB_WIDTH,
+        )));
         for (air, trace) in chips {
             airs.push(air);
             contexts.push(AirProvingContext::simple_no_pis(trace));
@@ -342,7 +226,7 @@ impl Run {
         contexts.push(AirProvingContext::simple_no_pis(bitwise_trace));
         engine
             .run_test(airs, contexts)
-            .map(|_| roots)
+            .map(|_| ())
             .map_err(|e| e.to_string())
     }
 }

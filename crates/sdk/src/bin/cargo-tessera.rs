@@ -183,10 +183,7 @@ fn prove(
 }
 
 fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
-    let _ = std::io::stdout().write_all(&report.stdout);
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().write_all(&report.stderr);
-    eprintln!("---");
+    print_guest_output(&report.stdout, &report.stderr);
     eprintln!("exit code:       {}", report.exit_code);
     eprintln!("instructions:    {}", report.instret);
     eprintln!(
@@ -240,10 +237,7 @@ fn run(
 }
 
 fn print_human(report: &ExecutionReport) {
-    let _ = std::io::stdout().write_all(&report.stdout);
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().write_all(&report.stderr);
-    eprintln!("---");
+    print_guest_output(&report.stdout, &report.stderr);
     eprintln!("exit code:     {}", report.exit_code);
     eprintln!("instructions:  {}", report.instret);
     eprintln!(
@@ -258,4 +252,12 @@ fn print_human(report: &ExecutionReport) {
             hex(&report.public_output)
         }
     );
+}
+
+/// Passes the guest's output through, then starts the summary (on stderr).
+fn print_guest_output(stdout: &[u8], stderr: &[u8]) {
+    let _ = std::io::stdout().write_all(stdout);
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().write_all(stderr);
+    eprintln!("---");
 }

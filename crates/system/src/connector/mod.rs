@@ -10,5 +10,7 @@
 mod air;
 #[cfg(test)]
 mod tests;
+mod trace;
 
 pub use air::{ConnectorAir, ConnectorCols, ConnectorPvs, INITIAL_TIMESTAMP};
+pub use trace::connector_trace;

@@ -13,10 +13,7 @@ use openvm_stark_backend::{
     },
     AirRef, StarkEngine, SystemParams,
 };
-use tessera_arch::{
-    bus::{TIMESTAMP_BITS, TIMESTAMP_LIMB_BITS},
-    VmExe,
-};
+use tessera_arch::{bus::TIMESTAMP_BITS, VmExe};
 
 use super::{
     exe_commitment, preflight, CircuitExtension, Engine, GenerationError, Periphery,
@@ -25,7 +22,7 @@ use super::{
 };
 use crate::{
     bitwise::BitwiseLookupAir,
-    connector::{ConnectorAir, ConnectorCols, ConnectorPvs},
+    connector::{connector_trace, ConnectorAir},
     memory::{
         generate_memory_traces, MemoryBoundaryAir, MemoryDimensions, MemoryMerkleAir, MemoryTree,
         MerkleBus, MERKLE_BUS, POSEIDON2_BUS,
@@ -331,36 +328,10 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 max: 1 << TIMESTAMP_BITS,
             });
         }
-        let mask = (1 << TIMESTAMP_LIMB_BITS) - 1;
-        let limbs = [
-            final_timestamp & mask,
-            final_timestamp >> TIMESTAMP_LIMB_BITS,
-        ];
-        for limb in limbs {
-            range.request(limb, TIMESTAMP_LIMB_BITS);
-        }
-        let code = exit_code.unwrap_or(0);
-        let pvs = ConnectorPvs {
-            initial_pc: exe.pc_start,
-            final_pc,
-            exit_code: [code & 0xffff, code >> 16],
-            is_terminate: exit_code.is_some() as u32,
-        };
-        let pvs_row = [
-            pvs.initial_pc,
-            pvs.final_pc,
-            pvs.exit_code[0],
-            pvs.exit_code[1],
-            pvs.is_terminate,
-        ];
-        let mut connector = pvs_row.to_vec();
-        connector.extend([final_timestamp, limbs[0], limbs[1]]);
-        debug_assert_eq!(connector.len(), ConnectorCols::<u8>::WIDTH);
-        traces[CONNECTOR_AIR_ID] = Some(RowMajorMatrix::new(
-            connector.into_iter().map(F::from_u32).collect(),
-            ConnectorCols::<u8>::WIDTH,
-        ));
-        public_values[CONNECTOR_AIR_ID] = pvs_row.map(F::from_u32).to_vec();
+        let (connector, pvs) =
+            connector_trace(exe.pc_start, final_pc, final_timestamp, exit_code, &range);
+        traces[CONNECTOR_AIR_ID] = Some(connector);
+        public_values[CONNECTOR_AIR_ID] = pvs;
 
         // Program: execution frequencies.
         if counts.len() != program.instructions.len() {
