@@ -13,8 +13,15 @@ use std::{
     sync::OnceLock,
 };
 
-use openvm_stark_backend::keygen::types::MultiStarkProvingKey;
-use tessera_system::vm::{VirtualMachine, VmCircuitConfig, VmKeys, VmVerifyingKey, SC};
+use openvm_stark_backend::{
+    keygen::types::MultiStarkProvingKey,
+    p3_field::{PrimeCharacteristicRing, PrimeField32},
+};
+use tessera_arch::VmExe;
+use tessera_system::{
+    poseidon2::Digest,
+    vm::{VirtualMachine, VmCircuitConfig, VmKeys, VmVerifyingKey, F, SC},
+};
 
 use crate::SdkError;
 
@@ -85,6 +92,37 @@ impl KeyStore {
             return Ok(vk);
         }
         Ok(self.keys(vm, name)?.vk)
+    }
+
+    /// The commitment to `exe`'s program under `vm`'s parameters, from the cache or computed
+    /// (committing the program costs a stacked-height commitment, most of a verification at
+    /// large heights). A cache entry holds the program it was computed for and is used only if
+    /// that program equals `exe`'s byte for byte, so a hash collision cannot substitute one
+    /// program's commitment for another's.
+    pub fn program_commitment<C: VmCircuitConfig>(
+        &self,
+        vm: &VirtualMachine<C>,
+        name: &str,
+        exe: &VmExe<F>,
+    ) -> Result<Digest, SdkError> {
+        let program = bincode::serialize(&exe.program).expect("programs serialize");
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        program.hash(&mut hasher);
+        let path = self.path(vm, name, &format!("{:016x}.program", hasher.finish()));
+        if let Some((cached, commitment)) = path
+            .as_ref()
+            .and_then(|p| read_cached::<(Vec<u8>, [u32; 8])>(p))
+        {
+            if cached == program {
+                return Ok(commitment.map(F::from_u32));
+            }
+        }
+        let commitment = vm.commit_program(exe)?.commitment;
+        if let Some(path) = path {
+            let words = commitment.map(|x| x.as_canonical_u32());
+            write_cached(&path, &(program, words))?;
+        }
+        Ok(commitment)
     }
 
     fn path<C: VmCircuitConfig>(

@@ -11,7 +11,7 @@ use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
 use tessera_arch::VmExe;
 use tessera_rv32im::Rv32ImConfig;
-use tessera_system::vm::{verify_single, VirtualMachine, VmVerificationError};
+use tessera_system::vm::{exe_commitment, verify_single, VirtualMachine, VmVerificationError};
 use thiserror::Error;
 
 use crate::{lossy_utf8, lower_hex, Claims, ProofFile, Sdk, SdkError, Security, F};
@@ -237,8 +237,9 @@ impl Sdk {
         .map_err(|_| VerifyError::VerifierPanicked)?
         .map_err(VerifyError::from)?;
 
-        let program = vm.commit_program(exe)?;
-        if verified.exe_commitment != vm.exe_commitment(exe, &program)? {
+        let program = self.keys.program_commitment(&vm, CONFIG_NAME, exe)?;
+        let expected = exe_commitment(program, vm.initial_root(exe)?, exe.pc_start);
+        if verified.exe_commitment != expected {
             return Err(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch).into());
         }
         let proven = verified

@@ -216,3 +216,35 @@ fn keys_are_cached_and_reused() {
     }
     sdk.verify(&sum_exe(3), &file).unwrap();
 }
+
+#[test]
+fn a_cached_program_commitment_is_used_only_for_the_same_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let sdk = Sdk::default()
+        .insecure_for_tests()
+        .with_key_store(KeyStore::at(dir.path()));
+    let exe = sum_exe(4);
+    let (file, _) = sdk.prove(&exe, vec![], ProveOptions::default()).unwrap();
+    sdk.verify(&exe, &file).unwrap();
+    let cached = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "program"))
+        .expect("the program commitment is cached");
+    let program = bincode::serialize(&exe.program).unwrap();
+    let other = bincode::serialize(&sum_exe(5).program).unwrap();
+    // An entry for another program (as a hash collision would leave) is not used.
+    std::fs::write(&cached, bincode::serialize(&(other, [7u32; 8])).unwrap()).unwrap();
+    sdk.verify(&exe, &file).unwrap();
+    // The entry is what the verifier compares against: a wrong commitment stored for this very
+    // program makes the proof look like one of another program.
+    std::fs::write(&cached, bincode::serialize(&(program, [7u32; 8])).unwrap()).unwrap();
+    let err = sdk.verify(&exe, &file).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SdkError::Verify(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch))
+        ),
+        "{err}"
+    );
+}
