@@ -4,7 +4,8 @@
 //! instruction, keygen time, proof size, verification time and peak memory (VmHWM).
 //!
 //! Run: `cargo bench -p tessera-sdk --bench prove -- --sizes 16,20 --programs fib-loop,c-fibonacci`
-//! (`--quick`: 2^14 only, fib-loop only; for CI smoke runs).
+//! (`--quick`: 2^14 only, fib-loop only; for CI smoke runs; `--segment-log 20`: segments of
+//! 2^20 instructions instead of the whole run in one segment).
 //!
 //! Programs: `fib-loop`, a fibonacci loop of 5 instructions per iteration (the competitor's
 //! benchmark), and the bundled guests `c-fibonacci` and `c-sort`, whose input is scaled so
@@ -19,7 +20,12 @@ use tessera_sdk::{KeyStore, ProveOptions, Sdk, F};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--case") {
-        run_case(&args[i + 1], args[i + 2].parse().expect("size"));
+        let segment_log = args[i + 3].parse().expect("segment log");
+        run_case(
+            &args[i + 1],
+            args[i + 2].parse().expect("size"),
+            segment_log,
+        );
         return;
     }
     let value = |flag: &str, default: &str| -> String {
@@ -28,6 +34,8 @@ fn main() {
             .map_or(default.to_string(), |i| args[i + 1].clone())
     };
     let quick = args.iter().any(|a| a == "--quick");
+    // log2 of the instructions per segment; 0: the whole run in one segment.
+    let segment_log = value("--segment-log", "0");
     let sizes = if quick {
         "14".into()
     } else {
@@ -59,7 +67,7 @@ fn main() {
     for program in programs.split(',') {
         for size in sizes.split(',') {
             let out = Command::new(&me)
-                .args(["--case", program, size])
+                .args(["--case", program, size, &segment_log])
                 .output()
                 .expect("runs itself");
             if !out.status.success() {
@@ -93,7 +101,7 @@ fn fib_loop(n: u32) -> Arc<VmExe<F>> {
     Arc::new(exe_from_words(0x1000, &words).expect("transpiles"))
 }
 
-fn run_case(program: &str, size: u32) {
+fn run_case(program: &str, size: u32, segment_log: u32) {
     if std::env::var_os("TESSERA_BENCH_TRACE").is_some() {
         openvm_stark_sdk::utils::setup_tracing();
     }
@@ -125,17 +133,29 @@ fn run_case(program: &str, size: u32) {
         }
     };
     let (file, report) = sdk
-        .prove(&exe, input, ProveOptions::default())
+        .prove(
+            &exe,
+            input,
+            ProveOptions {
+                segment_instructions: Some(if segment_log == 0 {
+                    u64::MAX
+                } else {
+                    1 << segment_log
+                }),
+                ..ProveOptions::default()
+            },
+        )
         .expect("proves");
     let start = Instant::now();
     let verified = sdk.verify(&exe, &file).expect("verifies");
     let verify_ms = start.elapsed().as_secs_f64() * 1e3;
     assert_eq!(verified.exit_code, report.exit_code);
     println!(
-        "{:<12} {:>4} {:>10} {:>4} {:>8.2} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>8.0} {:>9.1} {:>8.0} {:>8}",
+        "{:<12} {:>4} {:>10} {:>4} {:>4} {:>8.2} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>8.0} {:>9.1} {:>8.0} {:>8}",
         program,
         size,
         report.instret,
+        report.segments,
         report.log_stacked_height,
         report.seconds,
         report.khz,
@@ -150,8 +170,8 @@ fn run_case(program: &str, size: u32) {
     );
     if std::env::var_os("TESSERA_BENCH_HEIGHTS").is_some() {
         println!(
-            "    preflight {:.2} s, traces {:.2} s, prove {:.2} s",
-            report.preflight_seconds, report.trace_seconds, report.prove_seconds
+            "    planning {:.2} s, proving {:.2} s",
+            report.plan_seconds, report.prove_seconds
         );
         for (air, rows) in &report.trace_heights {
             println!("    {air:<40} {rows:>9}");

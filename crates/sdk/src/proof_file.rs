@@ -6,7 +6,8 @@
 //! format version   u32      PROOF_FORMAT_VERSION
 //! claims length    u32      then the claims as JSON (security, stacked height, exit code,
 //!                           public output with its Merkle siblings, instructions)
-//! proof length     u64      then the STARK proof in openvm-stark-backend's codec
+//! segments         u32      then for each segment, in order:
+//!   proof length   u64      then the segment's STARK proof in openvm-stark-backend's codec
 //! ```
 //! Nothing in the file is trusted: the verifier derives the verifying key itself from the
 //! configuration and the parameters the claims name (which must be among the secure ones it
@@ -46,11 +47,11 @@ pub struct Claims {
     pub instret: u64,
 }
 
-/// A proof of one run.
+/// A proof of one run: the claims and one STARK proof per segment, in order.
 #[derive(Clone, Debug)]
 pub struct ProofFile {
     pub claims: Claims,
-    pub proof: Proof<SC>,
+    pub proofs: Vec<Proof<SC>>,
 }
 
 /// Why bytes are not a proof file.
@@ -76,17 +77,17 @@ impl ProofFile {
     /// The file's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let claims = serde_json::to_vec(&self.claims).expect("claims serialize");
-        let proof = self
-            .proof
-            .encode_to_vec()
-            .expect("writing to a Vec cannot fail");
-        let mut out = Vec::with_capacity(24 + claims.len() + proof.len());
+        let mut out = Vec::new();
         out.extend_from_slice(PROOF_MAGIC);
         out.extend_from_slice(&PROOF_FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(claims.len() as u32).to_le_bytes());
         out.extend_from_slice(&claims);
-        out.extend_from_slice(&(proof.len() as u64).to_le_bytes());
-        out.extend_from_slice(&proof);
+        out.extend_from_slice(&(self.proofs.len() as u32).to_le_bytes());
+        for proof in &self.proofs {
+            let proof = proof.encode_to_vec().expect("writing to a Vec cannot fail");
+            out.extend_from_slice(&(proof.len() as u64).to_le_bytes());
+            out.extend_from_slice(&proof);
+        }
         out
     }
 
@@ -108,15 +109,21 @@ impl ProofFile {
         let claims = take(&mut rest, len as usize, "claims")?;
         let claims: Claims =
             serde_json::from_slice(claims).map_err(|e| ProofFileError::BadClaims(e.to_string()))?;
-        let len = u64::from_le_bytes(take(&mut rest, 8, "proof length")?.try_into().unwrap());
-        let len = usize::try_from(len).map_err(|_| ProofFileError::Truncated("proof"))?;
-        let proof = take(&mut rest, len, "proof")?;
+        let count = u32::from_le_bytes(take(&mut rest, 4, "segment count")?.try_into().unwrap());
+        let mut proofs = Vec::new();
+        for _ in 0..count {
+            let len = u64::from_le_bytes(take(&mut rest, 8, "proof length")?.try_into().unwrap());
+            let len = usize::try_from(len).map_err(|_| ProofFileError::Truncated("proof"))?;
+            let proof = take(&mut rest, len, "proof")?;
+            proofs.push(
+                Proof::<SC>::decode_from_bytes(proof)
+                    .map_err(|e| ProofFileError::BadProof(e.to_string()))?,
+            );
+        }
         if !rest.is_empty() {
             return Err(ProofFileError::TrailingBytes(rest.len()));
         }
-        let proof = Proof::<SC>::decode_from_bytes(proof)
-            .map_err(|e| ProofFileError::BadProof(e.to_string()))?;
-        Ok(Self { claims, proof })
+        Ok(Self { claims, proofs })
     }
 }
 

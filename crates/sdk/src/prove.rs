@@ -11,7 +11,10 @@ use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
 use tessera_arch::VmExe;
 use tessera_rv32im::Rv32ImConfig;
-use tessera_system::vm::{exe_commitment, verify_single, VirtualMachine, VmVerificationError};
+use tessera_system::vm::{
+    exe_commitment, verify_segments, SegmentStart, VirtualMachine, VirtualMachineError,
+    VmVerificationError,
+};
 use thiserror::Error;
 
 use crate::{lossy_utf8, lower_hex, Claims, ProofFile, Sdk, SdkError, Security, F};
@@ -39,7 +42,15 @@ pub struct ProveOptions {
     pub log_stacked_height: Option<usize>,
     /// Stop with an error after this many instructions.
     pub max_instructions: Option<u64>,
+    /// Instructions per segment (default [`DEFAULT_SEGMENT_INSTRUCTIONS`]).
+    pub segment_instructions: Option<u64>,
 }
+
+/// Instructions per segment by default: a 2^20-instruction fibonacci segment proves in about
+/// 3.4 GB with the 100-bit parameters on a 2-core machine, within a 24 GiB machine's means
+/// with room for the run's memory image; bigger machines can take 2^21 or 2^22 (peak memory
+/// grows about linearly, 13.4 GB at 2^22).
+pub const DEFAULT_SEGMENT_INSTRUCTIONS: u64 = 1 << 20;
 
 /// What proving did and cost.
 #[derive(Clone, Debug, Serialize)]
@@ -52,14 +63,17 @@ pub struct ProveReport {
     #[serde(serialize_with = "lower_hex")]
     pub public_output: Vec<u8>,
     pub instret: u64,
+    /// Segments the run was proven in.
+    pub segments: usize,
     pub log_stacked_height: usize,
-    /// Wall-clock seconds from the start of preflight to the proof (keygen excluded).
+    /// Wall-clock seconds of planning (preflight and traces of every segment, to find their
+    /// start states and the stacked height) and proving; keygen excluded.
     pub seconds: f64,
     /// Instructions proven per millisecond (`instret / seconds / 1000`).
     pub khz: f64,
     pub keygen_seconds: f64,
-    pub preflight_seconds: f64,
-    pub trace_seconds: f64,
+    pub plan_seconds: f64,
+    /// Preflight, traces and proof of every segment.
     pub prove_seconds: f64,
     /// Main trace cells (rows times columns over every AIR, padding included).
     pub main_cells: usize,
@@ -71,7 +85,7 @@ pub struct ProveReport {
     pub interactions: usize,
     pub interactions_per_instruction: f64,
     pub proof_bytes: usize,
-    /// Rows of each AIR's trace (name, rows) for the AIRs in the proof.
+    /// Rows of each AIR's trace (name, rows) in the first segment.
     pub trace_heights: Vec<(String, usize)>,
 }
 
@@ -84,6 +98,8 @@ pub struct VerifiedRun {
     /// The commitment to the program, initial memory and entry point (lowercase hex of the
     /// eight field elements, little-endian u32 each).
     pub exe_commitment: String,
+    /// Segments the run was proven in.
+    pub segments: usize,
 }
 
 /// Why a proof was rejected.
@@ -109,7 +125,8 @@ impl Sdk {
         )
     }
 
-    /// Proves a run of `exe` on `input` as one segment.
+    /// Proves a run of `exe` on `input` as a chain of segments of at most
+    /// `options.segment_instructions` instructions each.
     pub fn prove(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -119,31 +136,51 @@ impl Sdk {
         // Pure execution first: it reports the guest's faults precisely, and proving a run
         // that does not exit cleanly is pointless.
         let executed = self.execute(exe, input.clone(), options.max_instructions)?;
-        let limit = options.max_instructions.unwrap_or(u64::MAX);
+        let segment_len = options
+            .segment_instructions
+            .unwrap_or(DEFAULT_SEGMENT_INSTRUCTIONS);
+        if segment_len == 0 {
+            return Err(SdkError::Options(
+                "segments need at least 1 instruction".into(),
+            ));
+        }
+        let machine_error = VirtualMachineError::from;
 
-        let start = Instant::now();
+        // Pass 1: every segment's start state and trace heights, so that all segments are
+        // proven with the one stacked height that fits the largest (the verifying key and the
+        // program commitment depend on it). A single segment keeps its traces for pass 2.
+        let start_time = Instant::now();
         let vm = self.machine(MIN_LOG_STACKED_HEIGHT);
-        let preflight = vm
-            .execute_preflight(exe, &input, limit)
-            .map_err(tessera_system::vm::VirtualMachineError::from)?;
-        let preflight_seconds = start.elapsed().as_secs_f64();
-        let instret = preflight.instret;
-        let exit_code = preflight.exit_code.unwrap_or_default();
-        let traces = vm
-            .generate_traces(exe, preflight)
-            .map_err(tessera_system::vm::VirtualMachineError::from)?;
-        let heights = traces.heights();
-        let main_cells = traces.main_cells();
-        let lsh = match options.log_stacked_height {
-            Some(lsh) => lsh,
-            None => fitting_stacked_height(&traces),
+        let mut starts = vec![SegmentStart::initial(exe)];
+        let mut heights = Vec::new();
+        let mut fitting = MIN_LOG_STACKED_HEIGHT;
+        let (mut main_cells, mut kept) = (0, None);
+        let last = loop {
+            let start = starts.last().expect("one start").clone();
+            let preflight = vm
+                .execute_preflight(exe, start, &input, segment_len)
+                .map_err(VirtualMachineError::from)?;
+            let traces = vm.generate_traces(exe, preflight).map_err(machine_error)?;
+            fitting = fitting.max(fitting_stacked_height(&traces));
+            heights.push(traces.heights());
+            main_cells += traces.main_cells();
+            if traces.exit_code.is_some() {
+                break traces;
+            }
+            starts.push(traces.next_start);
         };
+        let (exit_code, public_output) = (last.exit_code.unwrap_or(0), last.public_output.clone());
+        let instret = last.next_start.instret;
+        if starts.len() == 1 {
+            kept = Some(last);
+        }
+        let lsh = options.log_stacked_height.unwrap_or(fitting);
         if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
             return Err(SdkError::Options(format!(
                 "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
             )));
         }
-        let trace_seconds = start.elapsed().as_secs_f64() - preflight_seconds;
+        let plan_seconds = start_time.elapsed().as_secs_f64();
 
         let vm = self.machine(lsh);
         let keygen_start = Instant::now();
@@ -151,15 +188,28 @@ impl Sdk {
         let device_pk = vm.device_pk(&keys.pk);
         let keygen_seconds = keygen_start.elapsed().as_secs_f64();
 
+        // Pass 2: each segment from its start state, one after another (each is an independent
+        // job given its start).
         let prove_start = Instant::now();
         let program = vm.commit_program(exe)?;
-        let public_output = traces.public_output.clone();
-        let ctx = vm
-            .generate_proving_ctx(&keys.pk, &program, traces)
-            .map_err(tessera_system::vm::VirtualMachineError::from)?;
-        let proof = vm.prove(&device_pk, ctx)?;
+        let mut proofs = Vec::with_capacity(starts.len());
+        for start in starts {
+            let traces = match kept.take() {
+                Some(traces) => traces,
+                None => {
+                    let preflight = vm
+                        .execute_preflight(exe, start, &input, segment_len)
+                        .map_err(VirtualMachineError::from)?;
+                    vm.generate_traces(exe, preflight).map_err(machine_error)?
+                }
+            };
+            let ctx = vm
+                .generate_proving_ctx(&keys.pk, &program, traces)
+                .map_err(machine_error)?;
+            proofs.push(vm.prove(&device_pk, ctx)?);
+        }
         let prove_seconds = prove_start.elapsed().as_secs_f64();
-        let seconds = preflight_seconds + trace_seconds + prove_seconds;
+        let seconds = plan_seconds + prove_seconds;
 
         let file = ProofFile {
             claims: Claims {
@@ -169,17 +219,23 @@ impl Sdk {
                 public_output,
                 instret,
             },
-            proof,
+            proofs,
         };
-        let proof_bytes = file.proof.encode_to_vec().map_or(0, |b| b.len());
+        let proof_bytes = file
+            .proofs
+            .iter()
+            .map(|p| p.encode_to_vec().map_or(0, |b| b.len()))
+            .sum();
         let (mut total_cells, mut interactions) = (0, 0);
-        for (air, &height) in keys.pk.per_air.iter().zip(&heights) {
-            let width = &air.vk.params.width;
-            let all_columns = width.common_main
-                + width.cached_mains.iter().sum::<usize>()
-                + width.preprocessed.unwrap_or(0);
-            total_cells += all_columns * height;
-            interactions += air.vk.num_interactions() * height;
+        for segment in &heights {
+            for (air, &height) in keys.pk.per_air.iter().zip(segment) {
+                let width = &air.vk.params.width;
+                let all_columns = width.common_main
+                    + width.cached_mains.iter().sum::<usize>()
+                    + width.preprocessed.unwrap_or(0);
+                total_cells += all_columns * height;
+                interactions += air.vk.num_interactions() * height;
+            }
         }
         let per_instruction = |x: usize| x as f64 / instret.max(1) as f64;
         let report = ProveReport {
@@ -188,12 +244,12 @@ impl Sdk {
             stderr: executed.stderr,
             public_output: executed.public_output,
             instret,
+            segments: heights.len(),
             log_stacked_height: lsh,
             seconds,
             khz: instret as f64 / seconds / 1e3,
             keygen_seconds,
-            preflight_seconds,
-            trace_seconds,
+            plan_seconds,
             prove_seconds,
             main_cells,
             main_cells_per_instruction: per_instruction(main_cells),
@@ -205,9 +261,9 @@ impl Sdk {
             trace_heights: vm
                 .airs()
                 .iter()
-                .zip(heights)
-                .filter(|(_, h)| *h > 0)
-                .map(|(air, h)| (air.name(), h))
+                .zip(&heights[0])
+                .filter(|(_, h)| **h > 0)
+                .map(|(air, &h)| (air.name(), h))
                 .collect(),
         };
         Ok((file, report))
@@ -232,7 +288,7 @@ impl Sdk {
         let vm = self.machine(lsh);
         let vk = self.keys.verifying_key(&vm, CONFIG_NAME)?;
         let verified = catch_unwind(AssertUnwindSafe(|| {
-            verify_single(vm.engine(), &vk, &file.proof)
+            verify_segments(vm.engine(), &vk, &file.proofs)
         }))
         .map_err(|_| VerifyError::VerifierPanicked)?
         .map_err(VerifyError::from)?;
@@ -242,9 +298,7 @@ impl Sdk {
         if verified.exe_commitment != expected {
             return Err(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch).into());
         }
-        let proven = verified
-            .exit_code
-            .ok_or(VerifyError::Vm(VmVerificationError::NotTerminated))?;
+        let proven = verified.exit_code;
         if proven != claims.exit_code {
             return Err(VerifyError::ExitCodeMismatch {
                 claimed: claims.exit_code,
@@ -265,6 +319,7 @@ impl Sdk {
             exit_code: proven,
             public_output,
             exe_commitment: digest_hex(&verified.exe_commitment),
+            segments: verified.segments,
         })
     }
 }

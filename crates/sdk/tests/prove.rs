@@ -113,7 +113,7 @@ fn a_wrong_claimed_public_output_is_rejected() {
 #[test]
 fn flipped_proof_bytes_are_rejected() {
     let bytes = proof().to_bytes();
-    let header = 8 + 4 + 4 + serde_json::to_vec(&proof().claims).unwrap().len() + 8;
+    let header = 8 + 4 + 4 + serde_json::to_vec(&proof().claims).unwrap().len() + 4 + 8;
     // Bytes spread over the whole STARK proof: each flip must be refused, by the decoder or
     // the verifier, and never accepted.
     let step = ((bytes.len() - header) / 24).max(1);
@@ -192,10 +192,12 @@ fn a_proof_with_other_parameters_than_the_verifier_requires_is_rejected() {
     // A proof checked under another stacked height than it was made with fails the STARK.
     let mut file = proof().clone();
     file.claims.log_stacked_height += 1;
-    assert!(matches!(
-        rejection(&file, &sum_exe(100)),
-        SdkError::Verify(VerifyError::Vm(VmVerificationError::Stark(_)))
-    ));
+    let err = rejection(&file, &sum_exe(100));
+    let SdkError::Verify(VerifyError::Vm(VmVerificationError::Segment { index: 0, error })) = err
+    else {
+        panic!("{err}")
+    };
+    assert!(matches!(*error, VmVerificationError::Stark(_)), "{error}");
 }
 
 #[test]
@@ -247,4 +249,43 @@ fn a_cached_program_commitment_is_used_only_for_the_same_program() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn a_run_proven_in_segments_verifies_and_a_partial_chain_does_not() {
+    let options = ProveOptions {
+        segment_instructions: Some(97),
+        ..ProveOptions::default()
+    };
+    let (file, report) = sdk().prove(&sum_exe(100), vec![], options).unwrap();
+    assert_eq!(report.segments, 4);
+    assert_eq!(file.proofs.len(), 4);
+    let file = ProofFile::from_bytes(&file.to_bytes()).unwrap();
+    let run = sdk().verify(&sum_exe(100), &file).unwrap();
+    assert_eq!((run.exit_code, run.segments), (5050, 4));
+    // The same exe commitment as the one-segment proof: it names the program, not the split.
+    let whole = sdk().verify(&sum_exe(100), proof()).unwrap();
+    assert_eq!(run.exe_commitment, whole.exe_commitment);
+
+    let mut partial = file.clone();
+    partial.proofs.pop();
+    assert!(matches!(
+        rejection(&partial, &sum_exe(100)),
+        SdkError::Verify(VerifyError::Vm(VmVerificationError::NotTerminated))
+    ));
+    let mut swapped = file.clone();
+    swapped.proofs.swap(1, 2);
+    assert!(matches!(
+        rejection(&swapped, &sum_exe(100)),
+        SdkError::Verify(VerifyError::Vm(
+            VmVerificationError::PcMismatch { index: 1 }
+                | VmVerificationError::MemoryMismatch { index: 1 }
+        ))
+    ));
+    let mut empty = file;
+    empty.proofs.clear();
+    assert!(matches!(
+        rejection(&empty, &sum_exe(100)),
+        SdkError::Verify(VerifyError::Vm(VmVerificationError::NoSegments))
+    ));
 }

@@ -37,6 +37,9 @@ fn random_programs_prove_what_execution_computes() {
             .verify(&exe, &file)
             .unwrap_or_else(|e| panic!("seed {seed}: proof rejected: {e}"));
         assert_eq!(verified.exit_code, executed.exit_code, "seed {seed}");
-        assert_eq!(verified.public_output, executed.public_output, "seed {seed}");
+        assert_eq!(
+            verified.public_output, executed.public_output,
+            "seed {seed}"
+        );
     }
 }

@@ -14,7 +14,7 @@ use tessera_arch::{
 };
 use tessera_system::{
     memory::{MemoryDimensions, MemoryTree},
-    vm::{verify_single, VerifiedSegment, VirtualMachine, F},
+    vm::{verify_single, SegmentStart, VerifiedSegment, VirtualMachine, F},
 };
 
 use crate::{encode::*, Rv32ImConfig};
@@ -104,7 +104,8 @@ fn prove(words: &[u32], params: SystemParams) -> (Arc<VmExe<F>>, VerifiedSegment
     let vm = VirtualMachine::new(Rv32ImConfig::default(), params);
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
-    let preflight = vm.execute_preflight(&exe, &[], 100_000).unwrap();
+    let start = SegmentStart::initial(&exe);
+    let preflight = vm.execute_preflight(&exe, start, &[], 100_000).unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
     let proof = vm.prove(&vm.device_pk(&keys.pk), ctx).unwrap();

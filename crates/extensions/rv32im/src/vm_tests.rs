@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use openvm_stark_backend::SystemParams;
 use tessera_arch::{Streams, VmExe, VmExecutor};
-use tessera_system::vm::{verify_single, VirtualMachine, VmVerificationError, F};
+use tessera_system::vm::{
+    verify_segments, verify_single, SegmentStart, VirtualMachine, VmVerificationError, F, SC,
+};
 
 use crate::{encode::*, Rv32ImConfig};
 
@@ -32,7 +34,7 @@ struct Proven {
     exe: Arc<VmExe<F>>,
     vm: VirtualMachine<Rv32ImConfig>,
     keys: tessera_system::vm::VmKeys,
-    proof: openvm_stark_backend::proof::Proof<tessera_system::vm::SC>,
+    proof: openvm_stark_backend::proof::Proof<SC>,
 }
 
 fn prove(words: &[u32], params: SystemParams) -> Proven {
@@ -40,7 +42,9 @@ fn prove(words: &[u32], params: SystemParams) -> Proven {
     let vm = VirtualMachine::new(Rv32ImConfig::default(), params);
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
-    let preflight = vm.execute_preflight(&exe, &[], 1 << 20).unwrap();
+    let preflight = vm
+        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
     let proof = vm.prove(&vm.device_pk(&keys.pk), ctx).unwrap();
@@ -95,3 +99,120 @@ fn a_tampered_public_value_is_rejected() {
 }
 
 use openvm_stark_backend::p3_field::PrimeCharacteristicRing;
+
+/// Proves `words` in segments of `segment` instructions; returns the machine, keys and proofs.
+fn prove_segments(
+    words: &[u32],
+    segment: u64,
+) -> (
+    VirtualMachine<Rv32ImConfig>,
+    tessera_system::vm::VmKeys,
+    Vec<openvm_stark_backend::proof::Proof<SC>>,
+) {
+    let exe = Arc::new(exe_from_words::<F>(BASE, words).unwrap());
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let keys = vm.keygen().unwrap();
+    let program = vm.commit_program(&exe).unwrap();
+    let device_pk = vm.device_pk(&keys.pk);
+    let mut start = SegmentStart::initial(&exe);
+    let mut proofs = Vec::new();
+    loop {
+        let preflight = vm.execute_preflight(&exe, start, &[], segment).unwrap();
+        let traces = vm.generate_traces(&exe, preflight).unwrap();
+        let done = traces.exit_code.is_some();
+        start = traces.next_start.clone();
+        let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
+        proofs.push(vm.prove(&device_pk, ctx).unwrap());
+        if done {
+            return (vm, keys, proofs);
+        }
+    }
+}
+
+#[test]
+fn a_run_split_into_segments_verifies_as_a_whole() {
+    // 100 iterations of a 3-instruction loop, cut every 41 instructions: segments end inside
+    // the loop, after the store and before the exit.
+    let words = sum_program(100);
+    let (vm, keys, proofs) = prove_segments(&words, 41);
+    assert_eq!(proofs.len(), 307usize.div_ceil(41));
+    let run = verify_segments(vm.engine(), &keys.vk, &proofs).unwrap();
+    assert_eq!(run.exit_code, 5050);
+    assert_eq!(run.segments, proofs.len());
+    let exe = exe_from_words::<F>(BASE, &words).unwrap();
+    let program = vm.commit_program(&exe).unwrap();
+    assert_eq!(
+        run.exe_commitment,
+        vm.exe_commitment(&exe, &program).unwrap()
+    );
+
+    // The same run in one segment ends with the same memory.
+    let (_, _, whole) = prove_segments(&words, 1 << 20);
+    let single = verify_segments(vm.engine(), &keys.vk, &whole).unwrap();
+    assert_eq!(single.final_root, run.final_root);
+    assert_eq!(single.exe_commitment, run.exe_commitment);
+}
+
+#[test]
+fn tampered_segment_chains_are_rejected() {
+    let (vm, keys, proofs) = prove_segments(&sum_program(100), 41);
+    let verify = |proofs: &[openvm_stark_backend::proof::Proof<SC>]| {
+        verify_segments(vm.engine(), &keys.vk, proofs).unwrap_err()
+    };
+    // Drop a segment from the middle: the next one starts elsewhere.
+    let mut dropped = proofs.clone();
+    dropped.remove(2);
+    assert!(
+        matches!(
+            verify(&dropped),
+            VmVerificationError::PcMismatch { index: 2 }
+                | VmVerificationError::MemoryMismatch { index: 2 }
+        ),
+        "{}",
+        verify(&dropped)
+    );
+    // Swap two, repeat one.
+    let mut swapped = proofs.clone();
+    swapped.swap(1, 2);
+    assert!(matches!(
+        verify(&swapped),
+        VmVerificationError::PcMismatch { index: 1 }
+            | VmVerificationError::MemoryMismatch { index: 1 }
+    ));
+    let mut repeated = proofs.clone();
+    repeated.insert(2, proofs[1].clone());
+    assert!(matches!(
+        verify(&repeated),
+        VmVerificationError::PcMismatch { index: 2 }
+            | VmVerificationError::MemoryMismatch { index: 2 }
+    ));
+    // Without the last segment the run is partial.
+    let partial = &proofs[..proofs.len() - 1];
+    assert_eq!(verify(partial), VmVerificationError::NotTerminated);
+    // A terminating segment followed by more.
+    let mut extended = proofs.clone();
+    extended.push(proofs[0].clone());
+    assert!(matches!(
+        verify(&extended),
+        VmVerificationError::EarlyTermination { .. }
+    ));
+    assert_eq!(verify(&[]), VmVerificationError::NoSegments);
+    // A segment of another program's run, spliced in where the state matches: the first
+    // segment of the sum to 99 starts exactly like the sum to 100 but proves another program.
+    let (_, _, other) = prove_segments(&sum_program(99), 41);
+    let mut spliced = proofs.clone();
+    spliced[0] = other[0].clone();
+    assert!(matches!(
+        verify(&spliced),
+        VmVerificationError::ProgramMismatch { index: 1 }
+            | VmVerificationError::PcMismatch { index: 1 }
+            | VmVerificationError::MemoryMismatch { index: 1 }
+    ));
+    // A tampered segment fails on its own, and the error names it.
+    let mut tampered = proofs.clone();
+    tampered[3].public_values[tessera_system::vm::CONNECTOR_AIR_ID][1] += F::ONE;
+    assert!(matches!(
+        verify(&tampered),
+        VmVerificationError::Segment { index: 3, .. }
+    ));
+}

@@ -57,6 +57,10 @@ enum Command {
         /// log2 of the stacked height (16..=24); by default the smallest that fits the run.
         #[arg(long)]
         log_stacked_height: Option<usize>,
+        /// Instructions per segment (default 2^20): longer runs are proven as a chain of
+        /// segments.
+        #[arg(long)]
+        segment_instructions: Option<u64>,
         /// Print one JSON object instead of the guest's output and a summary.
         #[arg(long)]
         json: bool,
@@ -114,11 +118,13 @@ fn main() -> ExitCode {
             out,
             max_instructions,
             log_stacked_height,
+            segment_instructions,
             json,
         } => {
             let options = ProveOptions {
                 log_stacked_height,
                 max_instructions,
+                segment_instructions,
             };
             match prove(&elf, input.as_deref(), &out, options) {
                 Ok(report) => {
@@ -187,12 +193,8 @@ fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
     eprintln!("exit code:       {}", report.exit_code);
     eprintln!("instructions:    {}", report.instret);
     eprintln!(
-        "proving:         {:.3} s ({:.1} kHz; preflight {:.3} s, traces {:.3} s, prove {:.3} s)",
-        report.seconds,
-        report.khz,
-        report.preflight_seconds,
-        report.trace_seconds,
-        report.prove_seconds
+        "proving:         {:.3} s ({:.1} kHz; {} segment(s): planning {:.3} s, proving {:.3} s)",
+        report.seconds, report.khz, report.segments, report.plan_seconds, report.prove_seconds
     );
     eprintln!("keys:            {:.3} s", report.keygen_seconds);
     eprintln!(
@@ -220,6 +222,7 @@ fn print_verified(run: &VerifiedRun, json: bool) {
     } else {
         println!("proof accepted");
         println!("exit code:       {}", run.exit_code);
+        println!("segments:        {}", run.segments);
         println!("public output:   {}", hex(&run.public_output));
         println!("exe commitment:  {}", run.exe_commitment);
     }

@@ -17,8 +17,8 @@ use tessera_arch::{bus::TIMESTAMP_BITS, VmExe};
 
 use super::{
     exe_commitment, preflight, CircuitExtension, Engine, GenerationError, Periphery,
-    PreflightError, PreflightOutput, PublicOutputProof, SystemBuses, VirtualMachineError,
-    VmCircuitConfig, VmVerifyingKey, F, PB, SC,
+    PreflightError, PreflightOutput, PublicOutputProof, SegmentStart, SystemBuses,
+    VirtualMachineError, VmCircuitConfig, VmVerifyingKey, F, PB, SC,
 };
 use crate::{
     bitwise::BitwiseLookupAir,
@@ -116,8 +116,12 @@ pub struct SegmentTraces {
     pub traces: Vec<Option<RowMajorMatrix<F>>>,
     /// Each AIR's public values by AIR id.
     pub public_values: Vec<Vec<F>>,
-    /// The public output and its proof against the final memory root.
+    /// The public output so far and its proof against the final memory root.
     pub public_output: PublicOutputProof,
+    /// `Some` if the guest exited in this segment.
+    pub exit_code: Option<u32>,
+    /// Where the next segment starts (this segment's final state).
+    pub next_start: SegmentStart,
 }
 
 impl SegmentTraces {
@@ -281,17 +285,20 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         MemoryDimensions::new(self.config.system().memory_bits as usize)
     }
 
-    /// Runs `exe` on `input` from its entry point until it exits (at most `max_instructions`),
-    /// recording what trace generation needs.
+    /// Runs one segment of `exe` on `input` from `start` until the guest exits or
+    /// `max_instructions` ran (the segment is then suspended), recording what trace generation
+    /// needs.
     pub fn execute_preflight(
         &self,
         exe: &VmExe<F>,
+        start: SegmentStart,
         input: &[u8],
         max_instructions: u64,
     ) -> Result<PreflightOutput, PreflightError> {
         preflight::run(
             exe,
             &self.extensions,
+            start,
             input,
             self.config.system().public_output_capacity,
             max_instructions,
@@ -307,6 +314,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     ) -> Result<SegmentTraces, GenerationError> {
         let program = &exe.program;
         let PreflightOutput {
+            start,
             memory,
             chips,
             periphery,
@@ -314,7 +322,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             final_pc,
             exit_code,
             io,
-            ..
+            instret,
         } = preflight;
         let Periphery { range, bitwise } = periphery.clone();
         let mut traces: Vec<Option<RowMajorMatrix<F>>> = vec![None; self.airs.len()];
@@ -329,7 +337,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             });
         }
         let (connector, pvs) =
-            connector_trace(exe.pc_start, final_pc, final_timestamp, exit_code, &range);
+            connector_trace(start.pc, final_pc, final_timestamp, exit_code, &range);
         traces[CONNECTOR_AIR_ID] = Some(connector);
         public_values[CONNECTOR_AIR_ID] = pvs;
 
@@ -342,16 +350,34 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         }
         traces[PROGRAM_AIR_ID] = Some(multiplicity_trace(&counts));
 
-        // Memory: boundary and Merkle chips from the initial image to the final memory.
-        let mut tree = MemoryTree::new(self.dims(), &exe.init_memory)
+        // Memory: boundary and Merkle chips from the segment's initial memory to its final
+        // memory, which is where the next segment starts.
+        let mut tree = MemoryTree::new(self.dims(), &start.memory)
             .map_err(|e| GenerationError::Memory(e.to_string()))?;
         let poseidon2 = Poseidon2Chip::new();
-        let memory_traces = generate_memory_traces(&mut tree, &memory.touched(), &poseidon2);
+        let touched = memory.touched();
+        let memory_traces = generate_memory_traces(&mut tree, &touched, &poseidon2);
+        let mut next_start = SegmentStart {
+            pc: final_pc,
+            memory: start.memory,
+            input_position: io.input_position,
+            instret: start.instret + instret,
+        };
+        for word in &touched {
+            let value = u32::from_le_bytes(word.last.data);
+            let key = (word.address_space, word.pointer);
+            if value == 0 {
+                next_start.memory.remove(&key);
+            } else {
+                next_start.memory.insert(key, value);
+            }
+        }
         traces[BOUNDARY_AIR_ID] = Some(memory_traces.boundary.clone());
         traces[MERKLE_AIR_ID] = Some(memory_traces.merkle.clone());
         public_values[MERKLE_AIR_ID] = memory_traces.public_values_vec();
         traces[POSEIDON2_AIR_ID] = Some(poseidon2.generate_trace());
-        let public_output = PublicOutputProof::new(&tree, io.public_output.clone());
+        let capacity = self.config.system().public_output_capacity;
+        let public_output = PublicOutputProof::new(&tree, next_start.public_output(capacity));
 
         // Extensions, then the periphery, whose multiplicities every other trace has counted.
         for ((extension, chips), ids) in self.extensions.iter().zip(chips).zip(&self.extension_airs)
@@ -378,6 +404,8 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             traces,
             public_values,
             public_output,
+            exit_code,
+            next_start,
         })
     }
 

@@ -32,7 +32,7 @@ pub use machine::{
     BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
     PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REQUIRED_AIR_IDS, TRACE_PARTS,
 };
-pub use preflight::PreflightOutput;
+pub use preflight::{PreflightOutput, SegmentStart};
 pub use public_output::PublicOutputProof;
 
 use openvm_stark_backend::{
@@ -140,6 +140,62 @@ pub fn verify_single(
     })
 }
 
+/// What a verified chain of segment proofs says about the whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedRun {
+    pub exe_commitment: Digest,
+    pub exit_code: u32,
+    pub final_root: Digest,
+    pub segments: usize,
+}
+
+/// Verifies the proofs of a run's segments, in order, and every check across them: each proof
+/// verifies; all prove the same program; each segment starts at the pc and in the memory (root)
+/// the previous one ended with; only the last terminates. Returns the exe commitment (of the
+/// first segment's program, initial memory and pc), the exit code and the final memory root.
+pub fn verify_segments(
+    engine: &Engine,
+    vk: &VmVerifyingKey,
+    proofs: &[Proof<SC>],
+) -> Result<VerifiedRun, VmVerificationError> {
+    let mut previous: Option<VerifiedSegment> = None;
+    let mut first = None;
+    for (index, proof) in proofs.iter().enumerate() {
+        let segment =
+            verify_single(engine, vk, proof).map_err(|error| VmVerificationError::Segment {
+                index,
+                error: Box::new(error),
+            })?;
+        if let Some(prev) = previous {
+            if segment.program_commitment != prev.program_commitment {
+                return Err(VmVerificationError::ProgramMismatch { index });
+            }
+            if segment.initial_pc != prev.final_pc {
+                return Err(VmVerificationError::PcMismatch { index });
+            }
+            if segment.initial_root != prev.final_root {
+                return Err(VmVerificationError::MemoryMismatch { index });
+            }
+        }
+        let last = index + 1 == proofs.len();
+        if !last && segment.exit_code.is_some() {
+            return Err(VmVerificationError::EarlyTermination { index });
+        }
+        first.get_or_insert(segment);
+        previous = Some(segment);
+    }
+    let (Some(first), Some(last)) = (first, previous) else {
+        return Err(VmVerificationError::NoSegments);
+    };
+    let exit_code = last.exit_code.ok_or(VmVerificationError::NotTerminated)?;
+    Ok(VerifiedRun {
+        exe_commitment: first.exe_commitment,
+        exit_code,
+        final_root: last.final_root,
+        segments: proofs.len(),
+    })
+}
+
 /// Errors of building and using a machine.
 #[derive(Debug, Error)]
 pub enum VirtualMachineError {
@@ -201,8 +257,23 @@ pub enum VmVerificationError {
     UnexpectedPublicValues { air_id: usize },
     #[error("the proof is of another program (exe commitment differs)")]
     ExeCommitmentMismatch,
-    #[error("the run did not terminate in this proof")]
+    #[error("the run did not terminate: the last segment was suspended (a partial run)")]
     NotTerminated,
+    #[error("segment {index}: {error}")]
+    Segment {
+        index: usize,
+        error: Box<VmVerificationError>,
+    },
+    #[error("the proof has no segments")]
+    NoSegments,
+    #[error("segment {index} proves another program than segment 0")]
+    ProgramMismatch { index: usize },
+    #[error("segment {index} does not start at the pc where segment {} ended", index - 1)]
+    PcMismatch { index: usize },
+    #[error("segment {index} does not start with the memory segment {} ended with", index - 1)]
+    MemoryMismatch { index: usize },
+    #[error("segment {index} terminates, but segments follow it")]
+    EarlyTermination { index: usize },
     #[error("the public output is {len} bytes, above the capacity {capacity}")]
     PublicOutputTooLong { len: usize, capacity: usize },
     #[error("the claimed public output does not match the proof's final memory")]

@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use tessera_arch::VmExe;
+use serde::{Deserialize, Serialize};
+use tessera_arch::{
+    address_space::{PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES},
+    SparseMemoryImage, VmExe,
+};
 
 use super::{
     CircuitExtension, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips,
@@ -13,8 +17,51 @@ use crate::{
     bitwise::BitwiseLookupChip, connector::INITIAL_TIMESTAMP, range_checker::RangeCheckerChip,
 };
 
+/// Where a segment starts: everything execution needs to go on from there. Serializable, so
+/// that segments can be proven on other machines once their start states are known.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentStart {
+    pub pc: u32,
+    /// All of memory (registers, main memory, public output), as non-zero words.
+    pub memory: SparseMemoryImage,
+    /// Bytes of the private input consumed before this segment.
+    pub input_position: usize,
+    /// Instructions executed before this segment.
+    pub instret: u64,
+}
+
+impl SegmentStart {
+    /// The start of a run of `exe`.
+    pub fn initial(exe: &VmExe<F>) -> Self {
+        Self {
+            pc: exe.pc_start,
+            memory: exe.init_memory.clone(),
+            input_position: 0,
+            instret: 0,
+        }
+    }
+
+    /// The public output held in this memory (address space 3: a length word, then bytes).
+    /// A length beyond `capacity` is clamped (no proven run writes past it).
+    pub fn public_output(&self, capacity: usize) -> Vec<u8> {
+        let word = |pointer: u32| {
+            self.memory
+                .get(&(PUBLIC_VALUES, pointer))
+                .copied()
+                .unwrap_or(0)
+                .to_le_bytes()
+        };
+        let len = (u32::from_le_bytes(word(PUBLIC_OUTPUT_LENGTH)) as usize).min(capacity);
+        (0..len as u32)
+            .map(|i| word(PUBLIC_OUTPUT_DATA + (i & !3))[(i & 3) as usize])
+            .collect()
+    }
+}
+
 /// What a preflight produced: the chips' records, the memory accesses, and the outcome.
 pub struct PreflightOutput {
+    /// Where the segment started.
+    pub start: SegmentStart,
     pub memory: PreflightMemory,
     /// Each extension's chips, in the order of the configuration's extensions.
     pub chips: Vec<Box<dyn SegmentChips>>,
@@ -22,17 +69,20 @@ pub struct PreflightOutput {
     /// How often each instruction of the program ran (the program chip's multiplicities).
     pub counts: Vec<u32>,
     pub final_pc: u32,
-    /// `Some` if the guest exited.
+    /// `Some` if the guest exited; `None` if the segment was suspended after its instruction
+    /// budget.
     pub exit_code: Option<u32>,
     pub instret: u64,
     /// Output the guest produced (host output and public output).
     pub io: SyscallIo<'static>,
 }
 
-/// Runs `exe` from its entry point until it exits or `max_instructions` ran.
+/// Runs `exe` from `start` until it exits or `max_instructions` ran (then the segment is
+/// suspended at the next instruction's pc).
 pub(super) fn run(
     exe: &VmExe<F>,
     extensions: &[Box<dyn CircuitExtension>],
+    start: SegmentStart,
     input: &[u8],
     public_capacity: usize,
     max_instructions: u64,
@@ -53,7 +103,7 @@ pub(super) fn run(
     };
     let mut chips: Vec<Box<dyn SegmentChips>> =
         extensions.iter().map(|e| e.new_chips(&periphery)).collect();
-    let image = exe.init_memory.clone();
+    let image = start.memory.clone();
     let initial: InitialMemory = Box::new(move |space, pointer| {
         image
             .get(&(space, pointer))
@@ -64,17 +114,16 @@ pub(super) fn run(
     let mut memory = PreflightMemory::new(initial, INITIAL_TIMESTAMP);
     let mut io = SyscallIo {
         input,
+        input_position: start.input_position,
         public_capacity,
         ..SyscallIo::default()
     };
     let mut counts = vec![0u32; program.instructions.len()];
-    let mut pc = exe.pc_start;
+    let mut pc = start.pc;
     let mut instret = 0u64;
     let exit_code = loop {
         if instret == max_instructions {
-            return Err(PreflightError::InstructionLimit {
-                limit: max_instructions,
-            });
+            break None;
         }
         let index = program
             .index_of(pc)
@@ -89,7 +138,7 @@ pub(super) fn run(
         instret += 1;
         match chips[owner].execute(&mut memory, &mut io, pc, instruction)? {
             Step::Continue(next) => pc = next,
-            Step::Exit(code) => break code,
+            Step::Exit(code) => break Some(code),
         }
     };
     let io = SyscallIo {
@@ -101,12 +150,13 @@ pub(super) fn run(
         public_output: io.public_output,
     };
     Ok(PreflightOutput {
+        start,
         memory,
         chips,
         periphery,
         counts,
         final_pc: pc,
-        exit_code: Some(exit_code),
+        exit_code,
         instret,
         io,
     })
