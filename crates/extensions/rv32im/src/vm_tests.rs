@@ -216,3 +216,59 @@ fn tampered_segment_chains_are_rejected() {
         VmVerificationError::Segment { index: 3, .. }
     ));
 }
+
+#[test]
+fn traces_the_key_cannot_prove_are_refused_before_proving() {
+    use tessera_system::vm::{GenerationError, TRACE_PARTS};
+    // A loop of 2^17 iterations at a stacked height of 2^16 (toy parameters): the ALU traces
+    // are taller than the maximum.
+    let words = sum_program(1 << 17);
+    let exe = Arc::new(exe_from_words::<F>(BASE, &words).unwrap());
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let keys = vm.keygen().unwrap();
+    let program = vm.commit_program(&exe).unwrap();
+    let preflight = vm
+        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .unwrap();
+    let traces = vm.generate_traces(&exe, preflight).unwrap();
+    let err = vm
+        .generate_proving_ctx(&keys.pk, &program, traces)
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(err, GenerationError::TraceHeightTooLarge { max: 65536, .. }),
+        "{err}"
+    );
+
+    // Heights that fit the maximum but break a linear constraint of the key (each bus's
+    // message count must stay below the field's characteristic): refused too.
+    let mut heights = vec![0; vm.airs().len()];
+    heights[tessera_system::vm::FIRST_EXTENSION_AIR_ID..]
+        .iter_mut()
+        .for_each(|h| *h = 1 << 16);
+    assert!(vm.check_heights(&keys.pk, &heights).is_ok());
+    assert!(!keys.pk.trace_height_constraints.is_empty());
+    let constraint = &keys.pk.trace_height_constraints[0];
+    let (air, &coefficient) = constraint
+        .coefficients
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, c)| **c)
+        .unwrap();
+    let mut heights = vec![0; vm.airs().len()];
+    heights[air] = (constraint.threshold / coefficient) as usize + 1;
+    let err = vm.check_heights(&keys.pk, &heights).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GenerationError::LinearConstraint { .. } | GenerationError::TraceHeightTooLarge { .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(TRACE_PARTS, 2);
+
+    // Parameters whose stacked height cannot hold the bitwise table (2^16 rows) are a keygen
+    // error, not a panic.
+    let small = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(12));
+    assert!(small.keygen().is_err());
+}

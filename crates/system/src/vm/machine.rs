@@ -221,16 +221,26 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
 
     /// Generates the keys; the system AIRs are required in every proof.
     pub fn keygen(&self) -> Result<VmKeys, VirtualMachineError> {
-        let mut builder = MultiStarkKeygenBuilder::new(self.engine.config().clone());
-        for (id, air) in self.airs.iter().enumerate() {
-            if REQUIRED_AIR_IDS.contains(&id) {
-                builder.add_required_air(air.clone());
-            } else {
-                builder.add_air(air.clone());
+        // The backend panics (instead of returning an error) when a preprocessed table does
+        // not fit the stacked height; keep that a typed error.
+        let generate = || {
+            let mut builder = MultiStarkKeygenBuilder::new(self.engine.config().clone());
+            for (id, air) in self.airs.iter().enumerate() {
+                if REQUIRED_AIR_IDS.contains(&id) {
+                    builder.add_required_air(air.clone());
+                } else {
+                    builder.add_air(air.clone());
+                }
             }
-        }
-        let pk = builder
-            .generate_pk()
+            builder.generate_pk()
+        };
+        let pk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(generate))
+            .map_err(|_| {
+                VirtualMachineError::Keygen(format!(
+                    "a preprocessed table does not fit the stacked height 2^{}",
+                    self.params().l_skip + self.params().n_stack
+                ))
+            })?
             .map_err(|e| VirtualMachineError::Keygen(format!("{e:?}")))?;
         Ok(self.keygen_from_pk(pk))
     }
