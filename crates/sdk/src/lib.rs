@@ -16,8 +16,8 @@ mod prove;
 pub use keys::KeyStore;
 pub use proof_file::{Claims, ProofFile, ProofFileError, Security, PROOF_FORMAT_VERSION};
 pub use prove::{
-    params_for, ProveOptions, ProveReport, VerifiedRun, VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS,
-    MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
+    params_for, MeterReport, ProveOptions, ProveReport, VerifiedRun, VerifyError,
+    DEFAULT_SEGMENT_INSTRUCTIONS, MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
 
 use std::{path::Path, sync::Arc, time::Instant};

@@ -6,14 +6,15 @@ use std::{
     time::Instant,
 };
 
+use openvm_stark_backend::proof::Proof;
 use openvm_stark_backend::{codec::Encode, SystemParams};
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
-use tessera_arch::VmExe;
+use tessera_arch::{MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecState, VmRunError};
 use tessera_rv32im::Rv32ImConfig;
 use tessera_system::vm::{
-    exe_commitment, verify_segments, SegmentStart, VirtualMachine, VirtualMachineError,
-    VmVerificationError,
+    exe_commitment, verify_segments, GenerationError, PublicOutputProof, SegmentStart,
+    VirtualMachine, VirtualMachineError, VmKeys, VmVerificationError, SC,
 };
 use thiserror::Error;
 
@@ -66,12 +67,12 @@ pub struct ProveReport {
     /// Segments the run was proven in.
     pub segments: usize,
     pub log_stacked_height: usize,
-    /// Wall-clock seconds of planning (preflight and traces of every segment, to find their
-    /// start states and the stacked height) and proving; keygen excluded.
+    /// Wall-clock seconds of planning (metered execution) and proving; keygen excluded.
     pub seconds: f64,
     /// Instructions proven per millisecond (`instret / seconds / 1000`).
     pub khz: f64,
     pub keygen_seconds: f64,
+    /// Metered execution.
     pub plan_seconds: f64,
     /// Preflight, traces and proof of every segment.
     pub prove_seconds: f64,
@@ -102,6 +103,29 @@ pub struct VerifiedRun {
     pub segments: usize,
 }
 
+/// What metered execution found: the segments a run will be proven in.
+#[derive(Clone, Debug, Serialize)]
+pub struct MeterReport {
+    pub exit_code: u32,
+    pub instret: u64,
+    /// Wall-clock time of the metered run.
+    pub seconds: f64,
+    pub mhz: f64,
+    pub segments: Vec<Segment>,
+}
+
+/// The proofs of a run's segments and what they cost.
+struct Proven {
+    proofs: Vec<Proof<SC>>,
+    heights: Vec<Vec<usize>>,
+    main_cells: usize,
+    exit_code: u32,
+    public_output: PublicOutputProof,
+    keys: VmKeys,
+    keygen_seconds: f64,
+    prove_seconds: f64,
+}
+
 /// Why a proof was rejected.
 #[derive(Debug, Error)]
 pub enum VerifyError {
@@ -125,8 +149,52 @@ impl Sdk {
         )
     }
 
+    /// Metered execution of `exe` on `input`: the segment plan (at most `segment_instructions`
+    /// instructions per segment) without proving.
+    pub fn meter(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        input: Vec<u8>,
+        segment_instructions: u64,
+        max_instructions: Option<u64>,
+    ) -> Result<MeterReport, SdkError> {
+        if segment_instructions == 0 {
+            return Err(SdkError::Options(
+                "segments need at least 1 instruction".into(),
+            ));
+        }
+        let costs = self.machine(MIN_LOG_STACKED_HEIGHT).metering_costs(exe);
+        let limits = SegmentLimits {
+            // Two power-of-two parts of at most 2^24 rows each.
+            max_rows: (2 << MAX_LOG_STACKED_HEIGHT) - 1,
+            // Timestamps stay below 2^24, with room for one check interval.
+            max_accesses: (1 << 24) - (1 << 20),
+            max_instructions: segment_instructions,
+        };
+        let ctx = MeteredCtx::new(costs.costs, costs.slots, costs.io, limits, max_instructions);
+        let instance = self
+            .executor
+            .instance_for::<MeteredCtx>(exe)
+            .map_err(VmRunError::from)?;
+        let mut state = VmExecState {
+            vm: instance.initial_state(Streams::new(input)),
+            ctx,
+        };
+        let start = Instant::now();
+        instance.run(&mut state).map_err(VmRunError::from)?;
+        let seconds = start.elapsed().as_secs_f64();
+        let instret = state.vm.instret;
+        Ok(MeterReport {
+            exit_code: state.vm.exit_code.unwrap_or(0),
+            instret,
+            seconds,
+            mhz: instret as f64 / seconds.max(1e-9) / 1e6,
+            segments: state.ctx.finish(),
+        })
+    }
+
     /// Proves a run of `exe` on `input` as a chain of segments of at most
-    /// `options.segment_instructions` instructions each.
+    /// `options.segment_instructions` instructions each, planned by metered execution.
     pub fn prove(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -139,77 +207,48 @@ impl Sdk {
         let segment_len = options
             .segment_instructions
             .unwrap_or(DEFAULT_SEGMENT_INSTRUCTIONS);
-        if segment_len == 0 {
-            return Err(SdkError::Options(
-                "segments need at least 1 instruction".into(),
-            ));
-        }
-        let machine_error = VirtualMachineError::from;
+        let plan = self.meter(exe, input.clone(), segment_len, options.max_instructions)?;
 
-        // Pass 1: every segment's start state and trace heights, so that all segments are
-        // proven with the one stacked height that fits the largest (the verifying key and the
-        // program commitment depend on it). A single segment keeps its traces for pass 2.
-        let start_time = Instant::now();
-        let vm = self.machine(MIN_LOG_STACKED_HEIGHT);
-        let mut starts = vec![SegmentStart::initial(exe)];
-        let mut heights = Vec::new();
-        let mut fitting = MIN_LOG_STACKED_HEIGHT;
-        let (mut main_cells, mut kept) = (0, None);
-        let last = loop {
-            let start = starts.last().expect("one start").clone();
-            let preflight = vm
-                .execute_preflight(exe, start, &input, segment_len)
-                .map_err(VirtualMachineError::from)?;
-            let traces = vm.generate_traces(exe, preflight).map_err(machine_error)?;
-            fitting = fitting.max(fitting_stacked_height(&traces));
-            heights.push(traces.heights());
-            main_cells += traces.main_cells();
-            if traces.exit_code.is_some() {
-                break traces;
+        // One stacked height for every segment (the verifying key and the program commitment
+        // depend on it): the smallest that holds the metered rows. The memory tables are not
+        // metered, so a segment whose tables do not fit retries the run one size up.
+        let metered = plan
+            .segments
+            .iter()
+            .flat_map(|s| &s.trace_heights)
+            .map(|&rows| if rows == 0 { 0 } else { rows.ilog2() as usize })
+            .max()
+            .unwrap_or(0);
+        let mut lsh = options
+            .log_stacked_height
+            .unwrap_or(metered.max(MIN_LOG_STACKED_HEIGHT));
+        let proven = loop {
+            if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
+                return Err(SdkError::Options(format!(
+                    "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
+                )));
             }
-            starts.push(traces.next_start);
+            match self.prove_segments(exe, &input, &plan, lsh) {
+                Err(SdkError::Machine(VirtualMachineError::Generation(
+                    GenerationError::TraceHeightTooLarge { .. },
+                ))) if options.log_stacked_height.is_none() => lsh += 1,
+                result => break result?,
+            }
         };
-        let (exit_code, public_output) = (last.exit_code.unwrap_or(0), last.public_output.clone());
-        let instret = last.next_start.instret;
-        if starts.len() == 1 {
-            kept = Some(last);
-        }
-        let lsh = options.log_stacked_height.unwrap_or(fitting);
-        if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
-            return Err(SdkError::Options(format!(
-                "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
-            )));
-        }
-        let plan_seconds = start_time.elapsed().as_secs_f64();
-
-        let vm = self.machine(lsh);
-        let keygen_start = Instant::now();
-        let keys = self.keys.keys(&vm, CONFIG_NAME)?;
-        let device_pk = vm.device_pk(&keys.pk);
-        let keygen_seconds = keygen_start.elapsed().as_secs_f64();
-
-        // Pass 2: each segment from its start state, one after another (each is an independent
-        // job given its start).
-        let prove_start = Instant::now();
-        let program = vm.commit_program(exe)?;
-        let mut proofs = Vec::with_capacity(starts.len());
-        for start in starts {
-            let traces = match kept.take() {
-                Some(traces) => traces,
-                None => {
-                    let preflight = vm
-                        .execute_preflight(exe, start, &input, segment_len)
-                        .map_err(VirtualMachineError::from)?;
-                    vm.generate_traces(exe, preflight).map_err(machine_error)?
-                }
-            };
-            let ctx = vm
-                .generate_proving_ctx(&keys.pk, &program, traces)
-                .map_err(machine_error)?;
-            proofs.push(vm.prove(&device_pk, ctx)?);
-        }
-        let prove_seconds = prove_start.elapsed().as_secs_f64();
+        let Proven {
+            proofs,
+            heights,
+            main_cells,
+            exit_code,
+            public_output,
+            keys,
+            keygen_seconds,
+            prove_seconds,
+        } = proven;
+        let instret = plan.instret;
+        let plan_seconds = plan.seconds;
         let seconds = plan_seconds + prove_seconds;
+        let vm = self.machine(lsh);
 
         let file = ProofFile {
             claims: Claims {
@@ -269,6 +308,60 @@ impl Sdk {
         Ok((file, report))
     }
 
+    /// Proves every segment of `plan` with stacked height `2^lsh`, one after another: each
+    /// starts from the previous one's final state (so only one segment's records and traces
+    /// are in memory at a time).
+    fn prove_segments(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        input: &[u8],
+        plan: &MeterReport,
+        lsh: usize,
+    ) -> Result<Proven, SdkError> {
+        let vm = self.machine(lsh);
+        let keygen_start = Instant::now();
+        let keys = self.keys.keys(&vm, CONFIG_NAME)?;
+        let device_pk = vm.device_pk(&keys.pk);
+        let keygen_seconds = keygen_start.elapsed().as_secs_f64();
+
+        let prove_start = Instant::now();
+        let program = vm.commit_program(exe)?;
+        let mut start = SegmentStart::initial(exe);
+        let (mut proofs, mut heights, mut main_cells) = (Vec::new(), Vec::new(), 0);
+        let mut outcome = None;
+        for segment in &plan.segments {
+            let preflight = vm
+                .execute_preflight(exe, start, input, segment.num_insns)
+                .map_err(VirtualMachineError::from)?;
+            let traces = vm
+                .generate_traces(exe, preflight)
+                .map_err(VirtualMachineError::from)?;
+            heights.push(traces.heights());
+            main_cells += traces.main_cells();
+            start = traces.next_start.clone();
+            outcome = Some((traces.exit_code, traces.public_output.clone()));
+            let ctx = vm
+                .generate_proving_ctx(&keys.pk, &program, traces)
+                .map_err(VirtualMachineError::from)?;
+            proofs.push(vm.prove(&device_pk, ctx)?);
+        }
+        let Some((Some(exit_code), public_output)) = outcome else {
+            return Err(SdkError::Options(
+                "metered execution and preflight disagree: the last segment did not exit".into(),
+            ));
+        };
+        Ok(Proven {
+            proofs,
+            heights,
+            main_cells,
+            exit_code,
+            public_output,
+            keys,
+            keygen_seconds,
+            prove_seconds: prove_start.elapsed().as_secs_f64(),
+        })
+    }
+
     /// Verifies that `file` proves a complete run of `exe`, and returns what it proves.
     pub fn verify(&self, exe: &VmExe<F>, file: &ProofFile) -> Result<VerifiedRun, SdkError> {
         let claims = &file.claims;
@@ -322,28 +415,6 @@ impl Sdk {
             segments: verified.segments,
         })
     }
-}
-
-/// The smallest stacked height that holds every trace and keeps the stacked width within the
-/// parameters' 2048 columns.
-fn fitting_stacked_height(traces: &tessera_system::vm::SegmentTraces) -> usize {
-    use openvm_stark_backend::p3_matrix::Matrix;
-    let tallest = traces.heights().into_iter().max().unwrap_or(1);
-    let mut lsh =
-        (tallest.next_power_of_two().trailing_zeros() as usize).max(MIN_LOG_STACKED_HEIGHT);
-    while lsh < MAX_LOG_STACKED_HEIGHT {
-        let stacked: usize = traces
-            .traces
-            .iter()
-            .flatten()
-            .map(|t| (t.width() * t.height()).div_ceil(1 << lsh) + 1)
-            .sum();
-        if stacked <= 2048 {
-            break;
-        }
-        lsh += 1;
-    }
-    lsh
 }
 
 fn digest_hex(digest: &tessera_system::poseidon2::Digest) -> String {

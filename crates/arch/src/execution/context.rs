@@ -17,6 +17,16 @@ pub trait ExecutionCtx: Sized + 'static {
 
     /// How many instructions may run now (at least 1), or why the run must stop here.
     fn next_batch(&mut self, vm: &VmState) -> Result<u64, ExecutionError>;
+
+    /// Called after each instruction that ran (the exiting one included) with its index in
+    /// the program. Pure execution does nothing here (and compiles to nothing).
+    #[inline(always)]
+    fn on_instruction(&mut self, _index: usize) {}
+
+    /// Called by syscall handlers that move `bytes` bytes between guest memory and the
+    /// input or the public output (each byte is a row of a buffer chip).
+    #[inline(always)]
+    fn on_io_bytes(&mut self, _bytes: u32) {}
 }
 
 /// Pure execution: no records, only an optional instruction limit.

@@ -45,6 +45,14 @@ impl<F: PrimeField32, VC: VmExecutionConfig<F>> VmExecutor<F, VC> {
         InterpretedInstance::new(self.config.system().clone(), self.inventory.clone(), exe)
     }
 
+    /// An interpreter of `exe` for the execution context `Ctx` (metered execution, ...).
+    pub fn instance_for<Ctx: ExecutionCtx>(
+        &self,
+        exe: &Arc<VmExe<F>>,
+    ) -> Result<InterpretedInstance<F, Ctx>, StaticProgramError> {
+        InterpretedInstance::new(self.config.system().clone(), self.inventory.clone(), exe)
+    }
+
     /// Runs `exe` from its start with `streams` as input, for at most `max_instructions`.
     pub fn execute(
         &self,
@@ -141,7 +149,14 @@ impl<F: PrimeField32, Ctx: ExecutionCtx> InterpretedInstance<F, Ctx> {
                 };
                 last_pc = pc;
                 match (insn.handler)(s, insn) {
-                    Ok(()) => done += 1,
+                    Ok(()) => {
+                        s.ctx.on_instruction(index);
+                        done += 1;
+                    }
+                    Err(Trap::Exit) => {
+                        s.ctx.on_instruction(index);
+                        break Err(Some(Trap::Exit));
+                    }
                     Err(trap) => break Err(Some(trap)),
                 }
             };

@@ -4,7 +4,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use crate::isa::{Instruction, LocalOpcode, VmOpcode};
 
-use super::{Executor, ExecutorInventoryError, PreInsn, PureCtx, StaticProgramError};
+use super::{Executor, ExecutorInventoryError, MeteredCtx, PreInsn, PureCtx, StaticProgramError};
 
 /// An [`Executor`] behind a pointer. Its methods are the executor's `pre_compute` instantiated
 /// for each execution mode; the blanket impl writes them, so extension authors never do.
@@ -14,6 +14,12 @@ pub trait AnyExecutor<F>: Send + Sync {
         pc: u32,
         inst: &Instruction<F>,
     ) -> Result<PreInsn<PureCtx>, StaticProgramError>;
+
+    fn pre_compute_metered(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<MeteredCtx>, StaticProgramError>;
 }
 
 impl<F, E: Executor<F>> AnyExecutor<F> for E {
@@ -22,6 +28,14 @@ impl<F, E: Executor<F>> AnyExecutor<F> for E {
         pc: u32,
         inst: &Instruction<F>,
     ) -> Result<PreInsn<PureCtx>, StaticProgramError> {
+        self.pre_compute(pc, inst)
+    }
+
+    fn pre_compute_metered(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<MeteredCtx>, StaticProgramError> {
         self.pre_compute(pc, inst)
     }
 }

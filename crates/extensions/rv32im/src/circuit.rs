@@ -124,6 +124,16 @@ impl CircuitExtension for Rv32Im {
         airs
     }
 
+    fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)> {
+        insn_cost(instruction)
+    }
+
+    fn io_cost(&self) -> Option<(usize, u32)> {
+        // Until buffer rows exist, a byte moved by `read` or `write` to fd 3 is counted as a
+        // row of the ecall AIR with a read and a write.
+        Some((air_index::ECALL, 2))
+    }
+
     fn new_chips(&self, p: &Periphery) -> Box<dyn SegmentChips> {
         let (range, bitwise) = (p.range.clone(), p.bitwise.clone());
         Box::new(Rv32ImChips {
@@ -144,6 +154,90 @@ impl CircuitExtension for Rv32Im {
             ecall: EcallChip::new(range),
         })
     }
+}
+
+/// Index of each AIR in [`Rv32Im`]'s `airs` (the order of `Rv32ImChips::generate_traces`).
+mod air_index {
+    pub const ALU_ARITH_REG: usize = 0;
+    pub const ALU_ARITH_IMM: usize = 1;
+    pub const ALU_LOGIC_REG: usize = 2;
+    pub const ALU_LOGIC_IMM: usize = 3;
+    pub const SHIFT_REG: usize = 4;
+    pub const SHIFT_IMM: usize = 5;
+    pub const LESS_THAN_REG: usize = 6;
+    pub const LESS_THAN_IMM: usize = 7;
+    pub const MUL: usize = 8;
+    pub const MULH: usize = 9;
+    pub const DIVREM: usize = 10;
+    pub const LOAD: usize = 11;
+    pub const STORE: usize = 12;
+    pub const BRANCH_EQUAL: usize = 13;
+    pub const BRANCH_LESS_THAN: usize = 14;
+    pub const JAL_LUI: usize = 15;
+    pub const JUMP: usize = 16;
+    pub const JALR_LINK: usize = 17;
+    pub const JALR: usize = 18;
+    pub const AUIPC: usize = 19;
+    pub const NOP: usize = 20;
+    pub const ECALL: usize = 21;
+}
+
+/// The AIR and memory accesses of one execution of `inst` (see [`CircuitExtension::insn_cost`]).
+fn insn_cost(inst: &Instruction<F>) -> Option<(usize, u32)> {
+    use air_index::*;
+    let op = inst.opcode;
+    let register_form = inst.e.as_canonical_u32() != 0;
+    let writes = inst.a.as_canonical_u32() != 0;
+    let two_forms = |reg: usize, imm: usize| {
+        if register_form {
+            (reg, 3)
+        } else {
+            (imm, 2)
+        }
+    };
+    Some(if let Some(o) = BaseAluOpcode::from_global(op) {
+        match AluKind::of(o).0 {
+            AluKind::Arith => two_forms(ALU_ARITH_REG, ALU_ARITH_IMM),
+            AluKind::Logic => two_forms(ALU_LOGIC_REG, ALU_LOGIC_IMM),
+        }
+    } else if ShiftOpcode::from_global(op).is_some() {
+        two_forms(SHIFT_REG, SHIFT_IMM)
+    } else if LessThanOpcode::from_global(op).is_some() {
+        two_forms(LESS_THAN_REG, LESS_THAN_IMM)
+    } else if MulOpcode::from_global(op).is_some() {
+        (MUL, 3)
+    } else if MulHOpcode::from_global(op).is_some() {
+        (MULH, 3)
+    } else if DivRemOpcode::from_global(op).is_some() {
+        (DIVREM, 3)
+    } else if let Some(o) = LoadStoreOpcode::from_global(op) {
+        (if o.is_store() { STORE } else { LOAD }, 3)
+    } else if BranchEqualOpcode::from_global(op).is_some() {
+        (BRANCH_EQUAL, 2)
+    } else if BranchLessThanOpcode::from_global(op).is_some() {
+        (BRANCH_LESS_THAN, 2)
+    } else if JalLuiOpcode::from_global(op).is_some() {
+        if writes {
+            (JAL_LUI, 1)
+        } else {
+            (JUMP, 0)
+        }
+    } else if JalrOpcode::from_global(op).is_some() {
+        if writes {
+            (JALR_LINK, 2)
+        } else {
+            (JALR, 1)
+        }
+    } else if AuipcOpcode::from_global(op).is_some() {
+        (AUIPC, 1)
+    } else if NopOpcode::from_global(op).is_some() {
+        (NOP, 0)
+    } else if EcallOpcode::from_global(op).is_some() {
+        // a7, a2, a1, a0 and the public-output length word, at most.
+        (ECALL, 5)
+    } else {
+        return None;
+    })
 }
 
 impl VmCircuitConfig for Rv32ImConfig {

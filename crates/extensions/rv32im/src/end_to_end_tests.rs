@@ -181,3 +181,63 @@ fn a_loop_with_calls_and_memory_proves_and_agrees_with_execution() {
     let state = executor.execute(&exe, Streams::default(), None).unwrap();
     assert_eq!(state.registers()[12], 89, "fib(11) was stored last");
 }
+
+/// Metered execution counts exactly the rows preflight produces: for every segment of a run
+/// that uses every chip, the metered rows of each AIR, split in two power-of-two parts, are
+/// the heights of that AIR's two instances.
+#[test]
+fn metered_execution_counts_the_rows_of_every_air() {
+    use tessera_arch::{MeteredCtx, SegmentLimits, VmExecState};
+    use tessera_system::vm::{FIRST_EXTENSION_AIR_ID, TRACE_PARTS};
+
+    let words = with_exit(control_flow_program());
+    let exe = Arc::new(exe_from_words::<F>(BASE, &words).unwrap());
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let costs = vm.metering_costs(&exe);
+    let limits = SegmentLimits {
+        max_rows: 1 << 20,
+        max_accesses: 1 << 20,
+        max_instructions: 23,
+    };
+    let executor = VmExecutor::new(Rv32ImConfig::default()).unwrap();
+    let instance = executor.instance_for::<MeteredCtx>(&exe).unwrap();
+    let mut state = VmExecState {
+        vm: instance.initial_state(Streams::default()),
+        ctx: MeteredCtx::new(costs.costs, costs.slots, costs.io, limits, None),
+    };
+    instance.run(&mut state).unwrap();
+    let instret = state.vm.instret;
+    let segments = state.ctx.finish();
+    assert_eq!(segments.iter().map(|s| s.num_insns).sum::<u64>(), instret);
+    assert!(segments.len() >= 4, "{} segments", segments.len());
+
+    let mut start = SegmentStart::initial(&exe);
+    for (index, segment) in segments.iter().enumerate() {
+        assert!(segment.num_insns <= 23);
+        assert_eq!(segment.instret_start, start.instret);
+        let preflight = vm
+            .execute_preflight(&exe, start, &[], segment.num_insns)
+            .unwrap();
+        assert_eq!(preflight.instret, segment.num_insns);
+        let traces = vm.generate_traces(&exe, preflight).unwrap();
+        let heights = traces.heights();
+        for (slot, &rows) in segment.trace_heights.iter().enumerate() {
+            let first = FIRST_EXTENSION_AIR_ID + slot * TRACE_PARTS;
+            let expected = match rows {
+                0 => [0, 0],
+                rows if rows.is_power_of_two() => [rows as usize, 0],
+                rows => {
+                    let big = 1usize << rows.ilog2();
+                    [big, (rows as usize - big).next_power_of_two()]
+                }
+            };
+            assert_eq!(
+                heights[first..first + 2],
+                expected,
+                "segment {index}, slot {slot} ({} rows)",
+                rows
+            );
+        }
+        start = traces.next_start;
+    }
+}

@@ -109,6 +109,17 @@ pub trait CircuitExtension: Send + Sync {
     fn airs(&self, buses: &SystemBuses) -> Vec<AirRef<SC>>;
     /// Empty chips for one segment.
     fn new_chips(&self, periphery: &Periphery) -> Box<dyn SegmentChips>;
+
+    /// For metering: which of this extension's AIRs (an index into [`Self::airs`]) gets the
+    /// row of `instruction`, and how many memory accesses it makes (an upper bound is safe:
+    /// it only cuts segments earlier). `None` for an opcode this extension does not prove.
+    fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)>;
+
+    /// For metering: the AIR (an index into [`Self::airs`]) that gets one row per byte a
+    /// syscall moves, and the memory accesses per byte; `None` if the extension has none.
+    fn io_cost(&self) -> Option<(usize, u32)> {
+        None
+    }
 }
 
 /// An extension's chips during one segment.

@@ -13,7 +13,7 @@ use openvm_stark_backend::{
     },
     AirRef, StarkEngine, SystemParams,
 };
-use tessera_arch::{bus::TIMESTAMP_BITS, VmExe};
+use tessera_arch::{bus::TIMESTAMP_BITS, InsnCost, VmExe};
 
 use super::{
     exe_commitment, preflight, CircuitExtension, Engine, GenerationError, Periphery,
@@ -96,6 +96,15 @@ pub fn split_trace(
         start += take;
     }
     out
+}
+
+/// The circuit's cost of each instruction of a program, for [`tessera_arch::MeteredCtx`].
+#[derive(Clone, Debug)]
+pub struct MeteringCosts {
+    pub costs: Arc<[InsnCost]>,
+    pub slots: usize,
+    /// The slot and accesses per byte of syscall buffers.
+    pub io: (u32, u32),
 }
 
 /// The proving and verifying keys of a machine.
@@ -198,6 +207,50 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             extensions,
             airs,
             extension_airs,
+        }
+    }
+
+    /// What each instruction of `exe` costs the circuit, for metered execution: slots are the
+    /// extensions' AIRs before splitting (extension by extension, in order).
+    pub fn metering_costs(&self, exe: &VmExe<F>) -> MeteringCosts {
+        let mut offsets = Vec::new();
+        let mut slots = 0;
+        for ids in &self.extension_airs {
+            offsets.push(slots);
+            slots += ids.len() / TRACE_PARTS;
+        }
+        let costs = exe
+            .program
+            .instructions
+            .iter()
+            .map(|inst| {
+                let cost = inst.as_ref().and_then(|inst| {
+                    self.extensions
+                        .iter()
+                        .zip(&offsets)
+                        .find_map(|(e, &offset)| {
+                            let (air, accesses) = e.insn_cost(inst)?;
+                            Some((offset + air, accesses))
+                        })
+                });
+                // Gaps never run: a run that reaches one faults.
+                let (slot, accesses) = cost.unwrap_or((0, 0));
+                InsnCost {
+                    slot: slot as u32,
+                    accesses,
+                }
+            })
+            .collect();
+        let io = self
+            .extensions
+            .iter()
+            .zip(&offsets)
+            .find_map(|(e, &offset)| e.io_cost().map(|(air, a)| ((offset + air) as u32, a)))
+            .unwrap_or((0, 0));
+        MeteringCosts {
+            costs,
+            slots: slots.max(1),
+            io,
         }
     }
 

@@ -38,7 +38,7 @@ impl<F: PrimeField32> Executor<F> for EcallExecutor {
     }
 }
 
-fn ecall<Ctx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
+fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
     let vm = &mut s.vm;
     let (a0, a1, a2) = (vm.reg(A0), vm.reg(A1), vm.reg(A2));
     match vm.reg(A7) {
@@ -54,6 +54,7 @@ fn ecall<Ctx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
                 FD_PUBLIC => {
                     let data = data.to_vec();
                     vm.memory.append_public_output(&data)?;
+                    s.ctx.on_io_bytes(a2);
                 }
                 fd => return Err(Fault::BadWriteFd(fd).into()),
             }
@@ -69,6 +70,7 @@ fn ecall<Ctx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
                 .write_bytes(a1, &vm.streams.input[start..start + count])?;
             vm.streams.input_position += count;
             vm.set_reg(A0, count as u32);
+            s.ctx.on_io_bytes(count as u32);
         }
         number => return Err(Fault::UnknownSyscall(number).into()),
     }
