@@ -1,6 +1,7 @@
 //! Pure-execution speed in MHz (guest instructions per second) on the bundled fibonacci and sort
-//! guests, with qemu-riscv32 (a JIT, not an interpreter) timed on the same ELFs and inputs in the
-//! same run for comparison.
+//! guests, metered execution (segment planning: the same handlers plus per-AIR row counts) on
+//! the same runs, and qemu-riscv32 (a JIT, not an interpreter) timed on the same ELFs and inputs
+//! in the same run for comparison.
 //!
 //! Run: `cargo bench -p tessera-sdk --bench execute` (add `-- --quick` for smaller inputs).
 
@@ -33,8 +34,8 @@ fn main() {
     };
     let sdk = Sdk::default();
     println!(
-        "{:<16} {:>12} {:>14} {:>10} {:>10} {:>10} {:>12}",
-        "guest", "n", "instructions", "load ms", "seconds", "MHz", "qemu MHz"
+        "{:<16} {:>12} {:>14} {:>10} {:>10} {:>10} {:>12} {:>12}",
+        "guest", "n", "instructions", "load ms", "seconds", "MHz", "metered MHz", "qemu MHz"
     );
     for (name, n) in cases {
         let elf = root.join(format!("examples/elf/{name}.elf"));
@@ -58,9 +59,22 @@ fn main() {
             instret = report.instret;
         }
         let mhz = instret as f64 / best / 1e6;
+        // Metered execution (segment planning) of the same run, best of the repeats.
+        let metered = (0..REPEATS)
+            .map(|_| {
+                sdk.meter(
+                    &exe,
+                    input.clone(),
+                    tessera_sdk::DEFAULT_SEGMENT_INSTRUCTIONS,
+                    None,
+                )
+                .expect("meters")
+                .mhz
+            })
+            .fold(0.0, f64::max);
         let qemu = time_qemu(&elf, &input).map(|s| instret as f64 / s / 1e6);
         println!(
-            "{name:<16} {n:>12} {instret:>14} {load_ms:>10.2} {best:>10.3} {mhz:>10.1} {:>12}",
+            "{name:<16} {n:>12} {instret:>14} {load_ms:>10.2} {best:>10.3} {mhz:>10.1} {metered:>12.1} {:>12}",
             match qemu {
                 Some(q) => format!("{q:.1} ({:.2}x)", mhz / q),
                 None => "n/a".into(),

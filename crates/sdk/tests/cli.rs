@@ -131,3 +131,25 @@ fn bad_arguments_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid value"));
 }
+
+#[test]
+fn run_segments_prints_the_metered_plan() {
+    let path = example("c-fibonacci.elf");
+    let json = run_json(&["run", path.to_str().unwrap(), "--segments", "1000"]);
+    let instret = json["instret"].as_u64().unwrap();
+    let segments = json["segments"].as_array().unwrap();
+    assert!(segments.len() as u64 >= instret.div_ceil(1000));
+    let sizes: Vec<u64> = segments
+        .iter()
+        .map(|s| s["num_insns"].as_u64().unwrap())
+        .collect();
+    assert!(sizes.iter().all(|&n| (1..=1000).contains(&n)), "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<u64>(), instret);
+    assert!(json["mhz"].as_f64().unwrap() > 0.0);
+    let output = bin()
+        .args(["run", path.to_str().unwrap(), "--segments"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 segment(s)"));
+}

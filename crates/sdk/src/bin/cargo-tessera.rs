@@ -4,7 +4,8 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use tessera_sdk::{
-    hex, read_file, ExecutionReport, ProveOptions, ProveReport, Sdk, SdkError, VerifiedRun,
+    hex, read_file, ExecutionReport, MeterReport, ProveOptions, ProveReport, Sdk, SdkError,
+    VerifiedRun,
 };
 
 #[derive(Parser)]
@@ -36,6 +37,10 @@ enum Command {
         /// Print one JSON object instead of the guest's output and a summary.
         #[arg(long)]
         json: bool,
+        /// Print the segment plan of metered execution (segments of at most N instructions,
+        /// 2^20 by default) instead of running purely.
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1048576")]
+        segments: Option<u64>,
     },
     /// Execute an RV32IM ELF and prove the run (100-bit parameters).
     ///
@@ -94,6 +99,32 @@ fn main() -> ExitCode {
             input,
             max_instructions,
             json,
+            segments: Some(segment_instructions),
+        } => match meter(
+            &elf,
+            input.as_deref(),
+            segment_instructions,
+            max_instructions,
+        ) {
+            Ok(report) => {
+                if json {
+                    println!("{}", serde_json::to_string(&report).expect("serializable"));
+                } else {
+                    print_plan(&report);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Run {
+            elf,
+            input,
+            max_instructions,
+            json,
+            segments: None,
         } => match run(&elf, input.as_deref(), max_instructions) {
             Ok(report) => {
                 if json {
@@ -164,6 +195,38 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+fn meter(
+    elf: &std::path::Path,
+    input: Option<&std::path::Path>,
+    segment_instructions: u64,
+    max_instructions: Option<u64>,
+) -> anyhow::Result<MeterReport> {
+    let sdk = Sdk::default();
+    let exe = sdk.load_elf_file(elf)?;
+    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    Ok(sdk.meter(&exe, input, segment_instructions, max_instructions)?)
+}
+
+fn print_plan(report: &MeterReport) {
+    println!(
+        "{} instructions in {} segment(s) (metered at {:.1} MHz), exit code {}",
+        report.instret,
+        report.segments.len(),
+        report.mhz,
+        report.exit_code
+    );
+    println!("segment  first instruction  instructions  timestamps  tallest AIR rows");
+    for (i, s) in report.segments.iter().enumerate() {
+        println!(
+            "{i:>7}  {:>17}  {:>12}  {:>10}  {:>16}",
+            s.instret_start,
+            s.num_insns,
+            s.accesses,
+            s.trace_heights.iter().max().copied().unwrap_or(0)
+        );
     }
 }
 
