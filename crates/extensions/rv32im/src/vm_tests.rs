@@ -272,3 +272,32 @@ fn traces_the_key_cannot_prove_are_refused_before_proving() {
     let small = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(12));
     assert!(small.keygen().is_err());
 }
+
+#[test]
+fn a_segment_boundary_after_every_instruction_carries_the_whole_state() {
+    // Stores, loads, a write to stdout (a syscall) and the exit, cut after every instruction:
+    // registers, memory and the pc must carry over each boundary exactly.
+    let words = vec![
+        lui(7, 0x8),      // buffer
+        addi(5, 0, 0x41), // 'A'
+        sw(5, 7, 0),      //
+        lw(6, 7, 0),      //
+        addi(10, 0, 1),   // fd 1
+        addi(11, 7, 0),   // buf
+        addi(12, 0, 1),   // len 1
+        addi(17, 0, 64),  // write
+        ECALL,            //
+        add(10, 6, 10),   // a0 = 'A' + 1 (write returned 1)
+        addi(17, 0, 93),  // exit
+        ECALL,
+    ];
+    let (vm, keys, proofs) = prove_segments(&words, 1);
+    assert_eq!(proofs.len(), words.len());
+    let cut = verify_segments(vm.engine(), &keys.vk, &proofs).unwrap();
+    let (_, _, whole) = prove_segments(&words, 1 << 20);
+    let single = verify_segments(vm.engine(), &keys.vk, &whole).unwrap();
+    assert_eq!(cut.exit_code, 0x42);
+    assert_eq!(cut.exit_code, single.exit_code);
+    assert_eq!(cut.final_root, single.final_root);
+    assert_eq!(cut.exe_commitment, single.exe_commitment);
+}
