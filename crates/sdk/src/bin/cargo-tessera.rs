@@ -269,14 +269,7 @@ fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
         out.display(),
         report.proof_bytes
     );
-    eprintln!(
-        "public output:   {}",
-        if report.public_output.is_empty() {
-            "(none)".into()
-        } else {
-            hex(&report.public_output)
-        }
-    );
+    eprintln!("public output:   {}", hex_or_none(&report.public_output));
 }
 
 fn print_verified(run: &VerifiedRun, json: bool) {
@@ -310,14 +303,7 @@ fn print_human(report: &ExecutionReport) {
         "time:          {:.3} s ({:.1} MHz)",
         report.seconds, report.mhz
     );
-    eprintln!(
-        "public output: {}",
-        if report.public_output.is_empty() {
-            "(none)".into()
-        } else {
-            hex(&report.public_output)
-        }
-    );
+    eprintln!("public output: {}", hex_or_none(&report.public_output));
 }
 
 /// Passes the guest's output through, then starts the summary (on stderr).
@@ -326,4 +312,13 @@ fn print_guest_output(stdout: &[u8], stderr: &[u8]) {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().write_all(stderr);
     eprintln!("---");
+}
+
+/// Lowercase hex, or "(none)" for no bytes.
+fn hex_or_none(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        "(none)".into()
+    } else {
+        hex(bytes)
+    }
 }
