@@ -289,3 +289,30 @@ fn a_run_proven_in_segments_verifies_and_a_partial_chain_does_not() {
         SdkError::Verify(VerifyError::Vm(VmVerificationError::NoSegments))
     ));
 }
+
+#[test]
+fn a_run_of_millions_of_instructions_proves_in_segments() {
+    // 2^20 + 1 loop iterations: about 3.1 million instructions in segments of at most 2^20.
+    let exe = {
+        let words = [
+            lui(5, 0x100),
+            addi(5, 5, 1),
+            addi(10, 0, 0),
+            add(10, 10, 5),
+            addi(5, 5, -1),
+            bne(5, 0, -8),
+            addi(17, 0, 93),
+            ECALL,
+        ];
+        Arc::new(exe_from_words(0x1000, &words).unwrap())
+    };
+    let executed = sdk().execute(&exe, vec![], None).unwrap();
+    assert!(executed.instret > 3_000_000);
+    let (file, report) = sdk().prove(&exe, vec![], ProveOptions::default()).unwrap();
+    // Segments are cut at metering checks, a little before 2^20 instructions each.
+    assert!((3..=4).contains(&report.segments), "{}", report.segments);
+    assert_eq!(report.instret, executed.instret);
+    let run = sdk().verify(&exe, &file).unwrap();
+    assert_eq!(run.exit_code, executed.exit_code);
+    assert_eq!(run.segments, report.segments);
+}
