@@ -6,15 +6,15 @@ use std::{
     time::Instant,
 };
 
-use openvm_stark_backend::proof::Proof;
 use openvm_stark_backend::{codec::Encode, SystemParams};
+use openvm_stark_backend::{proof::Proof, prover::DeviceMultiStarkProvingKey};
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
 use tessera_arch::{MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecState, VmRunError};
 use tessera_rv32im::Rv32ImConfig;
 use tessera_system::vm::{
-    exe_commitment, verify_segments, GenerationError, PublicOutputProof, SegmentStart,
-    VirtualMachine, VirtualMachineError, VmKeys, VmVerificationError, SC,
+    exe_commitment, verify_segments, CommittedProgram, GenerationError, PublicOutputProof,
+    SegmentStart, VirtualMachine, VirtualMachineError, VmKeys, VmVerificationError, PB, SC,
 };
 use thiserror::Error;
 
@@ -112,6 +112,62 @@ pub struct MeterReport {
     pub seconds: f64,
     pub mhz: f64,
     pub segments: Vec<Segment>,
+}
+
+/// Proves the segments of one executable (see [`Sdk::segment_prover`]).
+pub struct SegmentProver {
+    exe: Arc<VmExe<F>>,
+    vm: VirtualMachine<Rv32ImConfig>,
+    keys: VmKeys,
+    device_pk: DeviceMultiStarkProvingKey<PB>,
+    program: CommittedProgram,
+}
+
+/// One proven segment.
+pub struct ProvenSegment {
+    pub proof: Proof<SC>,
+    /// Where the next segment starts.
+    pub next_start: SegmentStart,
+    /// `Some` if the guest exited in this segment.
+    pub exit_code: Option<u32>,
+    /// The public output so far, with its proof against this segment's final root.
+    pub public_output: PublicOutputProof,
+    /// Rows of each AIR.
+    pub heights: Vec<usize>,
+    pub main_cells: usize,
+}
+
+impl SegmentProver {
+    /// Proves the segment that starts at `start` and runs at most `num_insns` instructions
+    /// (fewer if the guest exits) on `input`.
+    pub fn prove(
+        &self,
+        start: SegmentStart,
+        input: &[u8],
+        num_insns: u64,
+    ) -> Result<ProvenSegment, SdkError> {
+        let (vm, exe) = (&self.vm, &self.exe);
+        let preflight = vm
+            .execute_preflight(exe, start, input, num_insns)
+            .map_err(VirtualMachineError::from)?;
+        let traces = vm
+            .generate_traces(exe, preflight)
+            .map_err(VirtualMachineError::from)?;
+        let (heights, main_cells) = (traces.heights(), traces.main_cells());
+        let (next_start, exit_code) = (traces.next_start.clone(), traces.exit_code);
+        let public_output = traces.public_output.clone();
+        let ctx = vm
+            .generate_proving_ctx(&self.keys.pk, &self.program, traces)
+            .map_err(VirtualMachineError::from)?;
+        Ok(ProvenSegment {
+            proof: vm.prove(&self.device_pk, ctx)?,
+            next_start,
+            exit_code,
+            public_output,
+            heights,
+            main_cells,
+        })
+    }
 }
 
 /// The proofs of a run's segments and what they cost.
@@ -318,32 +374,21 @@ impl Sdk {
         plan: &MeterReport,
         lsh: usize,
     ) -> Result<Proven, SdkError> {
-        let vm = self.machine(lsh);
         let keygen_start = Instant::now();
-        let keys = self.keys.keys(&vm, CONFIG_NAME)?;
-        let device_pk = vm.device_pk(&keys.pk);
+        let prover = self.segment_prover(exe, lsh)?;
         let keygen_seconds = keygen_start.elapsed().as_secs_f64();
 
         let prove_start = Instant::now();
-        let program = vm.commit_program(exe)?;
         let mut start = SegmentStart::initial(exe);
         let (mut proofs, mut heights, mut main_cells) = (Vec::new(), Vec::new(), 0);
         let mut outcome = None;
         for segment in &plan.segments {
-            let preflight = vm
-                .execute_preflight(exe, start, input, segment.num_insns)
-                .map_err(VirtualMachineError::from)?;
-            let traces = vm
-                .generate_traces(exe, preflight)
-                .map_err(VirtualMachineError::from)?;
-            heights.push(traces.heights());
-            main_cells += traces.main_cells();
-            start = traces.next_start.clone();
-            outcome = Some((traces.exit_code, traces.public_output.clone()));
-            let ctx = vm
-                .generate_proving_ctx(&keys.pk, &program, traces)
-                .map_err(VirtualMachineError::from)?;
-            proofs.push(vm.prove(&device_pk, ctx)?);
+            let proven = prover.prove(start, input, segment.num_insns)?;
+            heights.push(proven.heights);
+            main_cells += proven.main_cells;
+            start = proven.next_start;
+            outcome = Some((proven.exit_code, proven.public_output));
+            proofs.push(proven.proof);
         }
         let Some((Some(exit_code), public_output)) = outcome else {
             return Err(SdkError::Options(
@@ -356,9 +401,36 @@ impl Sdk {
             main_cells,
             exit_code,
             public_output,
-            keys,
+            keys: prover.keys,
             keygen_seconds,
             prove_seconds: prove_start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// A prover of `exe`'s segments at stacked height `2^log_stacked_height`: keys and the
+    /// program commitment are prepared once, then each segment is an independent job given
+    /// its (serializable) start state, so segments can be proven in any order, in parallel or
+    /// on other machines.
+    pub fn segment_prover(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        log_stacked_height: usize,
+    ) -> Result<SegmentProver, SdkError> {
+        if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&log_stacked_height) {
+            return Err(SdkError::Options(format!(
+                "log stacked height {log_stacked_height} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
+            )));
+        }
+        let vm = self.machine(log_stacked_height);
+        let keys = self.keys.keys(&vm, CONFIG_NAME)?;
+        let device_pk = vm.device_pk(&keys.pk);
+        let program = vm.commit_program(exe)?;
+        Ok(SegmentProver {
+            exe: exe.clone(),
+            vm,
+            keys,
+            device_pk,
+            program,
         })
     }
 

@@ -316,3 +316,32 @@ fn a_run_of_millions_of_instructions_proves_in_segments() {
     assert_eq!(run.exit_code, executed.exit_code);
     assert_eq!(run.segments, report.segments);
 }
+
+#[test]
+fn a_segment_is_an_independent_job_given_its_serialized_start() {
+    use openvm_stark_backend::codec::Encode;
+    let exe = sum_exe(100);
+    let plan = sdk().meter(&exe, vec![], 97, None).unwrap();
+    assert_eq!(plan.segments.len(), 4);
+    let prover = sdk().segment_prover(&exe, 16).unwrap();
+    let mut start = tessera_sdk::SegmentStart::initial(&exe);
+    let mut proofs = Vec::new();
+    let mut starts = Vec::new();
+    for segment in &plan.segments {
+        starts.push(bincode::serialize(&start).unwrap());
+        let proven = prover.prove(start, &[], segment.num_insns).unwrap();
+        start = proven.next_start;
+        proofs.push(proven.proof);
+    }
+    // Another prover (as on another machine) proves segment 2 from its serialized start
+    // alone: the proof is the same, byte for byte.
+    let elsewhere = sdk().segment_prover(&exe, 16).unwrap();
+    let start: tessera_sdk::SegmentStart = bincode::deserialize(&starts[2]).unwrap();
+    let again = elsewhere
+        .prove(start, &[], plan.segments[2].num_insns)
+        .unwrap();
+    assert_eq!(
+        again.proof.encode_to_vec().unwrap(),
+        proofs[2].encode_to_vec().unwrap()
+    );
+}
