@@ -76,6 +76,10 @@ impl<AB: InteractionBuilder> Air<AB> for MemoryStubAir {
     }
 }
 
+/// An edit of the memory stub's `(address_space, pointer, initial, final)` for each touched
+/// word (see [`Run::prove_with_boundary`]).
+pub type BoundaryEdit<'a> = dyn Fn(u32, u32, &mut [u32; 4], &mut [u32; 4]) + 'a;
+
 /// The initial contents of a word, by address space and pointer.
 pub type InitialMemory = Box<dyn Fn(u32, u32) -> [u8; 4]>;
 
@@ -165,7 +169,7 @@ impl Run {
         self,
         chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
-        boundary: &dyn Fn(u32, u32, &mut [u32; 4], &mut [u32; 4]),
+        boundary: &BoundaryEdit<'_>,
     ) -> Result<(), String> {
         self.prove_inner(
             chips,
@@ -179,7 +183,7 @@ impl Run {
         self,
         chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
-        boundary: &dyn Fn(u32, u32, &mut [u32; 4], &mut [u32; 4]),
+        boundary: &BoundaryEdit<'_>,
         params: SystemParams,
     ) -> Result<(), String> {
         let Run {

@@ -20,7 +20,8 @@ use crate::{
     adapters::alu_record::{preflight as alu_preflight, AluOperand},
     encode::*,
     test_harness::{
-        assert_unbalanced, memory_bridge, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM,
+        assert_unbalanced, memory_bridge, range_bus, BoundaryEdit, Run, BITWISE, EXECUTION, F,
+        PROGRAM,
     },
     AluKind, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode,
 };
@@ -111,7 +112,7 @@ impl Executed {
     pub fn prove_tampered(
         self,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
-        boundary: &dyn Fn(u32, u32, &mut [u32; 4], &mut [u32; 4]),
+        boundary: &BoundaryEdit<'_>,
     ) -> Result<(), String> {
         let alu = BaseAluBuses {
             execution: EXECUTION,

@@ -90,8 +90,8 @@ impl<AB: InteractionBuilder> Air<AB> for ReadAir {
         builder.assert_zero(c.is_last * (c.remaining - written.clone()));
 
         // Unwritten bytes keep their values; written ones are the input's bytes.
-        for j in 0..MEMORY_BLOCK {
-            builder.assert_zero((AB::Expr::ONE - m[j]) * (c.data[j] - c.prev_data[j]));
+        for ((&bit, &new), &prev) in m.iter().zip(&c.data).zip(&c.prev_data) {
+            builder.assert_zero((AB::Expr::ONE - bit) * (new - prev));
         }
         let bitwise = &self.buses.bitwise;
         bitwise.range_check(builder, c.data[0], c.data[1], c.is_valid);
