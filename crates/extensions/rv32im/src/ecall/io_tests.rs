@@ -508,3 +508,30 @@ fn shape() {
     assert_eq!(measure(&PublicWriteAir { buses }), (30, 10, 2));
     assert_eq!(measure(&ReadAir { buses }), (25, 8, 2));
 }
+
+/// The whole machine (real memory boundary and Merkle roots) proves and verifies a run that
+/// reads its input and writes part of it to the public output.
+#[test]
+fn the_machine_proves_reads_and_public_writes() {
+    use openvm_stark_backend::SystemParams;
+    use tessera_system::vm::{verify_single, SegmentStart, VirtualMachine};
+
+    let words = syscalls(&[
+        (READ, 0, 0x201, 9),
+        (WRITE, 3, 0x203, 5),
+        (WRITE, 3, 0x200, 2),
+    ]);
+    let exe = Arc::new(exe_from_words::<F>(BASE, &words).unwrap());
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let keys = vm.keygen().unwrap();
+    let program = vm.commit_program(&exe).unwrap();
+    let preflight = vm
+        .execute_preflight(&exe, SegmentStart::initial(&exe), INPUT, 1 << 20)
+        .unwrap();
+    assert_eq!(preflight.io.public_output, b"cdefg\0a");
+    let traces = vm.generate_traces(&exe, preflight).unwrap();
+    let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
+    let proof = vm.prove(&vm.device_pk(&keys.pk), ctx).unwrap();
+    let verified = verify_single(vm.engine(), &keys.vk, &proof).unwrap();
+    assert_eq!(verified.exit_code, Some(0));
+}
