@@ -51,6 +51,17 @@ impl<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]> TracingMemory<I> {
         }
     }
 
+    /// The current contents of the word at `pointer`, without an access: no timestamp moves
+    /// and nothing is recorded. For what the circuit does not prove (the bytes of a write to
+    /// the host) and for checking a syscall before its first access.
+    pub fn peek(&self, address_space: u32, pointer: u32) -> [u8; MEMORY_BLOCK] {
+        debug_assert_eq!(pointer as usize % MEMORY_BLOCK, 0, "unaligned word access");
+        match self.words.get(&(address_space, pointer)) {
+            Some((word, _)) => word.data,
+            None => (self.initial)(address_space, pointer),
+        }
+    }
+
     /// Reads the word at `pointer` (a multiple of [`MEMORY_BLOCK`]).
     pub fn read(&mut self, address_space: u32, pointer: u32) -> ([u8; MEMORY_BLOCK], AccessRecord) {
         let record = self.access(address_space, pointer, None::<fn(_) -> _>);
@@ -145,6 +156,9 @@ mod tests {
         );
         let (data, r2) = memory.read(1, 8);
         assert_eq!((data, r2.prev.timestamp), ([9, 9, 9, 9], 2));
+        assert_eq!(memory.peek(1, 8), [9, 9, 9, 9]);
+        assert_eq!(memory.peek(1, 12), [12, 0, 0, 0]);
+        assert_eq!(memory.timestamp, 4, "peeks are not accesses");
         let touched = memory.touched();
         assert_eq!(touched.len(), 1);
         assert_eq!(touched[0].initial, [8, 0, 0, 0]);

@@ -80,10 +80,12 @@ impl CircuitExtension for Rv32Im {
             program,
             memory,
             exit: b.exit,
+            range,
+            bitwise,
         };
         // The order of `Rv32ImChips::generate_traces`.
         let mut airs: Vec<AirRef<SC>> = BaseAluAir::all(alu).into();
-        airs.extend::<[AirRef<SC>; 18]>([
+        airs.extend::<[AirRef<SC>; 17]>([
             Arc::new(ShiftAir::<false> { buses: shift }),
             Arc::new(ShiftAir::<true> { buses: shift }),
             Arc::new(LessThanAir::<false> { buses: alu }),
@@ -119,8 +121,8 @@ impl CircuitExtension for Rv32Im {
             Arc::new(JalrAir::<false> { buses: jalr }),
             Arc::new(AuipcAir { buses: auipc }),
             Arc::new(NopAir { execution, program }),
-            Arc::new(EcallAir { buses: ecall }),
         ]);
+        airs.extend(ecall.airs());
         airs
     }
 
@@ -129,9 +131,11 @@ impl CircuitExtension for Rv32Im {
     }
 
     fn io_cost(&self) -> Option<(usize, u32)> {
-        // Until buffer rows exist, a byte moved by `read` or `write` to fd 3 is counted as a
-        // row of the ecall AIR with a read and a write.
-        Some((air_index::ECALL, 2))
+        // A byte written to fd 3 is a row of the public-write AIR with a read and a write. A
+        // read of n >= 1 bytes has at most n rows (one per word, one access each) in the read
+        // AIR, which is narrower and has fewer interactions: counting every moved byte as a
+        // public-write row bounds both AIRs.
+        Some((air_index::PUBLIC_WRITE, 2))
     }
 
     fn new_chips(&self, p: &Periphery) -> Box<dyn SegmentChips> {
@@ -149,9 +153,9 @@ impl CircuitExtension for Rv32Im {
             branch_lt: BranchLessThanChip::new(range.clone(), bitwise.clone()),
             jal_lui: JalLuiChip::new(range.clone(), bitwise.clone()),
             jalr: JalrChip::new(range.clone(), bitwise.clone()),
-            auipc: AuipcChip::new(range.clone(), bitwise),
+            auipc: AuipcChip::new(range.clone(), bitwise.clone()),
             nop: NopChip::default(),
-            ecall: EcallChip::new(range),
+            ecall: EcallChip::new(range, bitwise),
         })
     }
 }
@@ -180,6 +184,7 @@ mod air_index {
     pub const AUIPC: usize = 19;
     pub const NOP: usize = 20;
     pub const ECALL: usize = 21;
+    pub const PUBLIC_WRITE: usize = 22;
 }
 
 /// The AIR and memory accesses of one execution of `inst` (see [`CircuitExtension::insn_cost`]).
@@ -269,7 +274,7 @@ impl SegmentChips for Rv32ImChips {
     fn execute(
         &mut self,
         m: &mut PreflightMemory,
-        _io: &mut SyscallIo,
+        io: &mut SyscallIo,
         pc: u32,
         inst: &Instruction<F>,
     ) -> Result<Step, PreflightError> {
@@ -335,12 +340,13 @@ impl SegmentChips for Rv32ImChips {
         } else if NopOpcode::from_global(op).is_some() {
             self.nop.records.push(nop_preflight(m, pc));
         } else if EcallOpcode::from_global(op).is_some() {
-            let record = ecall_preflight(m, pc).map_err(|e| PreflightError::Unprovable {
+            let record = ecall_preflight(m, pc, io).map_err(|e| PreflightError::Unprovable {
                 pc,
                 message: e.to_string(),
             })?;
+            let syscall = record.syscall;
             self.ecall.records.push(record);
-            if let Syscall::Exit { code } = record.syscall {
+            if let Syscall::Exit { code } = syscall {
                 return Ok(Step::Exit(code));
             }
         } else {
@@ -376,8 +382,8 @@ impl SegmentChips for Rv32ImChips {
             jalr_plain,
             self.auipc.generate_trace(),
             self.nop.generate_trace(),
-            self.ecall.generate_trace(),
         ]);
+        traces.extend(self.ecall.generate_traces());
         traces.into_iter().map(nonempty).collect()
     }
 }

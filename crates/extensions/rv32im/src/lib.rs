@@ -61,6 +61,10 @@ pub use ecall::{
     preflight as ecall_preflight, EcallAir, EcallBuses, EcallChip, EcallCols, EcallExecutor,
     EcallOpcode, EcallRecord, Syscall, UnimpExecutor, UnimpOpcode, UnprovenSyscall,
 };
+pub use ecall::{
+    LengthCols, PublicByte, PublicWriteAir, PublicWriteCols, ReadAir, ReadCols, ReadWord,
+    MAX_PUBLIC_OUTPUT, PUBLIC_WRITE_BUS, READ_BUS,
+};
 pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
 pub use less_than::{

@@ -76,6 +76,10 @@ impl<AB: InteractionBuilder> Air<AB> for MemoryStubAir {
     }
 }
 
+/// An edit of the memory stub's `(address_space, pointer, initial, final)` for each touched
+/// word (see [`Run::prove_with_boundary`]).
+pub type BoundaryEdit<'a> = dyn Fn(u32, u32, &mut [u32; 4], &mut [u32; 4]) + 'a;
+
 /// The initial contents of a word, by address space and pointer.
 pub type InitialMemory = Box<dyn Fn(u32, u32) -> [u8; 4]>;
 
@@ -147,13 +151,39 @@ impl Run {
         chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
     ) -> Result<(), String> {
-        self.prove_inner(chips, rebalance, SystemParams::new_for_testing(16))
+        self.prove_inner(
+            chips,
+            rebalance,
+            &|_, _, _, _| {},
+            SystemParams::new_for_testing(16),
+        )
+    }
+
+    /// Like [`Run::prove_with`], but `boundary` may first edit the initial and final contents
+    /// the memory stub claims for each touched word `(address_space, pointer, initial,
+    /// final)`. A cheating prover claims the final memory too (and a test may stand for a
+    /// program with other initial contents), so a test that tampers with a written value can
+    /// keep the memory bus balanced and show that the chip's own constraints or lookups
+    /// reject it.
+    pub fn prove_with_boundary(
+        self,
+        chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
+        rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
+        boundary: &BoundaryEdit<'_>,
+    ) -> Result<(), String> {
+        self.prove_inner(
+            chips,
+            rebalance,
+            boundary,
+            SystemParams::new_for_testing(16),
+        )
     }
 
     fn prove_inner(
         self,
         chips: Vec<(AirRef<SC>, RowMajorMatrix<F>)>,
         rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
+        boundary: &BoundaryEdit<'_>,
         params: SystemParams,
     ) -> Result<(), String> {
         let Run {
@@ -171,9 +201,12 @@ impl Run {
             connector_trace(BASE, pc, memory.timestamp, exit_code, &range);
         let mut stub = Vec::new();
         for word in memory.touched() {
+            let mut initial = word.initial.map(u32::from);
+            let mut last = word.last.data.map(u32::from);
+            boundary(word.address_space, word.pointer, &mut initial, &mut last);
             stub.extend([word.address_space, word.pointer]);
-            stub.extend(word.initial.map(u32::from));
-            stub.extend(word.last.data.map(u32::from));
+            stub.extend(initial);
+            stub.extend(last);
             stub.extend([word.last.timestamp, 1]);
         }
         let stub_height = (stub.len() / STUB_WIDTH).next_power_of_two();

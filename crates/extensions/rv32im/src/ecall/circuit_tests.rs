@@ -1,5 +1,7 @@
 //! The `ecall` AIR proves exits (terminating the segment with the exit code) and host writes,
-//! and rejects tampered rows. Toy proof parameters (see the test harness).
+//! and rejects tampered rows. Also the helpers of the I/O tests (`io_tests`): straight-line
+//! programs of `addi` and `ecall` run through preflight and proven with the `ecall` AIRs.
+//! Toy proof parameters (see the test harness).
 
 use std::{borrow::BorrowMut, sync::Arc};
 
@@ -11,23 +13,132 @@ use tessera_arch::{
     bus::{ExitBus, EXIT_BUS},
     Instruction, LocalOpcode,
 };
+use tessera_system::vm::SyscallIo;
 
 use super::*;
 use crate::{
     adapters::alu_record::{preflight as alu_preflight, AluOperand},
     encode::*,
-    test_harness::{assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F, PROGRAM},
+    test_harness::{
+        assert_unbalanced, memory_bridge, range_bus, BoundaryEdit, Run, BITWISE, EXECUTION, F,
+        PROGRAM,
+    },
     AluKind, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode,
 };
 
-fn ecall_air() -> EcallAir {
-    EcallAir {
-        buses: EcallBuses {
+pub(super) fn buses() -> EcallBuses {
+    EcallBuses {
+        execution: EXECUTION,
+        program: PROGRAM,
+        memory: memory_bridge(),
+        exit: ExitBus::new(EXIT_BUS),
+        range: range_bus(),
+        bitwise: BITWISE,
+    }
+}
+
+/// The traces of the `ecall` family, by index.
+pub(super) const ECALLS: usize = 0;
+pub(super) const PUBLIC: usize = 1;
+pub(super) const READS: usize = 2;
+
+/// A program run to its exit through the ALU (`addi` only) and `ecall` preflights.
+pub(super) struct Executed {
+    pub run: Run,
+    pub alu_imm: RowMajorMatrix<F>,
+    /// By [`ECALLS`], [`PUBLIC`], [`READS`].
+    pub traces: Vec<RowMajorMatrix<F>>,
+    pub records: Vec<EcallRecord>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub public_output: Vec<u8>,
+    pub input_position: usize,
+}
+
+/// Runs `words` (with initial registers and main-memory words) on `input` until it exits.
+pub(super) fn execute(
+    words: &[u32],
+    registers: &[(u32, u32)],
+    data: &[(u32, u32)],
+    input: &[u8],
+) -> Result<Executed, UnprovenSyscall> {
+    let mut run = Run::with_memory(words, registers, data);
+    let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
+    let mut ecalls = EcallChip::new(run.range.clone(), run.bitwise.clone());
+    let mut io = SyscallIo {
+        input,
+        public_capacity: 1024,
+        ..SyscallIo::default()
+    };
+    loop {
+        let pc = run.pc;
+        let inst: Instruction<F> = run.next_instruction();
+        if let Some(op) = BaseAluOpcode::from_global(inst.opcode) {
+            let [rd, rs1] = [inst.a, inst.b].map(|v| v.as_canonical_u32() / 4);
+            let imm = AluOperand::Immediate(Instruction::<F>::signed(inst.c) as i32 as u32);
+            alu.records
+                .push(alu_preflight(&mut run.memory, pc, op, rd, rs1, imm));
+            continue;
+        }
+        let record = preflight(&mut run.memory, pc, &mut io)?;
+        let syscall = record.syscall;
+        ecalls.records.push(record);
+        if let Syscall::Exit { code } = syscall {
+            run.pc = pc;
+            run.exit_code = Some(code);
+            break;
+        }
+    }
+    let [_, alu_imm, _, _] = alu.generate_traces::<F>();
+    Ok(Executed {
+        run,
+        alu_imm,
+        traces: ecalls.generate_traces(),
+        records: ecalls.records,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        public_output: io.public_output,
+        input_position: io.input_position,
+    })
+}
+
+impl Executed {
+    pub fn prove(self) -> Result<(), String> {
+        self.prove_tampered(|_, _| {}, &|_, _, _, _| {})
+    }
+
+    /// Proves with the periphery multiplicities and the memory boundary edited as in
+    /// [`Run::prove_with_boundary`].
+    pub fn prove_tampered(
+        self,
+        rebalance: impl FnOnce(&mut RowMajorMatrix<F>, &mut RowMajorMatrix<F>),
+        boundary: &BoundaryEdit<'_>,
+    ) -> Result<(), String> {
+        let alu = BaseAluBuses {
             execution: EXECUTION,
             program: PROGRAM,
             memory: memory_bridge(),
-            exit: ExitBus::new(EXIT_BUS),
-        },
+            bitwise: BITWISE,
+        };
+        let mut chips = vec![(
+            Arc::new(BaseAluAir::<true> {
+                buses: alu,
+                kind: AluKind::Arith,
+            }) as _,
+            self.alu_imm,
+        )];
+        chips.extend(buses().airs().into_iter().zip(self.traces));
+        self.run.prove_with_boundary(chips, rebalance, boundary)
+    }
+
+    /// The columns of `row` of trace `trace`.
+    pub fn cols<C>(&mut self, trace: usize, row: usize) -> &mut C
+    where
+        [F]: BorrowMut<C>,
+    {
+        let t = &mut self.traces[trace];
+        let width = t.width;
+        t.values[row * width..(row + 1) * width].borrow_mut()
     }
 }
 
@@ -49,111 +160,68 @@ fn program(code: i32) -> Vec<u32> {
     ]
 }
 
-/// Runs to the exit; returns the run (terminating) and the ALU and ecall traces.
-fn run(code: i32) -> Result<(Run, RowMajorMatrix<F>, RowMajorMatrix<F>), UnprovenSyscall> {
-    let words = program(code);
-    let mut run = Run::new(&words, &[]);
-    let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
-    let mut ecalls = EcallChip::new(run.range.clone());
-    loop {
-        let pc = run.pc;
-        let inst: Instruction<F> = run.next_instruction();
-        if let Some(op) = BaseAluOpcode::from_global(inst.opcode) {
-            let [rd, rs1] = [inst.a, inst.b].map(|v| v.as_canonical_u32() / 4);
-            let imm = AluOperand::Immediate(Instruction::<F>::signed(inst.c) as i32 as u32);
-            alu.records
-                .push(alu_preflight(&mut run.memory, pc, op, rd, rs1, imm));
-            continue;
-        }
-        let record = preflight(&mut run.memory, pc)?;
-        ecalls.records.push(record);
-        if let Syscall::Exit { code } = record.syscall {
-            run.pc = pc;
-            run.exit_code = Some(code);
-            break;
-        }
-    }
-    let [_, alu_imm, _, _] = alu.generate_traces::<F>();
-    Ok((run, alu_imm, ecalls.generate_trace()))
-}
+/// "Hello, world" at 0x100.
+const HELLO: [(u32, u32); 3] = [
+    (0x100, 0x6c6c_6548),
+    (0x104, 0x77202c6f),
+    (0x108, 0x646c_726f),
+];
 
-fn prove(run: Run, alu_imm: RowMajorMatrix<F>, ecalls: RowMajorMatrix<F>) -> Result<(), String> {
-    let buses = BaseAluBuses {
-        execution: EXECUTION,
-        program: PROGRAM,
-        memory: memory_bridge(),
-        bitwise: BITWISE,
-    };
-    run.prove(vec![
-        (
-            Arc::new(BaseAluAir::<true> {
-                buses,
-                kind: AluKind::Arith,
-            }),
-            alu_imm,
-        ),
-        (Arc::new(ecall_air()), ecalls),
-    ])
+fn run(code: i32) -> Executed {
+    execute(&program(code), &[], &HELLO, &[]).unwrap()
 }
 
 #[test]
 fn exit_terminates_the_segment_with_its_code() {
     for code in [0, 42, -1] {
-        let (run, alu, ecalls) = run(code).unwrap();
-        assert_eq!(run.exit_code, Some(code as u32));
-        prove(run, alu, ecalls).unwrap();
+        let executed = run(code);
+        assert_eq!(executed.run.exit_code, Some(code as u32));
+        executed.prove().unwrap();
     }
 }
 
 #[test]
+fn host_writes_go_to_the_host_unproven() {
+    let executed = run(0);
+    assert_eq!(executed.stdout, b"Hello");
+    assert_eq!(executed.stderr, b"He");
+    assert!(executed.public_output.is_empty());
+    // No buffer rows: the buffer is not read.
+    assert!(executed.traces[PUBLIC].values.iter().all(|v| *v == F::ZERO));
+    assert_eq!(executed.records[0].a1_read, None);
+}
+
+#[test]
 fn the_claimed_exit_code_and_termination_must_match_the_exit() {
-    let (mut run_, alu, ecalls) = run(42).unwrap();
-    run_.exit_code = Some(43);
-    assert_unbalanced(prove(run_, alu, ecalls));
-    let (mut run_, alu, ecalls) = run(42).unwrap();
-    run_.exit_code = None;
-    assert_unbalanced(prove(run_, alu, ecalls));
+    let mut executed = run(42);
+    executed.run.exit_code = Some(43);
+    assert_unbalanced(executed.prove());
+    let mut executed = run(42);
+    executed.run.exit_code = None;
+    assert_unbalanced(executed.prove());
 }
 
 fn tampered(row: usize, tamper: impl Fn(&mut EcallCols<F>)) -> Result<(), String> {
-    let (run, alu, mut ecalls) = run(42).unwrap();
-    let width = ecalls.width;
-    tamper(ecalls.values[row * width..(row + 1) * width].borrow_mut());
-    prove(run, alu, ecalls)
+    let mut executed = run(42);
+    tamper(executed.cols(ECALLS, row));
+    executed.prove()
 }
 
 #[test]
 fn tampered_rows_are_rejected() {
     // The exit row (row 2) claimed as a write, and a write claimed as the exit.
-    assert!(tampered(2, |c| c.flags = [F::ZERO, F::ONE]).is_err());
-    assert!(tampered(0, |c| c.flags = [F::ONE, F::ZERO]).is_err());
+    assert!(tampered(2, |c| c.flags = [F::ZERO, F::ONE, F::ZERO, F::ZERO]).is_err());
+    assert!(tampered(0, |c| c.flags = [F::ONE, F::ZERO, F::ZERO, F::ZERO]).is_err());
     // Another register, another exit code, another new a0, stderr for stdout.
     assert!(tampered(2, |c| c.a0.pointer += F::from_u32(4)).is_err());
     assert!(tampered(2, |c| c.a0.prev_data[0] += F::ONE).is_err());
     assert!(tampered(0, |c| c.a0.data[0] += F::ONE).is_err());
     assert!(tampered(0, |c| c.stderr = F::ONE).is_err());
     assert!(tampered(0, |c| c.flags[1] = F::TWO).is_err());
+    // A host write claimed as a public write (a0 holds 1, not 3).
+    assert!(tampered(0, |c| c.flags = [F::ZERO, F::ZERO, F::ONE, F::ZERO]).is_err());
+    // An exit that claims a later timestamp.
+    assert!(tampered(2, |c| c.to_timestamp += F::ONE).is_err());
     // Padding (3 rows, padded to 4).
     assert!(tampered(3, |c| c.flags[1] = F::ONE).is_err());
-}
-
-#[test]
-fn unproven_syscalls_are_reported() {
-    // Writing to the public output (fd 3) needs memory reads: not provable yet.
-    let words = vec![addi(10, 0, 3), addi(17, 0, 64), ECALL];
-    let mut run = Run::new(&words, &[]);
-    let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
-    for _ in 0..2 {
-        let pc = run.pc;
-        let inst: Instruction<F> = run.next_instruction();
-        let op = BaseAluOpcode::from_global(inst.opcode).unwrap();
-        let [rd, rs1] = [inst.a, inst.b].map(|v| v.as_canonical_u32() / 4);
-        let imm = AluOperand::Immediate(Instruction::<F>::signed(inst.c) as i32 as u32);
-        alu.records
-            .push(alu_preflight(&mut run.memory, pc, op, rd, rs1, imm));
-    }
-    let pc = run.pc;
-    let err = preflight(&mut run.memory, pc).unwrap_err();
-    assert_eq!(err, UnprovenSyscall::Unsupported { number: 64, a0: 3 });
-    assert!(err.to_string().contains("not provable yet"));
 }

@@ -1,10 +1,33 @@
 //! `ecall` per the guest ABI (exit 93, write 64, read 63) and `unimp`, the trap instruction.
+//!
+//! Three AIRs prove `ecall`: [`EcallAir`] has one row per instruction; [`PublicWriteAir`]
+//! (one row per byte written to the public output) and [`ReadAir`] (one row per main-memory
+//! word a `read` writes) hold the buffer accesses, chained to their `ecall` row over the buses
+//! below.
 mod air;
 #[cfg(test)]
 mod circuit_tests;
 mod execution;
+#[cfg(test)]
+mod io_tests;
+mod public_write_air;
+mod read_air;
 mod trace;
 
-pub use air::{EcallAir, EcallBuses, EcallCols};
+use openvm_stark_backend::interaction::BusIndex;
+use tessera_arch::bus::FIRST_EXTENSION_BUS;
+
+pub use air::{EcallAir, EcallBuses, EcallCols, LengthCols};
 pub use execution::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
-pub use trace::{preflight, EcallChip, EcallRecord, Syscall, UnprovenSyscall};
+pub use public_write_air::{PublicWriteAir, PublicWriteCols};
+pub use read_air::{ReadAir, ReadCols};
+pub use trace::{
+    preflight, EcallChip, EcallRecord, PublicByte, ReadWord, Syscall, UnprovenSyscall,
+    MAX_PUBLIC_OUTPUT,
+};
+
+/// The chain of a write to the public output: `(id, timestamp, src_pointer, src_offset,
+/// dst_pointer, dst_offset, remaining)`, where `id` is the `ecall`'s timestamp.
+pub const PUBLIC_WRITE_BUS: BusIndex = FIRST_EXTENSION_BUS;
+/// The chain of a `read`: `(id, timestamp, pointer, offset, remaining)`.
+pub const READ_BUS: BusIndex = FIRST_EXTENSION_BUS + 1;

@@ -1,22 +1,29 @@
-//! Preflight and trace generation of `ecall` (exit, write to the host).
+//! Preflight and trace generation of `ecall`: the instruction's row and the buffer rows of
+//! writes to the public output and of reads.
 
 use std::{borrow::BorrowMut, sync::Arc};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
-    address_space::REGISTER,
+    address_space::{MEMORY, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES, REGISTER},
     bus::MEMORY_BLOCK,
     execution::tracing_memory::{AccessRecord, TracingMemory},
 };
-use tessera_guest::abi::{FD_STDERR, FD_STDOUT, SYSCALL_EXIT, SYSCALL_WRITE};
-use tessera_system::range_checker::RangeCheckerChip;
+use tessera_guest::abi::{
+    FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE,
+};
+use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip, vm::SyscallIo};
 
-use super::air::EcallCols;
-use crate::adapters::registers::{RegReadCols, RegWriteCols};
+use super::{
+    air::{EcallCols, LengthCols, A0, A1, A2, A7},
+    PublicWriteCols, ReadCols,
+};
+use crate::adapters::registers::{bytes, fill_aux, RegReadCols, RegWriteCols};
 
-const A0: u32 = 10;
-const A2: u32 = 12;
-const A7: u32 = 17;
+/// The longest public output the circuit proves: its length word must stay below 2^24.
+pub const MAX_PUBLIC_OUTPUT: usize = (1 << 24) - 1;
+
+const WORD: u32 = MEMORY_BLOCK as u32;
 
 /// What the syscall was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,10 +36,41 @@ pub enum Syscall {
         fd: u32,
         len: u32,
     },
+    /// A write of `len` bytes from `buf` to the public output, which held `old_length` bytes.
+    PublicWrite {
+        buf: u32,
+        len: u32,
+        old_length: u32,
+    },
+    /// A read of `count <= len` input bytes to `buf`.
+    Read {
+        buf: u32,
+        len: u32,
+        count: u32,
+    },
+}
+
+/// One byte copied to the public output: the read of its source word and the write of its
+/// destination word.
+#[derive(Clone, Copy, Debug)]
+pub struct PublicByte {
+    pub src: AccessRecord,
+    pub dst: AccessRecord,
+}
+
+/// One word written by a read.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadWord {
+    pub pointer: u32,
+    /// Positions `start..start + len` were written.
+    pub start: u32,
+    pub len: u32,
+    pub data: [u8; MEMORY_BLOCK],
+    pub access: AccessRecord,
 }
 
 /// What trace generation needs from one executed `ecall`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct EcallRecord {
     pub from_pc: u32,
     pub from_timestamp: u32,
@@ -40,96 +78,373 @@ pub struct EcallRecord {
     pub a7_read: AccessRecord,
     pub a2_read: AccessRecord,
     pub a0_access: AccessRecord,
+    /// Read and public write: the read of `a1`.
+    pub a1_read: Option<AccessRecord>,
+    /// Public write: the update of the length word.
+    pub length_access: Option<AccessRecord>,
+    /// Public write: per byte.
+    pub public_bytes: Vec<PublicByte>,
+    /// Read: per word.
+    pub read_words: Vec<ReadWord>,
 }
 
-/// Why an `ecall` cannot be proven yet.
+/// An `ecall` the circuit cannot prove (pure execution faults on all of them but
+/// [`UnprovenSyscall::PublicOutputBeyondCircuit`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UnprovenSyscall {
+    #[error("unknown syscall {number} in a7 (supported: 93 exit, 64 write, 63 read)")]
+    UnknownSyscall { number: u32 },
+    #[error("write to file descriptor {fd} (supported: 1 stdout, 2 stderr, 3 public output)")]
+    BadWriteFd { fd: u32 },
+    #[error("read from file descriptor {fd} (supported: 0, the private input)")]
+    BadReadFd { fd: u32 },
     #[error(
-        "syscall {number} (a0 = {a0}) is not provable yet: only exit and writes to fd 1/2 are"
+        "public output would grow to {requested} bytes, above its capacity of {capacity} bytes"
     )]
-    Unsupported { number: u32, a0: u32 },
+    PublicOutputFull { capacity: u64, requested: u64 },
+    #[error(
+        "public output would grow to {requested} bytes; the circuit proves at most {} bytes",
+        MAX_PUBLIC_OUTPUT
+    )]
+    PublicOutputBeyondCircuit { requested: u64 },
 }
 
-/// Executes one `ecall` on tracing memory: reads a7 and a2, then reads (exit) or rewrites
-/// (write) a0. The caller moves the pc (not at all for exit) and the segment ends at an exit.
+fn peek_u32<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
+    memory: &TracingMemory<I>,
+    address_space: u32,
+    pointer: u32,
+) -> u32 {
+    u32::from_le_bytes(memory.peek(address_space, pointer))
+}
+
+/// Executes one `ecall` on tracing memory: reads a7 and a2, reads (exit) or rewrites (the
+/// others) a0, and for a read or a write to fd 3 reads a1, updates the public-output length
+/// (fd 3) and accesses the buffer word by word, recording every access. Host writes and
+/// public-output bytes are appended to `io`; a read consumes input from `io`. The caller moves
+/// the pc (not at all for exit) and the segment ends at an exit. An unprovable `ecall`
+/// returns an error before any access, leaving `memory` as it was.
+///
+/// Preflight runs after pure execution, which faults on buffers outside main memory, so
+/// buffers are not checked against its size here.
 pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
     memory: &mut TracingMemory<I>,
     from_pc: u32,
+    io: &mut SyscallIo,
 ) -> Result<EcallRecord, UnprovenSyscall> {
-    let from_timestamp = memory.timestamp;
-    let (number, a7_read) = memory.read(REGISTER, 4 * A7);
-    let number = u32::from_le_bytes(number);
-    let (len, a2_read) = memory.read(REGISTER, 4 * A2);
-    let len = u32::from_le_bytes(len);
-    let (syscall, a0_access) = match number {
-        SYSCALL_EXIT => {
-            let (code, access) = memory.read(REGISTER, 4 * A0);
-            (
-                Syscall::Exit {
-                    code: u32::from_le_bytes(code),
-                },
-                access,
-            )
-        }
-        SYSCALL_WRITE => {
-            let access = memory.write(REGISTER, 4 * A0, len.to_le_bytes());
-            let fd = u32::from_le_bytes(access.prev.data);
-            if fd != FD_STDOUT && fd != FD_STDERR {
-                return Err(UnprovenSyscall::Unsupported { number, a0: fd });
+    let number = peek_u32(memory, REGISTER, 4 * A7);
+    let a0 = peek_u32(memory, REGISTER, 4 * A0);
+    let len = peek_u32(memory, REGISTER, 4 * A2);
+    // Checks first, so that an error leaves memory untouched.
+    let old_length = peek_u32(memory, PUBLIC_VALUES, PUBLIC_OUTPUT_LENGTH);
+    match (number, a0) {
+        (SYSCALL_EXIT, _) | (SYSCALL_WRITE, FD_STDOUT | FD_STDERR) | (SYSCALL_READ, FD_STDIN) => {}
+        (SYSCALL_WRITE, FD_PUBLIC) => {
+            let requested = old_length as u64 + len as u64;
+            if requested > io.public_capacity as u64 {
+                return Err(UnprovenSyscall::PublicOutputFull {
+                    capacity: io.public_capacity as u64,
+                    requested,
+                });
             }
-            (Syscall::HostWrite { fd, len }, access)
+            if requested > MAX_PUBLIC_OUTPUT as u64 {
+                return Err(UnprovenSyscall::PublicOutputBeyondCircuit { requested });
+            }
         }
-        _ => {
-            return Err(UnprovenSyscall::Unsupported { number, a0: 0 });
-        }
-    };
-    Ok(EcallRecord {
+        (SYSCALL_WRITE, fd) => return Err(UnprovenSyscall::BadWriteFd { fd }),
+        (SYSCALL_READ, fd) => return Err(UnprovenSyscall::BadReadFd { fd }),
+        (number, _) => return Err(UnprovenSyscall::UnknownSyscall { number }),
+    }
+
+    let from_timestamp = memory.timestamp;
+    let (_, a7_read) = memory.read(REGISTER, 4 * A7);
+    let (_, a2_read) = memory.read(REGISTER, 4 * A2);
+    let mut record = EcallRecord {
         from_pc,
         from_timestamp,
-        syscall,
+        syscall: Syscall::Exit { code: a0 },
         a7_read,
         a2_read,
-        a0_access,
-    })
+        a0_access: AccessRecord::default(),
+        a1_read: None,
+        length_access: None,
+        public_bytes: Vec::new(),
+        read_words: Vec::new(),
+    };
+    match (number, a0) {
+        (SYSCALL_EXIT, _) => record.a0_access = memory.read(REGISTER, 4 * A0).1,
+        (SYSCALL_WRITE, FD_PUBLIC) => {
+            record.a0_access = memory.write(REGISTER, 4 * A0, len.to_le_bytes());
+            let (buf, a1_read) = memory.read(REGISTER, 4 * A1);
+            let buf = u32::from_le_bytes(buf);
+            record.a1_read = Some(a1_read);
+            let new_length = old_length + len;
+            record.length_access = Some(memory.write(
+                PUBLIC_VALUES,
+                PUBLIC_OUTPUT_LENGTH,
+                new_length.to_le_bytes(),
+            ));
+            for i in 0..len {
+                let src = buf.wrapping_add(i);
+                let (word, src_access) = memory.read(MEMORY, src - src % WORD);
+                let byte = word[(src % WORD) as usize];
+                let dst = PUBLIC_OUTPUT_DATA + old_length + i;
+                let dst_access = memory.update(PUBLIC_VALUES, dst - dst % WORD, |mut w| {
+                    w[(dst % WORD) as usize] = byte;
+                    w
+                });
+                io.public_output.push(byte);
+                record.public_bytes.push(PublicByte {
+                    src: src_access,
+                    dst: dst_access,
+                });
+            }
+            record.syscall = Syscall::PublicWrite {
+                buf,
+                len,
+                old_length,
+            };
+        }
+        (SYSCALL_WRITE, fd) => {
+            record.a0_access = memory.write(REGISTER, 4 * A0, len.to_le_bytes());
+            // The host's bytes are not proven: look, don't access.
+            let buf = peek_u32(memory, REGISTER, 4 * A1);
+            let out = if fd == FD_STDERR {
+                &mut io.stderr
+            } else {
+                &mut io.stdout
+            };
+            out.extend((0..len).map(|i| {
+                let address = buf.wrapping_add(i);
+                memory.peek(MEMORY, address - address % WORD)[(address % WORD) as usize]
+            }));
+            record.syscall = Syscall::HostWrite { fd, len };
+        }
+        _ => {
+            let input = io.input.get(io.input_position..).unwrap_or_default();
+            let count = (len as usize).min(input.len());
+            let data = &input[..count];
+            io.input_position += count;
+            let count = count as u32;
+            record.a0_access = memory.write(REGISTER, 4 * A0, count.to_le_bytes());
+            let (buf, a1_read) = memory.read(REGISTER, 4 * A1);
+            let buf = u32::from_le_bytes(buf);
+            record.a1_read = Some(a1_read);
+            let mut done = 0;
+            while done < count {
+                let address = buf.wrapping_add(done);
+                let (pointer, start) = (address - address % WORD, address % WORD);
+                let n = (WORD - start).min(count - done);
+                let bytes = &data[done as usize..(done + n) as usize];
+                let access = memory.update(MEMORY, pointer, |mut w| {
+                    w[start as usize..(start + n) as usize].copy_from_slice(bytes);
+                    w
+                });
+                let mut new = access.prev.data;
+                new[start as usize..(start + n) as usize].copy_from_slice(bytes);
+                record.read_words.push(ReadWord {
+                    pointer,
+                    start,
+                    len: n,
+                    data: new,
+                    access,
+                });
+                done += n;
+            }
+            record.syscall = Syscall::Read { buf, len, count };
+        }
+    }
+    Ok(record)
 }
 
-/// Collects `ecall` records and fills the trace.
+/// Collects `ecall` records and fills the traces.
 pub struct EcallChip {
     pub range: Arc<RangeCheckerChip>,
+    pub bitwise: Arc<BitwiseLookupChip>,
     pub records: Vec<EcallRecord>,
 }
 
+/// A zero trace of `rows` real rows, padded to a power of two (at least one row).
+fn zeros<F: PrimeField32>(rows: usize, width: usize) -> Vec<F> {
+    vec![F::ZERO; rows.next_power_of_two() * width]
+}
+
+/// One-hot selector of `position`.
+fn one_hot<F: PrimeField32>(position: u32) -> [F; MEMORY_BLOCK] {
+    std::array::from_fn(|j| F::from_bool(j as u32 == position))
+}
+
 impl EcallChip {
-    pub fn new(range: Arc<RangeCheckerChip>) -> Self {
+    pub fn new(range: Arc<RangeCheckerChip>, bitwise: Arc<BitwiseLookupChip>) -> Self {
         Self {
             range,
+            bitwise,
             records: Vec::new(),
         }
     }
 
-    /// The trace, padded to a power of two.
-    pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
+    /// All traces of the ecall family, in the same order as `EcallBuses::airs` returns AIRs:
+    /// the `ecall` rows, the public-output bytes, the words written by reads. Each is padded
+    /// to a power of two (at least one row); padding rows are zero.
+    pub fn generate_traces<F: PrimeField32>(&self) -> Vec<RowMajorMatrix<F>> {
+        vec![
+            self.ecall_trace(),
+            self.public_write_trace(),
+            self.read_trace(),
+        ]
+    }
+
+    fn ecall_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = EcallCols::<F>::WIDTH;
-        let mut values = vec![F::ZERO; self.records.len().next_power_of_two() * width];
+        let mut values = zeros(self.records.len(), width);
+        let (range, bitwise) = (&*self.range, &*self.bitwise);
         for (r, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
             let c: &mut EcallCols<F> = row.borrow_mut();
             c.from_pc = F::from_u32(r.from_pc);
             c.from_timestamp = F::from_u32(r.from_timestamp);
-            c.a7 = RegReadCols::fill(A7, &r.a7_read, &self.range);
-            c.a2 = RegReadCols::fill(A2, &r.a2_read, &self.range);
-            let new_a0 = match r.syscall {
-                Syscall::Exit { .. } => {
-                    c.flags[0] = F::ONE;
-                    r.a0_access.prev.data
-                }
+            c.a7 = RegReadCols::fill(A7, &r.a7_read, range);
+            c.a2 = RegReadCols::fill(A2, &r.a2_read, range);
+            if let Some(a1) = &r.a1_read {
+                c.a1 = RegReadCols::fill(A1, a1, range);
+            }
+            // The timestamp after the ecall's own accesses; buffer rows come after.
+            let own_accesses = 3 + r.a1_read.is_some() as u32 + r.length_access.is_some() as u32;
+            let buffer_start = r.from_timestamp + own_accesses;
+            let (new_a0, flag, buffer_accesses) = match r.syscall {
+                Syscall::Exit { .. } => (r.a0_access.prev.data, 0, 0),
                 Syscall::HostWrite { fd, len } => {
-                    c.flags[1] = F::ONE;
                     c.stderr = F::from_bool(fd == FD_STDERR);
-                    len.to_le_bytes()
+                    (len.to_le_bytes(), 1, 0)
+                }
+                Syscall::PublicWrite {
+                    buf,
+                    len,
+                    old_length,
+                } => {
+                    self.fill_buffer_start(c, buf, len);
+                    let new_length = (old_length + len).to_le_bytes();
+                    let access = r.length_access.as_ref().expect("public write");
+                    c.length = LengthCols {
+                        prev_data: bytes(access.prev.data),
+                        data: bytes(new_length),
+                        aux: fill_aux(access, range),
+                    };
+                    bitwise.request_range(new_length[0] as u32, new_length[1] as u32);
+                    bitwise.request_range(new_length[2] as u32, 0);
+                    let low = access.prev.data[0] as u32;
+                    c.length_offset = F::from_u32(low % WORD);
+                    c.length_quarter = F::from_u32(low / WORD);
+                    range.request(low % WORD, 2);
+                    range.request(low / WORD, 6);
+                    (len.to_le_bytes(), 2, 2 * len)
+                }
+                Syscall::Read { buf, len, count } => {
+                    self.fill_buffer_start(c, buf, count);
+                    let (len_bytes, count_bytes) = (len.to_le_bytes(), count.to_le_bytes());
+                    let slack = (len - count).to_le_bytes();
+                    c.slack = bytes(slack);
+                    let mut borrow = 0;
+                    for i in 0..MEMORY_BLOCK - 1 {
+                        borrow = ((len_bytes[i] as u32) < count_bytes[i] as u32 + borrow) as u32;
+                        c.borrows[i] = F::from_u32(borrow);
+                    }
+                    let [c0, c1, c2, c3] = count_bytes.map(u32::from);
+                    bitwise.request_range(c0, c1);
+                    bitwise.request_range(c2, slack[0] as u32);
+                    bitwise.request_range(slack[1] as u32, slack[2] as u32);
+                    bitwise.request_range(slack[3] as u32, 0);
+                    range.request(c3, 6);
+                    (count_bytes, 3, r.read_words.len() as u32)
                 }
             };
-            c.a0 = RegWriteCols::fill(A0, new_a0, &r.a0_access, &self.range);
+            c.flags[flag] = F::ONE;
+            c.a0 = RegWriteCols::fill(A0, new_a0, &r.a0_access, range);
+            c.to_timestamp = F::from_u32(buffer_start + buffer_accesses);
+        }
+        RowMajorMatrix::new(values, width)
+    }
+
+    /// The buffer columns of a read or public write of `n` bytes from `buf`.
+    fn fill_buffer_start<F: PrimeField32>(&self, c: &mut EcallCols<F>, buf: u32, n: u32) {
+        let low = buf & 0xff;
+        c.buf_offset = F::from_u32(low % WORD);
+        c.buf_quarter = F::from_u32(low / WORD);
+        self.range.request(low % WORD, 2);
+        self.range.request(low / WORD, 6);
+        if n > 0 {
+            c.nonempty = F::ONE;
+            self.range.request(buf >> 24, 5);
+        }
+    }
+
+    fn public_write_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
+        let width = PublicWriteCols::<F>::WIDTH;
+        let rows = self.records.iter().map(|r| r.public_bytes.len()).sum();
+        let mut values = zeros(rows, width);
+        let mut rows = values.chunks_exact_mut(width);
+        for r in &self.records {
+            let Syscall::PublicWrite {
+                buf,
+                len,
+                old_length,
+            } = r.syscall
+            else {
+                continue;
+            };
+            for (i, b) in r.public_bytes.iter().enumerate() {
+                let i = i as u32;
+                let c: &mut PublicWriteCols<F> = rows.next().expect("sized").borrow_mut();
+                let src = buf.wrapping_add(i);
+                let dst = PUBLIC_OUTPUT_DATA + old_length + i;
+                c.is_valid = F::ONE;
+                c.is_last = F::from_bool(i + 1 == len);
+                c.id = F::from_u32(r.from_timestamp);
+                c.timestamp = F::from_u32(b.src.timestamp);
+                c.remaining = F::from_u32(len - i);
+                c.byte = F::from_u8(b.src.prev.data[(src % WORD) as usize]);
+                c.src_pointer = F::from_u32(src - src % WORD);
+                c.src_offset = one_hot(src % WORD);
+                c.src_data = bytes(b.src.prev.data);
+                c.src_aux = fill_aux(&b.src, &self.range);
+                c.dst_pointer = F::from_u32(dst - dst % WORD);
+                c.dst_offset = one_hot(dst % WORD);
+                c.dst_prev_data = bytes(b.dst.prev.data);
+                c.dst_aux = fill_aux(&b.dst, &self.range);
+            }
+        }
+        RowMajorMatrix::new(values, width)
+    }
+
+    fn read_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
+        let width = ReadCols::<F>::WIDTH;
+        let rows = self.records.iter().map(|r| r.read_words.len()).sum();
+        let mut values = zeros(rows, width);
+        let mut rows = values.chunks_exact_mut(width);
+        for r in &self.records {
+            let Syscall::Read { count, .. } = r.syscall else {
+                continue;
+            };
+            let mut remaining = count;
+            for (i, w) in r.read_words.iter().enumerate() {
+                let c: &mut ReadCols<F> = rows.next().expect("sized").borrow_mut();
+                c.is_valid = F::ONE;
+                c.is_last = F::from_bool(i + 1 == r.read_words.len());
+                c.id = F::from_u32(r.from_timestamp);
+                c.timestamp = F::from_u32(w.access.timestamp);
+                c.remaining = F::from_u32(remaining);
+                c.pointer = F::from_u32(w.pointer);
+                c.start = one_hot(w.start);
+                c.mask = std::array::from_fn(|j| {
+                    F::from_bool((w.start..w.start + w.len).contains(&(j as u32)))
+                });
+                c.prev_data = bytes(w.access.prev.data);
+                c.data = bytes(w.data);
+                c.aux = fill_aux(&w.access, &self.range);
+                self.bitwise
+                    .request_range(w.data[0] as u32, w.data[1] as u32);
+                self.bitwise
+                    .request_range(w.data[2] as u32, w.data[3] as u32);
+                remaining -= w.len;
+            }
         }
         RowMajorMatrix::new(values, width)
     }
