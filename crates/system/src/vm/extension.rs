@@ -92,8 +92,6 @@ pub enum PreflightError {
     NoInstruction { pc: u32 },
     #[error("pc {pc:#x}: opcode {opcode:?} belongs to no circuit extension")]
     NoChip { pc: u32, opcode: VmOpcode },
-    #[error("the run did not exit within {limit} instructions")]
-    InstructionLimit { limit: u64 },
 }
 
 /// An extension's circuit: its AIRs, and for each segment a fresh set of chips.
