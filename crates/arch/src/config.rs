@@ -15,6 +15,10 @@ pub struct SystemConfig {
     pub memory_bits: u32,
     /// Maximum number of bytes the guest may reveal as public output.
     pub public_output_capacity: usize,
+    /// Instructions per segment of a proof (runs are proven as chains of segments). Peak proving
+    /// memory grows about linearly with it: 2^20 (the default) needs about 3.4 GB with the
+    /// 100-bit parameters, right for a 24 GiB machine; 2^21-2^22 suits 32-64 GiB.
+    pub segment_max_instructions: u64,
 }
 
 impl Default for SystemConfig {
@@ -24,6 +28,7 @@ impl Default for SystemConfig {
         Self {
             memory_bits: 29,
             public_output_capacity: 1024,
+            segment_max_instructions: 1 << 20,
         }
     }
 }
@@ -44,6 +49,9 @@ impl SystemConfig {
         if !MEMORY_BITS_RANGE.contains(&self.memory_bits) {
             return Err(ConfigError::MemoryBits(self.memory_bits));
         }
+        if self.segment_max_instructions == 0 {
+            return Err(ConfigError::SegmentSize);
+        }
         Ok(())
     }
 }
@@ -53,6 +61,8 @@ impl SystemConfig {
 pub enum ConfigError {
     #[error("memory_bits = {0}: main memory must be 2^12 to 2^29 bytes")]
     MemoryBits(u32),
+    #[error("segment_max_instructions must be at least 1")]
+    SegmentSize,
     #[error(transparent)]
     Inventory(#[from] ExecutorInventoryError),
 }
@@ -92,5 +102,10 @@ mod tests {
             assert_eq!(config.validate(), Err(ConfigError::MemoryBits(bits)));
             assert!(config.memory_size() >= 1, "no panic for {bits}");
         }
+        let empty_segments = SystemConfig {
+            segment_max_instructions: 0,
+            ..Default::default()
+        };
+        assert_eq!(empty_segments.validate(), Err(ConfigError::SegmentSize));
     }
 }

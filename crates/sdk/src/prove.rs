@@ -43,7 +43,8 @@ pub struct ProveOptions {
     pub log_stacked_height: Option<usize>,
     /// Stop with an error after this many instructions.
     pub max_instructions: Option<u64>,
-    /// Instructions per segment (default [`DEFAULT_SEGMENT_INSTRUCTIONS`]).
+    /// Instructions per segment (default: the configuration's
+    /// `SystemConfig::segment_max_instructions`, [`DEFAULT_SEGMENT_INSTRUCTIONS`] by default).
     pub segment_instructions: Option<u64>,
 }
 
@@ -52,6 +53,17 @@ pub struct ProveOptions {
 /// with room for the run's memory image; bigger machines can take 2^21 or 2^22 (peak memory
 /// grows about linearly, 13.4 GB at 2^22).
 pub const DEFAULT_SEGMENT_INSTRUCTIONS: u64 = 1 << 20;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_segment_size_is_the_system_default() {
+        assert_eq!(
+            tessera_arch::SystemConfig::default().segment_max_instructions,
+            super::DEFAULT_SEGMENT_INSTRUCTIONS
+        );
+    }
+}
 
 /// What proving did and cost.
 #[derive(Clone, Debug, Serialize)]
@@ -262,7 +274,7 @@ impl Sdk {
         let executed = self.execute(exe, input.clone(), options.max_instructions)?;
         let segment_len = options
             .segment_instructions
-            .unwrap_or(DEFAULT_SEGMENT_INSTRUCTIONS);
+            .unwrap_or(self.executor.config.system.segment_max_instructions);
         let plan = self.meter(exe, input.clone(), segment_len, options.max_instructions)?;
 
         // One stacked height for every segment (the verifying key and the program commitment
