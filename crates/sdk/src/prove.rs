@@ -14,7 +14,8 @@ use tessera_arch::{MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecSta
 use tessera_rv32im::Rv32ImConfig;
 use tessera_system::vm::{
     exe_commitment, verify_segments, CommittedProgram, GenerationError, PublicOutputProof,
-    SegmentStart, VirtualMachine, VirtualMachineError, VmKeys, VmVerificationError, PB, SC,
+    SegmentStart, VirtualMachine, VirtualMachineError, VmKeys, VmVerificationError,
+    FIRST_EXTENSION_AIR_ID, PB, SC, TRACE_PARTS,
 };
 use thiserror::Error;
 
@@ -124,6 +125,19 @@ pub struct MeterReport {
     pub seconds: f64,
     pub mhz: f64,
     pub segments: Vec<Segment>,
+}
+
+/// What metered cost execution found (see [`Sdk::cost`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct CostReport {
+    pub instret: u64,
+    /// Main trace cells of the instruction AIRs, before padding.
+    pub main_cells: u64,
+    pub main_cells_per_instruction: f64,
+    /// (AIR, rows, cells) for each instruction AIR the run uses.
+    pub airs: Vec<(String, u64, u64)>,
+    pub seconds: f64,
+    pub mhz: f64,
 }
 
 /// Proves the segments of one executable (see [`Sdk::segment_prover`]).
@@ -258,6 +272,39 @@ impl Sdk {
             seconds,
             mhz: instret as f64 / seconds.max(1e-9) / 1e6,
             segments: state.ctx.finish(),
+        })
+    }
+
+    /// Metered cost execution: what proving the whole run would cost, without segmenting:
+    /// the rows of every instruction AIR and their main trace cells (before padding; the
+    /// memory and periphery tables are not included).
+    pub fn cost(&self, exe: &Arc<VmExe<F>>, input: Vec<u8>) -> Result<CostReport, SdkError> {
+        let plan = self.meter(exe, input, u64::MAX, None)?;
+        let vm = self.machine(MIN_LOG_STACKED_HEIGHT);
+        let rows: Vec<u64> = plan.segments.iter().fold(Vec::new(), |mut total, segment| {
+            total.resize(segment.trace_heights.len(), 0);
+            for (t, r) in total.iter_mut().zip(&segment.trace_heights) {
+                *t += r;
+            }
+            total
+        });
+        let mut airs = Vec::new();
+        let mut main_cells = 0;
+        for (slot, &count) in rows.iter().enumerate() {
+            let air = &vm.airs()[FIRST_EXTENSION_AIR_ID + slot * TRACE_PARTS];
+            let width = openvm_stark_backend::p3_air::BaseAir::<F>::width(air.as_ref()) as u64;
+            main_cells += count * width;
+            if count > 0 {
+                airs.push((air.name(), count, count * width));
+            }
+        }
+        Ok(CostReport {
+            instret: plan.instret,
+            main_cells,
+            main_cells_per_instruction: main_cells as f64 / plan.instret.max(1) as f64,
+            airs,
+            seconds: plan.seconds,
+            mhz: plan.mhz,
         })
     }
 

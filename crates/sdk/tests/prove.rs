@@ -345,3 +345,25 @@ fn a_segment_is_an_independent_job_given_its_serialized_start() {
         proofs[2].encode_to_vec().unwrap()
     );
 }
+
+#[test]
+fn metered_cost_counts_the_instruction_rows_without_segmenting() {
+    let exe = sum_exe(100);
+    let cost = sdk().cost(&exe, vec![]).unwrap();
+    assert_eq!(cost.instret, 2 + 3 * 100 + 2);
+    // Every instruction has exactly one row in one instruction AIR.
+    assert_eq!(
+        cost.airs.iter().map(|(_, rows, _)| rows).sum::<u64>(),
+        cost.instret
+    );
+    assert_eq!(
+        cost.airs.iter().map(|(_, _, cells)| cells).sum::<u64>(),
+        cost.main_cells
+    );
+    // ADD (reg), ADDI and BNE rows, 100 of each in the loop.
+    assert!(cost
+        .airs
+        .iter()
+        .any(|(name, rows, _)| name.contains("BranchEqual") && *rows == 100));
+    assert!(cost.main_cells_per_instruction > 10.0 && cost.main_cells_per_instruction < 40.0);
+}
