@@ -120,6 +120,13 @@ pub struct VerifiedRun {
 #[derive(Clone, Debug, Serialize)]
 pub struct MeterReport {
     pub exit_code: u32,
+    /// What the guest wrote to fd 1 and fd 2, and revealed (fd 3).
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stdout: Vec<u8>,
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stderr: Vec<u8>,
+    #[serde(serialize_with = "lower_hex")]
+    pub public_output: Vec<u8>,
     pub instret: u64,
     /// Wall-clock time of the metered run.
     pub seconds: f64,
@@ -266,8 +273,16 @@ impl Sdk {
         instance.run(&mut state).map_err(VmRunError::from)?;
         let seconds = start.elapsed().as_secs_f64();
         let instret = state.vm.instret;
+        let public_output = state.vm.memory.public_output().to_vec();
+        let output = state.vm.host_output;
         Ok(MeterReport {
-            exit_code: state.vm.exit_code.unwrap_or(0),
+            exit_code: state
+                .vm
+                .exit_code
+                .expect("a run that returns Ok has exited"),
+            stdout: output.stdout,
+            stderr: output.stderr,
+            public_output,
             instret,
             seconds,
             mhz: instret as f64 / seconds.max(1e-9) / 1e6,
@@ -316,9 +331,9 @@ impl Sdk {
         input: Vec<u8>,
         options: ProveOptions,
     ) -> Result<(ProofFile, ProveReport), SdkError> {
-        // Pure execution first: it reports the guest's faults precisely, and proving a run
-        // that does not exit cleanly is pointless.
-        let executed = self.execute(exe, input.clone(), options.max_instructions)?;
+        // Metered execution first: the pure handlers, so it reports the guest's faults
+        // precisely (proving a run that does not exit cleanly is pointless), and it plans the
+        // segments.
         let segment_len = options
             .segment_instructions
             .unwrap_or(self.executor.config.system.segment_max_instructions);
@@ -394,9 +409,9 @@ impl Sdk {
         let per_instruction = |x: usize| x as f64 / instret.max(1) as f64;
         let report = ProveReport {
             exit_code,
-            stdout: executed.stdout,
-            stderr: executed.stderr,
-            public_output: executed.public_output,
+            stdout: plan.stdout.clone(),
+            stderr: plan.stderr.clone(),
+            public_output: plan.public_output.clone(),
             instret,
             segments: heights.len(),
             log_stacked_height: lsh,
