@@ -53,7 +53,7 @@ fn main() {
                 report.exit_code,
                 0,
                 "{name} failed: {}",
-                String::from_utf8_lossy(&report.stderr)
+                String::from_utf8_lossy(&report.output.stderr)
             );
             best = best.min(report.seconds);
             instret = report.instret;

@@ -60,19 +60,38 @@ pub enum SdkError {
     Options(String),
 }
 
+/// What the guest wrote: host output and public output. In JSON its fields appear in the
+/// report that holds it (`stdout`, `stderr` as lossy UTF-8, `public_output` as lowercase hex).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GuestOutput {
+    /// What the guest wrote to fd 1 and fd 2.
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stdout: Vec<u8>,
+    #[serde(serialize_with = "lossy_utf8")]
+    pub stderr: Vec<u8>,
+    /// What the guest revealed (fd 3).
+    #[serde(serialize_with = "lower_hex")]
+    pub public_output: Vec<u8>,
+}
+
+impl GuestOutput {
+    /// The output of a finished run.
+    pub fn of(state: &tessera_arch::VmState) -> Self {
+        Self {
+            stdout: state.host_output.stdout.clone(),
+            stderr: state.host_output.stderr.clone(),
+            public_output: state.memory.public_output().to_vec(),
+        }
+    }
+}
+
 /// What a run produced.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExecutionReport {
     /// The guest's exit code (`exit(a0)`).
     pub exit_code: u32,
-    /// What the guest wrote to fd 1 and fd 2 (lossy UTF-8 in JSON).
-    #[serde(serialize_with = "lossy_utf8")]
-    pub stdout: Vec<u8>,
-    #[serde(serialize_with = "lossy_utf8")]
-    pub stderr: Vec<u8>,
-    /// What the guest revealed (fd 3), as lowercase hex in JSON.
-    #[serde(serialize_with = "lower_hex")]
-    pub public_output: Vec<u8>,
+    #[serde(flatten)]
+    pub output: GuestOutput,
     /// Instructions executed.
     pub instret: u64,
     /// Wall-clock time of the execution (loading and pre-computing excluded).
@@ -176,9 +195,7 @@ impl Sdk {
         let seconds = start.elapsed().as_secs_f64();
         Ok(ExecutionReport {
             exit_code: state.exit_code.expect("a run that returns Ok has exited"),
-            public_output: state.memory.public_output().to_vec(),
-            stdout: state.host_output.stdout,
-            stderr: state.host_output.stderr,
+            output: GuestOutput::of(&state),
             instret: state.instret,
             seconds,
             mhz: state.instret as f64 / seconds.max(1e-9) / 1e6,

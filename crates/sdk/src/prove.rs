@@ -19,7 +19,7 @@ use tessera_system::vm::{
 };
 use thiserror::Error;
 
-use crate::{lossy_utf8, lower_hex, Claims, ProofFile, Sdk, SdkError, Security, F};
+use crate::{lower_hex, Claims, GuestOutput, ProofFile, Sdk, SdkError, Security, F};
 
 /// Smallest stacked height the machine proves with: the bitwise lookup table alone has
 /// 2^16 rows.
@@ -70,12 +70,8 @@ mod tests {
 #[derive(Clone, Debug, Serialize)]
 pub struct ProveReport {
     pub exit_code: u32,
-    #[serde(serialize_with = "lossy_utf8")]
-    pub stdout: Vec<u8>,
-    #[serde(serialize_with = "lossy_utf8")]
-    pub stderr: Vec<u8>,
-    #[serde(serialize_with = "lower_hex")]
-    pub public_output: Vec<u8>,
+    #[serde(flatten)]
+    pub output: GuestOutput,
     pub instret: u64,
     /// Segments the run was proven in.
     pub segments: usize,
@@ -120,13 +116,8 @@ pub struct VerifiedRun {
 #[derive(Clone, Debug, Serialize)]
 pub struct MeterReport {
     pub exit_code: u32,
-    /// What the guest wrote to fd 1 and fd 2, and revealed (fd 3).
-    #[serde(serialize_with = "lossy_utf8")]
-    pub stdout: Vec<u8>,
-    #[serde(serialize_with = "lossy_utf8")]
-    pub stderr: Vec<u8>,
-    #[serde(serialize_with = "lower_hex")]
-    pub public_output: Vec<u8>,
+    #[serde(flatten)]
+    pub output: GuestOutput,
     pub instret: u64,
     /// Wall-clock time of the metered run.
     pub seconds: f64,
@@ -273,16 +264,12 @@ impl Sdk {
         instance.run(&mut state).map_err(VmRunError::from)?;
         let seconds = start.elapsed().as_secs_f64();
         let instret = state.vm.instret;
-        let public_output = state.vm.memory.public_output().to_vec();
-        let output = state.vm.host_output;
         Ok(MeterReport {
             exit_code: state
                 .vm
                 .exit_code
                 .expect("a run that returns Ok has exited"),
-            stdout: output.stdout,
-            stderr: output.stderr,
-            public_output,
+            output: GuestOutput::of(&state.vm),
             instret,
             seconds,
             mhz: instret as f64 / seconds.max(1e-9) / 1e6,
@@ -409,9 +396,7 @@ impl Sdk {
         let per_instruction = |x: usize| x as f64 / instret.max(1) as f64;
         let report = ProveReport {
             exit_code,
-            stdout: plan.stdout.clone(),
-            stderr: plan.stderr.clone(),
-            public_output: plan.public_output.clone(),
+            output: plan.output.clone(),
             instret,
             segments: heights.len(),
             log_stacked_height: lsh,

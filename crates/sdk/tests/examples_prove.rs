@@ -28,7 +28,10 @@ fn prove_and_verify(name: &str, input: &[u8]) {
         .verify(&exe, &file)
         .unwrap_or_else(|e| panic!("{name}'s proof is rejected: {e}"));
     assert_eq!(verified.exit_code, executed.exit_code, "{name}");
-    assert_eq!(verified.public_output, executed.public_output, "{name}");
+    assert_eq!(
+        verified.public_output, executed.output.public_output,
+        "{name}"
+    );
 }
 
 #[test]
@@ -101,7 +104,7 @@ fn public_output_and_input_carry_across_segments() {
     assert!(file.proofs.len() > 3, "{} segments", file.proofs.len());
     let executed = sdk.execute(&exe, input.to_vec(), None).unwrap();
     let verified = sdk.verify(&exe, &file).unwrap();
-    assert_eq!(verified.public_output, executed.public_output);
+    assert_eq!(verified.public_output, executed.output.public_output);
     assert_eq!(verified.exit_code, executed.exit_code);
 }
 

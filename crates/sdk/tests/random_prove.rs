@@ -32,13 +32,13 @@ fn random_programs_prove_what_execution_computes() {
             .prove(&exe, vec![], ProveOptions::default())
             .unwrap_or_else(|e| panic!("seed {seed} does not prove: {e}"));
         assert_eq!(report.instret, executed.instret, "seed {seed}");
-        assert_eq!(report.stdout, executed.stdout, "seed {seed}");
+        assert_eq!(report.output.stdout, executed.output.stdout, "seed {seed}");
         let verified = sdk
             .verify(&exe, &file)
             .unwrap_or_else(|e| panic!("seed {seed}: proof rejected: {e}"));
         assert_eq!(verified.exit_code, executed.exit_code, "seed {seed}");
         assert_eq!(
-            verified.public_output, executed.public_output,
+            verified.public_output, executed.output.public_output,
             "seed {seed}"
         );
     }

@@ -4,8 +4,8 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use tessera_sdk::{
-    hex, read_file, ExecutionReport, MeterReport, ProveOptions, ProveReport, Sdk, SdkError,
-    VerifiedRun,
+    hex, read_file, ExecutionReport, GuestOutput, MeterReport, ProveOptions, ProveReport, Sdk,
+    SdkError, VerifiedRun,
 };
 
 #[derive(Parser)]
@@ -252,7 +252,7 @@ fn prove(
 }
 
 fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
-    print_guest_output(&report.stdout, &report.stderr);
+    print_guest_output(&report.output);
     eprintln!("exit code:       {}", report.exit_code);
     eprintln!("instructions:    {}", report.instret);
     eprintln!(
@@ -269,7 +269,10 @@ fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
         out.display(),
         report.proof_bytes
     );
-    eprintln!("public output:   {}", hex_or_none(&report.public_output));
+    eprintln!(
+        "public output:   {}",
+        hex_or_none(&report.output.public_output)
+    );
 }
 
 fn print_verified(run: &VerifiedRun, json: bool) {
@@ -296,21 +299,24 @@ fn run(
 }
 
 fn print_human(report: &ExecutionReport) {
-    print_guest_output(&report.stdout, &report.stderr);
+    print_guest_output(&report.output);
     eprintln!("exit code:     {}", report.exit_code);
     eprintln!("instructions:  {}", report.instret);
     eprintln!(
         "time:          {:.3} s ({:.1} MHz)",
         report.seconds, report.mhz
     );
-    eprintln!("public output: {}", hex_or_none(&report.public_output));
+    eprintln!(
+        "public output: {}",
+        hex_or_none(&report.output.public_output)
+    );
 }
 
 /// Passes the guest's output through, then starts the summary (on stderr).
-fn print_guest_output(stdout: &[u8], stderr: &[u8]) {
-    let _ = std::io::stdout().write_all(stdout);
+fn print_guest_output(output: &GuestOutput) {
+    let _ = std::io::stdout().write_all(&output.stdout);
     let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().write_all(stderr);
+    let _ = std::io::stderr().write_all(&output.stderr);
     eprintln!("---");
 }
 
