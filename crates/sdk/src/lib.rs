@@ -16,11 +16,10 @@ mod prove;
 pub use keys::KeyStore;
 pub use proof_file::{Claims, ProofFile, ProofFileError, Security, PROOF_FORMAT_VERSION};
 pub use prove::{
-    params_for, CostReport, MeterReport, ProveOptions, ProveReport, ProvenSegment, SegmentProver,
-    VerifiedRun, VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS, MAX_LOG_STACKED_HEIGHT,
-    MIN_LOG_STACKED_HEIGHT,
+    params_for, CostReport, MeterReport, ProveOptions, ProveReport, SegmentProver, VerifiedRun,
+    VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS, MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
-pub use tessera_system::vm::SegmentStart;
+pub use tessera_system::vm::{ProvenSegment, SegmentStart};
 
 use std::{path::Path, sync::Arc, time::Instant};
 

@@ -1,4 +1,4 @@
-//! Proving and verifying a whole run (one segment).
+//! Proving and verifying a whole run, as a chain of segments.
 
 use std::{
     panic::{catch_unwind, AssertUnwindSafe},
@@ -6,16 +6,14 @@ use std::{
     time::Instant,
 };
 
-use openvm_stark_backend::{codec::Encode, SystemParams};
-use openvm_stark_backend::{proof::Proof, prover::DeviceMultiStarkProvingKey};
+use openvm_stark_backend::{codec::Encode, proof::Proof, SystemParams};
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
 use tessera_arch::{MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecState, VmRunError};
 use tessera_rv32im::Rv32ImConfig;
 use tessera_system::vm::{
-    exe_commitment, verify_segments, CommittedProgram, GenerationError, PublicOutputProof,
-    SegmentStart, VirtualMachine, VirtualMachineError, VmKeys, VmVerificationError,
-    FIRST_EXTENSION_AIR_ID, PB, SC, TRACE_PARTS,
+    exe_commitment, verify_segments, PublicOutputProof, VirtualMachine, VmInstance,
+    VmVerificationError, FIRST_EXTENSION_AIR_ID, SC, TRACE_PARTS,
 };
 use thiserror::Error;
 
@@ -125,6 +123,26 @@ pub struct MeterReport {
     pub segments: Vec<Segment>,
 }
 
+impl MeterReport {
+    /// The smallest stacked height (its log, at least [`MIN_LOG_STACKED_HEIGHT`]) that holds
+    /// every trace of every planned segment of a program of `program_len` instructions: each
+    /// instruction AIR's rows in two power-of-two parts, the memory tables (the Poseidon2 table
+    /// at its bound of two rows per Merkle row) and the program table. The fixed tables (range
+    /// checker, bitwise) fit in the minimum.
+    pub fn log_stacked_height(&self, program_len: usize) -> usize {
+        let padded = |rows: u64| rows.max(1).next_power_of_two().ilog2() as usize;
+        let mut lsh = padded(program_len as u64).max(MIN_LOG_STACKED_HEIGHT);
+        for segment in &self.segments {
+            for &rows in segment.trace_heights.iter().filter(|&&rows| rows > 0) {
+                lsh = lsh.max(rows.ilog2() as usize);
+            }
+            let memory = segment.memory;
+            lsh = lsh.max(padded(memory.leaves)).max(padded(2 * memory.nodes));
+        }
+        lsh
+    }
+}
+
 /// What metered cost execution found (see [`Sdk::cost`]).
 #[derive(Clone, Debug, Serialize)]
 pub struct CostReport {
@@ -139,60 +157,7 @@ pub struct CostReport {
 }
 
 /// Proves the segments of one executable (see [`Sdk::segment_prover`]).
-pub struct SegmentProver {
-    exe: Arc<VmExe<F>>,
-    vm: VirtualMachine<Rv32ImConfig>,
-    keys: VmKeys,
-    device_pk: DeviceMultiStarkProvingKey<PB>,
-    program: CommittedProgram,
-}
-
-/// One proven segment.
-pub struct ProvenSegment {
-    pub proof: Proof<SC>,
-    /// Where the next segment starts.
-    pub next_start: SegmentStart,
-    /// `Some` if the guest exited in this segment.
-    pub exit_code: Option<u32>,
-    /// The public output so far, with its proof against this segment's final root.
-    pub public_output: PublicOutputProof,
-    /// Rows of each AIR.
-    pub heights: Vec<usize>,
-    pub main_cells: usize,
-}
-
-impl SegmentProver {
-    /// Proves the segment that starts at `start` and runs at most `num_insns` instructions
-    /// (fewer if the guest exits) on `input`.
-    pub fn prove(
-        &self,
-        start: SegmentStart,
-        input: &[u8],
-        num_insns: u64,
-    ) -> Result<ProvenSegment, SdkError> {
-        let (vm, exe) = (&self.vm, &self.exe);
-        let preflight = vm
-            .execute_preflight(exe, start, input, num_insns)
-            .map_err(VirtualMachineError::from)?;
-        let traces = vm
-            .generate_traces(exe, preflight)
-            .map_err(VirtualMachineError::from)?;
-        let (heights, main_cells) = (traces.heights(), traces.main_cells());
-        let (next_start, exit_code) = (traces.next_start.clone(), traces.exit_code);
-        let public_output = traces.public_output.clone();
-        let ctx = vm
-            .generate_proving_ctx(&self.keys.pk, &self.program, traces)
-            .map_err(VirtualMachineError::from)?;
-        Ok(ProvenSegment {
-            proof: vm.prove(&self.device_pk, ctx)?,
-            next_start,
-            exit_code,
-            public_output,
-            heights,
-            main_cells,
-        })
-    }
-}
+pub type SegmentProver = VmInstance<Rv32ImConfig>;
 
 /// The proofs of a run's segments and what they cost.
 struct Proven {
@@ -201,7 +166,7 @@ struct Proven {
     main_cells: usize,
     exit_code: u32,
     public_output: PublicOutputProof,
-    keys: VmKeys,
+    prover: SegmentProver,
     keygen_seconds: f64,
     prove_seconds: f64,
 }
@@ -247,11 +212,13 @@ impl Sdk {
         let limits = SegmentLimits {
             // Two power-of-two parts of at most 2^24 rows each.
             max_rows: (2 << MAX_LOG_STACKED_HEIGHT) - 1,
+            // One instance each.
+            max_memory_rows: 1 << MAX_LOG_STACKED_HEIGHT,
             // Timestamps stay below 2^24, with room for one check interval.
             max_accesses: (1 << 24) - (1 << 20),
             max_instructions: segment_instructions,
         };
-        let ctx = MeteredCtx::new(costs.costs, costs.slots, costs.io, limits, max_instructions);
+        let ctx = MeteredCtx::new(costs, limits, max_instructions);
         let instance = self
             .executor
             .instance_for::<MeteredCtx>(exe)
@@ -327,38 +294,23 @@ impl Sdk {
         let plan = self.meter(exe, input.clone(), segment_len, options.max_instructions)?;
 
         // One stacked height for every segment (the verifying key and the program commitment
-        // depend on it): the smallest that holds the metered rows. The memory tables are not
-        // metered, so a segment whose tables do not fit retries the run one size up.
-        let metered = plan
-            .segments
-            .iter()
-            .flat_map(|s| &s.trace_heights)
-            .map(|&rows| if rows == 0 { 0 } else { rows.ilog2() as usize })
-            .max()
-            .unwrap_or(0);
-        let mut lsh = options
+        // depend on it): the smallest that holds every planned trace.
+        let lsh = options
             .log_stacked_height
-            .unwrap_or(metered.max(MIN_LOG_STACKED_HEIGHT));
-        let proven = loop {
-            if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
-                return Err(SdkError::Options(format!(
-                    "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
-                )));
-            }
-            match self.prove_segments(exe, &input, &plan, lsh) {
-                Err(SdkError::Machine(VirtualMachineError::Generation(
-                    GenerationError::TraceHeightTooLarge { .. },
-                ))) if options.log_stacked_height.is_none() => lsh += 1,
-                result => break result?,
-            }
-        };
+            .unwrap_or_else(|| plan.log_stacked_height(exe.program.instructions.len()));
+        if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
+            return Err(SdkError::Options(format!(
+                "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
+            )));
+        }
+        let proven = self.prove_segments(exe, &input, &plan, lsh)?;
         let Proven {
             proofs,
             heights,
             main_cells,
             exit_code,
             public_output,
-            keys,
+            prover,
             keygen_seconds,
             prove_seconds,
         } = proven;
@@ -384,7 +336,7 @@ impl Sdk {
             .sum();
         let (mut total_cells, mut interactions) = (0, 0);
         for segment in &heights {
-            for (air, &height) in keys.pk.per_air.iter().zip(segment) {
+            for (air, &height) in prover.proving_key().per_air.iter().zip(segment) {
                 let width = &air.vk.params.width;
                 let all_columns = width.common_main
                     + width.cached_mains.iter().sum::<usize>()
@@ -438,29 +390,19 @@ impl Sdk {
         let keygen_seconds = keygen_start.elapsed().as_secs_f64();
 
         let prove_start = Instant::now();
-        let mut start = SegmentStart::initial(exe);
-        let (mut proofs, mut heights, mut main_cells) = (Vec::new(), Vec::new(), 0);
-        let mut outcome = None;
-        for segment in &plan.segments {
-            let proven = prover.prove(start, input, segment.num_insns)?;
-            heights.push(proven.heights);
-            main_cells += proven.main_cells;
-            start = proven.next_start;
-            outcome = Some((proven.exit_code, proven.public_output));
-            proofs.push(proven.proof);
-        }
-        let Some((Some(exit_code), public_output)) = outcome else {
-            return Err(SdkError::Options(
-                "metered execution and preflight disagree: the last segment did not exit".into(),
-            ));
-        };
+        let segments = prover.prove_continuations(input, &plan.segments)?;
+        let last = segments.last().expect("a plan has at least one segment");
+        let exit_code = last.exit_code.expect("the last segment exits");
+        let public_output = last.public_output.clone();
+        let main_cells = segments.iter().map(|s| s.main_cells).sum();
+        let (proofs, heights) = segments.into_iter().map(|s| (s.proof, s.heights)).unzip();
         Ok(Proven {
             proofs,
             heights,
             main_cells,
             exit_code,
             public_output,
-            keys: prover.keys,
+            prover,
             keygen_seconds,
             prove_seconds: prove_start.elapsed().as_secs_f64(),
         })
@@ -482,15 +424,7 @@ impl Sdk {
         }
         let vm = self.machine(log_stacked_height);
         let keys = self.keys.keys(&vm, CONFIG_NAME)?;
-        let device_pk = vm.device_pk(&keys.pk);
-        let program = vm.commit_program(exe)?;
-        Ok(SegmentProver {
-            exe: exe.clone(),
-            vm,
-            keys,
-            device_pk,
-            program,
-        })
+        Ok(VmInstance::new(vm, keys, exe.clone())?)
     }
 
     /// Verifies that `file` proves a complete run of `exe`, and returns what it proves.

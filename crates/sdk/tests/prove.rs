@@ -10,7 +10,7 @@ use tessera_sdk::{
     KeyStore, ProofFile, ProofFileError, ProveOptions, Sdk, SdkError, Security, VerifyError, F,
     PROOF_FORMAT_VERSION,
 };
-use tessera_system::vm::VmVerificationError;
+use tessera_system::vm::{VirtualMachineError, VmVerificationError};
 
 /// Sums 1..=n, exits with the sum.
 fn sum_exe(n: i32) -> Arc<VmExe<F>> {
@@ -329,7 +329,7 @@ fn a_segment_is_an_independent_job_given_its_serialized_start() {
     let mut starts = Vec::new();
     for segment in &plan.segments {
         starts.push(bincode::serialize(&start).unwrap());
-        let proven = prover.prove(start, &[], segment.num_insns).unwrap();
+        let proven = prover.prove_segment(start, &[], segment.num_insns).unwrap();
         start = proven.next_start;
         proofs.push(proven.proof);
     }
@@ -338,11 +338,60 @@ fn a_segment_is_an_independent_job_given_its_serialized_start() {
     let elsewhere = sdk().segment_prover(&exe, 16).unwrap();
     let start: tessera_sdk::SegmentStart = bincode::deserialize(&starts[2]).unwrap();
     let again = elsewhere
-        .prove(start, &[], plan.segments[2].num_insns)
+        .prove_segment(start, &[], plan.segments[2].num_insns)
         .unwrap();
     assert_eq!(
         again.proof.encode_to_vec().unwrap(),
         proofs[2].encode_to_vec().unwrap()
+    );
+}
+
+/// The instance proves what the caller asks only if the run agrees: one segment that does not
+/// exit is not a single-segment run, and a plan whose segments end elsewhere than the run is
+/// refused before the mismatched segment is proven.
+#[test]
+fn an_instance_refuses_plans_that_do_not_match_the_run() {
+    let exe = sum_exe(100);
+    let prover = sdk().segment_prover(&exe, 16).unwrap();
+    let single = prover.prove_single(&[], 1000).unwrap();
+    assert_eq!(single.exit_code, Some(5050));
+    let err = prover.prove_single(&[], 97).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            VirtualMachineError::NotOneSegment {
+                max_instructions: 97
+            }
+        ),
+        "{err}"
+    );
+
+    let plan = sdk().meter(&exe, vec![], 97, None).unwrap();
+    assert_eq!(plan.segments.len(), 4);
+    let without_last = &plan.segments[..3];
+    let err = prover.prove_continuations(&[], without_last).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            VirtualMachineError::PlanMismatch {
+                index: 2,
+                exited: false
+            }
+        ),
+        "{err}"
+    );
+    let mut one_more = plan.segments.clone();
+    one_more.push(plan.segments[3].clone());
+    let err = prover.prove_continuations(&[], &one_more).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            VirtualMachineError::PlanMismatch {
+                index: 3,
+                exited: true
+            }
+        ),
+        "{err}"
     );
 }
 

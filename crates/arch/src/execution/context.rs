@@ -23,10 +23,17 @@ pub trait ExecutionCtx: Sized + 'static {
     #[inline(always)]
     fn on_instruction(&mut self, _index: usize) {}
 
-    /// Called by syscall handlers that move `bytes` bytes between guest memory and the
-    /// input or the public output (each byte is a row of a buffer chip).
+    /// Called by handlers after they access `bytes` bytes of guest memory from `pointer` in
+    /// `address_space` (main memory or the public output; registers are not reported).
+    /// Metered execution counts the memory tree leaves a segment touches.
     #[inline(always)]
-    fn on_io_bytes(&mut self, _bytes: u32) {}
+    fn on_memory(&mut self, _address_space: u32, _pointer: u32, _bytes: u32) {}
+
+    /// Called by syscall handlers that add `rows` rows to the buffer chip of I/O channel
+    /// `channel` (numbered by the extension that handles the syscalls; see
+    /// [`MeteringCosts::io`](super::MeteringCosts::io)).
+    #[inline(always)]
+    fn on_io_rows(&mut self, _channel: u32, _rows: u32) {}
 }
 
 /// Pure execution: no records, only an optional instruction limit.

@@ -5,14 +5,17 @@
 //! many memory accesses (timestamps) it makes ([`InsnCost`]); the context adds them up per
 //! instruction (two array increments), checks the segment's totals against the limits every
 //! `check_interval` instructions, and when a check fails cuts the segment at the last check that
-//! passed. Heights that depend on which memory a segment touches (boundary, Merkle, Poseidon2
-//! tables) are not counted here; trace generation checks them exactly before proving.
+//! passed. The memory tables' rows (boundary, Merkle, Poseidon2) depend on which memory a
+//! segment touches: handlers report their memory accesses and a [`MemoryMeter`] counts them.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{AnyExecutor, ExecutionCtx, ExecutionError, PreInsn, StaticProgramError, VmState};
+use super::{
+    memory_meter::{MemoryMeter, MemoryRows, MemoryShape},
+    AnyExecutor, ExecutionCtx, ExecutionError, PreInsn, StaticProgramError, VmState,
+};
 use crate::isa::Instruction;
 
 /// What one execution of an instruction costs the circuit.
@@ -24,11 +27,28 @@ pub struct InsnCost {
     pub accesses: u32,
 }
 
+/// What the circuit charges for a program's instructions and memory, for [`MeteredCtx`].
+#[derive(Clone, Debug)]
+pub struct MeteringCosts {
+    /// The cost of each instruction of the program, by index.
+    pub costs: Arc<[InsnCost]>,
+    /// Number of slots (instruction AIRs).
+    pub slots: usize,
+    /// For each I/O channel (by the number syscall handlers pass to
+    /// [`ExecutionCtx::on_io_rows`]): the slot its buffer rows go to and the accesses per row.
+    pub io: Vec<InsnCost>,
+    /// The memory tree, whose touched leaves and nodes are rows of the memory tables.
+    pub memory: MemoryShape,
+}
+
 /// Per-segment limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentLimits {
     /// Rows any one slot may have in a segment.
     pub max_rows: u64,
+    /// Rows each memory table may have: the boundary table (touched leaves) and the Poseidon2
+    /// table (counted as two rows per touched node, an upper bound).
+    pub max_memory_rows: u64,
     /// Memory accesses (timestamps) a segment may use.
     pub max_accesses: u64,
     /// Instructions a segment may have.
@@ -43,86 +63,100 @@ pub struct Segment {
     /// Rows per slot.
     pub trace_heights: Vec<u64>,
     pub accesses: u64,
+    /// Rows of the memory tables.
+    pub memory: MemoryRows,
+}
+
+/// A point of a segment: instructions, rows per slot, accesses and memory rows since it started.
+#[derive(Clone, Debug, Default)]
+struct Snapshot {
+    insns: u64,
+    rows: Vec<u64>,
+    accesses: u64,
+    memory: MemoryRows,
 }
 
 /// Metered execution's context.
 pub struct MeteredCtx {
     costs: Arc<[InsnCost]>,
-    /// Rows per slot for each byte moved by a syscall (`read`, public-output `write`), and the
-    /// slot they go to.
-    io_slot: u32,
-    io_accesses_per_byte: u32,
+    /// The cost of a buffer row of each I/O channel (`read`, public-output `write`).
+    io: Vec<InsnCost>,
     limits: SegmentLimits,
     check_interval: u64,
     rows: Vec<u64>,
     accesses: u64,
     /// Instructions since the segment started.
     insns: u64,
-    /// The last check that passed: (instructions, rows, accesses) since the segment started.
-    last_good: (u64, Vec<u64>, u64),
+    memory: MemoryMeter,
+    /// The last check that passed.
+    last_good: Snapshot,
     instret_start: u64,
     max_instructions: u64,
     pub segments: Vec<Segment>,
 }
 
 impl MeteredCtx {
-    /// A context for a program whose instruction `i` costs `costs[i]`, with `slots` slots;
-    /// bytes moved by syscalls cost one row each in `io_slot` and `io_accesses_per_byte`
-    /// accesses. `max_instructions` bounds the whole run.
-    pub fn new(
-        costs: Arc<[InsnCost]>,
-        slots: usize,
-        (io_slot, io_accesses_per_byte): (u32, u32),
-        limits: SegmentLimits,
-        max_instructions: Option<u64>,
-    ) -> Self {
+    /// A context for a program whose instructions, syscall buffers and memory cost what
+    /// `costs` says. `max_instructions` bounds the whole run.
+    pub fn new(costs: MeteringCosts, limits: SegmentLimits, max_instructions: Option<u64>) -> Self {
         // Check often enough that a cut loses little, rarely enough to cost nothing.
         let check_interval = (limits.max_instructions / 64).clamp(1, 1 << 14);
+        let slots = costs.slots;
         Self {
-            costs,
-            io_slot,
-            io_accesses_per_byte,
+            costs: costs.costs,
+            io: costs.io,
             limits,
             check_interval,
             rows: vec![0; slots],
             accesses: 0,
             insns: 0,
-            last_good: (0, vec![0; slots], 0),
+            memory: MemoryMeter::new(costs.memory),
+            last_good: Snapshot::default(),
             instret_start: 0,
             max_instructions: max_instructions.unwrap_or(u64::MAX),
             segments: Vec::new(),
         }
     }
 
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            insns: self.insns,
+            rows: self.rows.clone(),
+            accesses: self.accesses,
+            memory: self.memory.rows(),
+        }
+    }
+
     fn within_limits(&self) -> bool {
+        let memory = self.memory.rows();
         self.insns <= self.limits.max_instructions
             && self.accesses <= self.limits.max_accesses
             && self.rows.iter().all(|&r| r <= self.limits.max_rows)
+            && memory.leaves <= self.limits.max_memory_rows
+            && 2 * memory.nodes <= self.limits.max_memory_rows
     }
 
     /// Closes the segment at the last check that passed and starts the next one there.
     fn cut(&mut self) {
-        let (good_insns, good_rows, good_accesses) = std::mem::take(&mut self.last_good);
+        let good = std::mem::take(&mut self.last_good);
         // Nothing passed since the segment started: cut here (a single interval is over the
         // limits; trace generation will report the heights).
-        let (insns, rows, accesses) = if good_insns == 0 {
-            (self.insns, self.rows.clone(), self.accesses)
-        } else {
-            (good_insns, good_rows, good_accesses)
-        };
-        for (current, cut) in self.rows.iter_mut().zip(&rows) {
-            *current -= cut;
+        let keep_interval = good.insns > 0;
+        let cut = if keep_interval { good } else { self.snapshot() };
+        for (current, rows) in self.rows.iter_mut().zip(&cut.rows) {
+            *current -= rows;
         }
-        self.accesses -= accesses;
-        self.insns -= insns;
+        self.accesses -= cut.accesses;
+        self.insns -= cut.insns;
+        self.memory.restart_segment(keep_interval);
         self.segments.push(Segment {
             instret_start: self.instret_start,
-            num_insns: insns,
-            trace_heights: rows,
-            accesses,
+            num_insns: cut.insns,
+            trace_heights: cut.rows,
+            accesses: cut.accesses,
+            memory: cut.memory,
         });
-        self.instret_start += insns;
-        self.last_good = (0, vec![0; self.rows.len()], 0);
+        self.instret_start += cut.insns;
     }
 
     /// Closes the last segment (the run ended) and returns every segment.
@@ -131,27 +165,16 @@ impl MeteredCtx {
             self.cut();
         }
         if self.insns > 0 || self.segments.is_empty() {
+            let last = self.snapshot();
             self.segments.push(Segment {
                 instret_start: self.instret_start,
-                num_insns: self.insns,
-                trace_heights: self.rows.clone(),
-                accesses: self.accesses,
+                num_insns: last.insns,
+                trace_heights: last.rows,
+                accesses: last.accesses,
+                memory: last.memory,
             });
         }
         self.segments
-    }
-
-    /// The cost of the whole run so far (cells are counted by the caller from the heights).
-    pub fn totals(&self) -> (Vec<u64>, u64) {
-        let mut rows = self.rows.clone();
-        let mut accesses = self.accesses;
-        for segment in &self.segments {
-            for (r, s) in rows.iter_mut().zip(&segment.trace_heights) {
-                *r += s;
-            }
-            accesses += segment.accesses;
-        }
-        (rows, accesses)
     }
 }
 
@@ -171,11 +194,14 @@ impl ExecutionCtx for MeteredCtx {
                 pc: vm.pc,
             });
         }
-        if self.within_limits() {
-            self.last_good = (self.insns, self.rows.clone(), self.accesses);
-        } else {
+        if !self.within_limits() {
             self.cut();
         }
+        // After a cut the new segment holds the last interval, which may fit on its own.
+        if self.within_limits() {
+            self.last_good = self.snapshot();
+        }
+        self.memory.next_interval();
         Ok(self
             .check_interval
             .min(self.max_instructions - vm.instret)
@@ -191,8 +217,13 @@ impl ExecutionCtx for MeteredCtx {
     }
 
     #[inline(always)]
-    fn on_io_bytes(&mut self, bytes: u32) {
-        self.rows[self.io_slot as usize] += bytes as u64;
-        self.accesses += bytes as u64 * self.io_accesses_per_byte as u64;
+    fn on_memory(&mut self, address_space: u32, pointer: u32, bytes: u32) {
+        self.memory.access(address_space, pointer, bytes);
+    }
+
+    fn on_io_rows(&mut self, channel: u32, rows: u32) {
+        let cost = self.io[channel as usize];
+        self.rows[cost.slot as usize] += rows as u64;
+        self.accesses += rows as u64 * cost.accesses as u64;
     }
 }

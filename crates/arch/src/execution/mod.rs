@@ -12,6 +12,7 @@ mod errors;
 mod interpreter;
 mod inventory;
 pub mod memory;
+mod memory_meter;
 mod metered;
 pub mod state;
 pub mod tracing_memory;
@@ -21,7 +22,8 @@ pub use errors::{ExecutionError, ExecutorInventoryError, Fault, StaticProgramErr
 pub use interpreter::{InterpretedInstance, VmExecutor, VmRunError};
 pub use inventory::{AnyExecutor, ExecutorInventory};
 pub use memory::GuestMemory;
-pub use metered::{InsnCost, MeteredCtx, Segment, SegmentLimits};
+pub use memory_meter::{MemoryRows, MemoryShape};
+pub use metered::{InsnCost, MeteredCtx, MeteringCosts, Segment, SegmentLimits};
 pub use state::{ExitCode, HostOutput, Streams, VmState, NUM_REGISTER_SLOTS, X0_SINK};
 
 use crate::isa::Instruction;

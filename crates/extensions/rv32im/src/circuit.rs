@@ -130,12 +130,10 @@ impl CircuitExtension for Rv32Im {
         insn_cost(instruction)
     }
 
-    fn io_cost(&self) -> Option<(usize, u32)> {
-        // A byte written to fd 3 is a row of the public-write AIR with a read and a write. A
-        // read of n >= 1 bytes has at most n rows (one per word, one access each) in the read
-        // AIR, which is narrower and has fewer interactions: counting every moved byte as a
-        // public-write row bounds both AIRs.
-        Some((air_index::PUBLIC_WRITE, 2))
+    fn io_costs(&self) -> Vec<(usize, u32)> {
+        // By channel (`ecall::io_channel`): a byte written to fd 3 is a public-write row with a
+        // read and a write of its word; a word `read` writes is a read row with one write.
+        vec![(air_index::PUBLIC_WRITE, 2), (air_index::READ, 1)]
     }
 
     fn new_chips(&self, p: &Periphery) -> Box<dyn SegmentChips> {
@@ -185,6 +183,7 @@ mod air_index {
     pub const NOP: usize = 20;
     pub const ECALL: usize = 21;
     pub const PUBLIC_WRITE: usize = 22;
+    pub const READ: usize = 23;
 }
 
 /// The AIR and memory accesses of one execution of `inst` (see [`CircuitExtension::insn_cost`]).

@@ -182,41 +182,87 @@ fn a_loop_with_calls_and_memory_proves_and_agrees_with_execution() {
     assert_eq!(state.registers()[12], 89, "fib(11) was stored last");
 }
 
-/// Metered execution counts exactly the rows preflight produces: for every segment of a run
-/// that uses every chip, the metered rows of each AIR, split in two power-of-two parts, are
-/// the heights of that AIR's two instances.
+/// Syscalls whose buffers are not accessed (a host write's, an empty read's and public
+/// write's) point past memory: execution does not fault, and the proof agrees with it.
 #[test]
-fn metered_execution_counts_the_rows_of_every_air() {
-    use tessera_arch::{MeteredCtx, SegmentLimits, VmExecState};
-    use tessera_system::vm::{FIRST_EXTENSION_AIR_ID, TRACE_PARTS};
+fn unaccessed_buffers_prove_what_execution_computes() {
+    let words = with_exit(vec![
+        lui(11, 0x20000), // buf = 2^29, just past memory
+        addi(17, 0, 64),
+        addi(10, 0, 1),
+        addi(12, 0, 16),
+        ECALL, // write(1, buf, 16)
+        addi(10, 0, 3),
+        addi(12, 0, 0),
+        ECALL, // write(3, buf, 0)
+        addi(17, 0, 63),
+        addi(10, 0, 0),
+        addi(12, 0, 8),
+        ECALL, // read(0, buf, 8) of an empty input
+        addi(10, 10, 42),
+    ]);
+    check_against_execution(&words, 0, SystemParams::new_for_testing(16));
+}
 
-    let words = with_exit(control_flow_program());
-    let exe = Arc::new(exe_from_words::<F>(BASE, &words).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
-    let costs = vm.metering_costs(&exe);
-    let limits = SegmentLimits {
-        max_rows: 1 << 20,
-        max_accesses: 1 << 20,
-        max_instructions: 23,
+/// Stores to 40 words 264 bytes apart (each in its own leaf, most with their own parents),
+/// reads 12 input bytes and reveals them: memory for the memory tables to count.
+fn memory_program() -> Vec<u32> {
+    let mut words = vec![
+        lui(10, BUFFER >> 12),
+        addi(11, 0, 40),
+        sw(11, 10, 0), // loop
+        addi(10, 10, 264),
+        addi(11, 11, -1),
+        bne(11, 0, -12),
+    ];
+    for (a7, a0) in [(63, 0), (64, 3)] {
+        words.extend([
+            addi(10, 0, a0),
+            addi(11, 0, 0x600),
+            addi(12, 0, 12),
+            addi(17, 0, a7),
+            ECALL,
+        ]);
+    }
+    words.extend([addi(10, 0, 0)]);
+    with_exit(words)
+}
+
+/// Runs `words` through metered execution with `limits` and then each planned segment through
+/// preflight and trace generation, and checks that metering counted the rows they produce: for
+/// each instruction AIR exactly (split in two power-of-two parts, the heights of the AIR's two
+/// instances); for the memory tables the touched leaves and nodes, with every register leaf
+/// counted whether touched or not; the Poseidon2 table within its bound of two rows per node.
+/// Returns the plan.
+fn assert_metering_counts_rows(
+    words: &[u32],
+    input: &[u8],
+    limits: tessera_arch::SegmentLimits,
+) -> Vec<tessera_arch::Segment> {
+    use tessera_arch::{MeteredCtx, VmExecState};
+    use tessera_system::vm::{
+        BOUNDARY_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID, TRACE_PARTS,
     };
+
+    let exe = Arc::new(exe_from_words::<F>(BASE, words).unwrap());
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
     let executor = VmExecutor::new(Rv32ImConfig::default()).unwrap();
     let instance = executor.instance_for::<MeteredCtx>(&exe).unwrap();
     let mut state = VmExecState {
-        vm: instance.initial_state(Streams::default()),
-        ctx: MeteredCtx::new(costs.costs, costs.slots, costs.io, limits, None),
+        vm: instance.initial_state(Streams::new(input.to_vec())),
+        ctx: MeteredCtx::new(vm.metering_costs(&exe), limits, None),
     };
     instance.run(&mut state).unwrap();
     let instret = state.vm.instret;
     let segments = state.ctx.finish();
     assert_eq!(segments.iter().map(|s| s.num_insns).sum::<u64>(), instret);
-    assert!(segments.len() >= 4, "{} segments", segments.len());
 
     let mut start = SegmentStart::initial(&exe);
     for (index, segment) in segments.iter().enumerate() {
-        assert!(segment.num_insns <= 23);
+        assert!(segment.num_insns <= limits.max_instructions);
         assert_eq!(segment.instret_start, start.instret);
         let preflight = vm
-            .execute_preflight(&exe, start, &[], segment.num_insns)
+            .execute_preflight(&exe, start, input, segment.num_insns)
             .unwrap();
         assert_eq!(preflight.instret, segment.num_insns);
         let traces = vm.generate_traces(&exe, preflight).unwrap();
@@ -238,6 +284,71 @@ fn metered_execution_counts_the_rows_of_every_air() {
                 rows
             );
         }
+        // Real rows (`is_real`, the first column, is 1) of a memory table.
+        let real_rows = |air: usize| {
+            let trace = traces.traces[air].as_ref().unwrap();
+            let one = <F as openvm_stark_backend::p3_field::PrimeCharacteristicRing>::ONE;
+            let rows = trace.values.chunks_exact(trace.width);
+            rows.filter(|row| row[0] == one).count() as u64
+        };
+        let (leaves, nodes) = (real_rows(BOUNDARY_AIR_ID), real_rows(MERKLE_AIR_ID));
+        let memory = segment.memory;
+        // 16 register leaves and their ancestors up to the register space's root.
+        let register_slack = (16 + 8 + 4 + 2 + 1, 15 + 26);
+        assert!(
+            (leaves..=leaves + register_slack.0).contains(&memory.leaves),
+            "segment {index}: {leaves} touched leaves, {} counted",
+            memory.leaves
+        );
+        assert!(
+            (nodes..=nodes + register_slack.1).contains(&memory.nodes),
+            "segment {index}: {nodes} touched nodes, {} counted",
+            memory.nodes
+        );
+        assert!(heights[POSEIDON2_AIR_ID] as u64 <= (2 * memory.nodes).next_power_of_two());
+        assert!(
+            memory.leaves <= limits.max_memory_rows && 2 * memory.nodes <= limits.max_memory_rows
+        );
         start = traces.next_start;
     }
+    segments
+}
+
+/// Metered execution counts the rows preflight produces, for a run that uses every chip, cut
+/// by the instruction limit.
+#[test]
+fn metered_execution_counts_the_rows_of_every_air() {
+    let limits = tessera_arch::SegmentLimits {
+        max_rows: 1 << 20,
+        max_memory_rows: 1 << 20,
+        max_accesses: 1 << 20,
+        max_instructions: 23,
+    };
+    let segments = assert_metering_counts_rows(&with_exit(control_flow_program()), &[], limits);
+    assert!(segments.len() >= 4, "{} segments", segments.len());
+}
+
+/// A run that touches much memory, cut by the memory tables' limit: every segment's tables
+/// stay within it, and metering counts their rows.
+#[test]
+fn metered_execution_cuts_segments_at_the_memory_limit() {
+    let limits = tessera_arch::SegmentLimits {
+        max_rows: 1 << 20,
+        max_memory_rows: 400,
+        max_accesses: 1 << 20,
+        // Checks every 10 instructions.
+        max_instructions: 640,
+    };
+    let input = b"hello, world".to_vec();
+    let segments = assert_metering_counts_rows(&memory_program(), &input, limits);
+    assert!(segments.len() >= 2, "{segments:?}");
+    // Without the limit, one segment.
+    let unlimited = tessera_arch::SegmentLimits {
+        max_memory_rows: 1 << 20,
+        ..limits
+    };
+    assert_eq!(
+        assert_metering_counts_rows(&memory_program(), &input, unlimited).len(),
+        1
+    );
 }

@@ -433,7 +433,7 @@ fn bad_syscalls_fault() {
     assert_eq!(
         fault_of(&[
             addi(A7, 0, 64),
-            addi(A0, 0, 1),
+            addi(A0, 0, 3),
             addi(A2, 0, 16),
             lui(A1, 0x20000),
             ECALL
@@ -452,6 +452,36 @@ fn bad_syscalls_fault() {
             requested: 1025
         }
     );
+}
+
+/// Buffers that are not accessed do not fault, wherever they point: a host write's (its bytes
+/// are not proven, so the circuit cannot stop the run there; the host gets nothing) and an
+/// empty read's or public write's.
+#[test]
+fn unaccessed_buffers_do_not_fault() {
+    let words = [
+        lui(A1, 0x20000), // buf = 2^29, just past memory
+        addi(A7, 0, 64),
+        addi(A0, 0, 1),
+        addi(A2, 0, 16),
+        ECALL, // write(1, buf, 16)
+        addi(5, A0, 0),
+        addi(A0, 0, 3),
+        addi(A2, 0, 0),
+        ECALL, // write(3, buf, 0)
+        addi(6, A0, 0),
+        addi(A7, 0, 63),
+        addi(A0, 0, 0),
+        addi(A2, 0, 8),
+        ECALL, // read(0, buf, 8) with no input left
+        addi(A0, A0, 42),
+    ];
+    let state = try_run(&words, b"").unwrap();
+    let r = state.registers();
+    assert_eq!((r[5], r[6]), (16, 0));
+    assert_eq!(state.host_output.stdout, b"");
+    assert_eq!(state.memory.public_output(), b"");
+    assert_eq!(state.exit_code, Some(42));
 }
 
 #[test]

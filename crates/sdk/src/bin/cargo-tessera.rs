@@ -218,14 +218,18 @@ fn print_plan(report: &MeterReport) {
         report.mhz,
         report.exit_code
     );
-    println!("segment  first instruction  instructions  timestamps  tallest AIR rows");
+    println!(
+        "segment  first instruction  instructions  timestamps  tallest AIR rows  memory leaves  memory nodes"
+    );
     for (i, s) in report.segments.iter().enumerate() {
         println!(
-            "{i:>7}  {:>17}  {:>12}  {:>10}  {:>16}",
+            "{i:>7}  {:>17}  {:>12}  {:>10}  {:>16}  {:>13}  {:>12}",
             s.instret_start,
             s.num_insns,
             s.accesses,
-            s.trace_heights.iter().max().copied().unwrap_or(0)
+            s.trace_heights.iter().max().copied().unwrap_or(0),
+            s.memory.leaves,
+            s.memory.nodes,
         );
     }
 }

@@ -113,10 +113,12 @@ pub trait CircuitExtension: Send + Sync {
     /// it only cuts segments earlier). `None` for an opcode this extension does not prove.
     fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)>;
 
-    /// For metering: the AIR (an index into [`Self::airs`]) that gets one row per byte a
-    /// syscall moves, and the memory accesses per byte; `None` if the extension has none.
-    fn io_cost(&self) -> Option<(usize, u32)> {
-        None
+    /// For metering, if this extension handles the syscalls that move data: for each I/O
+    /// channel its handlers report rows of (see [`tessera_arch::ExecutionCtx::on_io_rows`]),
+    /// the AIR (an index into [`Self::airs`]) that gets them and the memory accesses per row.
+    /// Empty (the default) if the extension has none.
+    fn io_costs(&self) -> Vec<(usize, u32)> {
+        Vec::new()
     }
 }
 

@@ -13,7 +13,10 @@ use openvm_stark_backend::{
     },
     AirRef, StarkEngine, SystemParams,
 };
-use tessera_arch::{bus::TIMESTAMP_BITS, InsnCost, VmExe};
+use tessera_arch::{
+    bus::{MEMORY_BLOCK, TIMESTAMP_BITS},
+    InsnCost, MemoryShape, MeteringCosts, VmExe,
+};
 
 use super::{
     exe_commitment, preflight, CircuitExtension, Engine, GenerationError, Periphery,
@@ -25,7 +28,7 @@ use crate::{
     connector::{connector_trace, ConnectorAir},
     memory::{
         generate_memory_traces, MemoryBoundaryAir, MemoryDimensions, MemoryMerkleAir, MemoryTree,
-        MerkleBus, MERKLE_BUS, POSEIDON2_BUS,
+        MerkleBus, ADDRESS_SPACE_BITS, LEAF_BYTES, MERKLE_BUS, POSEIDON2_BUS,
     },
     poseidon2::{Digest, Poseidon2Air, Poseidon2Bus, Poseidon2Chip},
     program::{multiplicity_trace, program_trace, ProgramAir},
@@ -96,15 +99,6 @@ pub fn split_trace(
         start += take;
     }
     out
-}
-
-/// The circuit's cost of each instruction of a program, for [`tessera_arch::MeteredCtx`].
-#[derive(Clone, Debug)]
-pub struct MeteringCosts {
-    pub costs: Arc<[InsnCost]>,
-    pub slots: usize,
-    /// The slot and accesses per byte of syscall buffers.
-    pub io: (u32, u32),
 }
 
 /// The proving and verifying keys of a machine.
@@ -241,16 +235,33 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 }
             })
             .collect();
+        // The (first) extension with I/O channels handles the syscalls.
         let io = self
             .extensions
             .iter()
             .zip(&offsets)
-            .find_map(|(e, &offset)| e.io_cost().map(|(air, a)| ((offset + air) as u32, a)))
-            .unwrap_or((0, 0));
+            .map(|(e, &offset)| {
+                let channels = e.io_costs().into_iter();
+                let cost = |(air, accesses)| InsnCost {
+                    slot: (offset + air) as u32,
+                    accesses,
+                };
+                channels.map(cost).collect::<Vec<_>>()
+            })
+            .find(|io| !io.is_empty())
+            .unwrap_or_default();
+        let tree = self.dims();
         MeteringCosts {
             costs,
             slots: slots.max(1),
             io,
+            memory: MemoryShape {
+                leaf_bytes: LEAF_BYTES as u32,
+                leaf_bits: tree.leaf_bits() as u32,
+                address_space_bits: ADDRESS_SPACE_BITS as u32,
+                // x0..x31.
+                register_bytes: (32 * MEMORY_BLOCK) as u32,
+            },
         }
     }
 

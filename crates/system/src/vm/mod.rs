@@ -17,6 +17,7 @@
 //!    commitment with the one of the program it expects and checks the public output.
 
 mod extension;
+mod instance;
 mod machine;
 mod preflight;
 mod public_output;
@@ -27,6 +28,7 @@ pub use extension::{
     CircuitExtension, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips,
     Step, SyscallIo, SystemBuses,
 };
+pub use instance::{ProvenSegment, VmInstance};
 pub use machine::{
     split_trace, CommittedProgram, SegmentTraces, VirtualMachine, VmKeys, BITWISE_AIR_ID,
     BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
@@ -213,6 +215,10 @@ pub enum VirtualMachineError {
     Generation(#[from] GenerationError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("preflight and metered execution disagree on where the run ends: segment {index} of the plan (exited there: {exited})")]
+    PlanMismatch { index: usize, exited: bool },
+    #[error("the run did not exit within {max_instructions} instructions: it needs more than one segment")]
+    NotOneSegment { max_instructions: u64 },
 }
 
 /// Traces the proving key cannot prove, caught before the prover runs.

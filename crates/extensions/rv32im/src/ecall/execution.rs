@@ -1,5 +1,6 @@
 use p3_field::PrimeField32;
 use tessera_arch::{
+    address_space::{self, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH},
     ExecutionCtx, Executor, Fault, Instruction, PreInsn, StaticProgramError, Trap, VmExecState,
 };
 use tessera_guest::abi::{
@@ -16,6 +17,15 @@ crate::local_opcode! {
 crate::local_opcode! {
     /// `unimp` (`csrrw x0, cycle, x0`), which compilers emit for unreachable code.
     pub enum UnimpOpcode: 0x1d0 { UNIMP }
+}
+
+/// The I/O channels whose buffer rows the `ecall` handler reports to the execution context
+/// (metering); `CircuitExtension::io_costs` of the RV32IM circuit lists their AIRs in this order.
+pub mod io_channel {
+    /// A byte appended to the public output: one public-write row.
+    pub const PUBLIC_WRITE: u32 = 0;
+    /// A word of guest memory a `read` writes to: one read row.
+    pub const READ: u32 = 1;
 }
 
 const A0: u32 = 10;
@@ -47,14 +57,33 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
             return Err(Trap::Exit);
         }
         SYSCALL_WRITE => {
-            let data = vm.memory.read_bytes(a1, a2)?;
             match a0 {
-                FD_STDOUT => vm.host_output.stdout.extend_from_slice(data),
-                FD_STDERR => vm.host_output.stderr.extend_from_slice(data),
+                // Host output is not proven: the circuit does not read the buffer, so a
+                // buffer outside memory cannot stop the run either (the proof would go on
+                // where execution stopped). Such a write hands the host nothing.
+                FD_STDOUT | FD_STDERR => {
+                    if let Ok(data) = vm.memory.read_bytes(a1, a2) {
+                        let out = match a0 {
+                            FD_STDOUT => &mut vm.host_output.stdout,
+                            _ => &mut vm.host_output.stderr,
+                        };
+                        out.extend_from_slice(data);
+                    }
+                }
                 FD_PUBLIC => {
-                    let data = data.to_vec();
+                    // An empty write accesses no memory, wherever `buf` points.
+                    let data = match a2 {
+                        0 => Vec::new(),
+                        _ => vm.memory.read_bytes(a1, a2)?.to_vec(),
+                    };
+                    let offset = vm.memory.public_output().len() as u32;
                     vm.memory.append_public_output(&data)?;
-                    s.ctx.on_io_bytes(a2);
+                    s.ctx.on_io_rows(io_channel::PUBLIC_WRITE, a2);
+                    // Each byte is read from main memory and written to the output.
+                    s.ctx.on_memory(address_space::MEMORY, a1, a2);
+                    let space = address_space::PUBLIC_VALUES;
+                    s.ctx.on_memory(space, PUBLIC_OUTPUT_LENGTH, 4);
+                    s.ctx.on_memory(space, PUBLIC_OUTPUT_DATA + offset, a2);
                 }
                 fd => return Err(Fault::BadWriteFd(fd).into()),
             }
@@ -66,16 +95,30 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
             }
             let start = vm.streams.input_position;
             let count = (a2 as usize).min(vm.streams.input.len() - start);
-            vm.memory
-                .write_bytes(a1, &vm.streams.input[start..start + count])?;
+            // A read of nothing (empty input or `len = 0`) accesses no memory.
+            if count > 0 {
+                vm.memory
+                    .write_bytes(a1, &vm.streams.input[start..start + count])?;
+            }
             vm.streams.input_position += count;
             vm.set_reg(A0, count as u32);
-            s.ctx.on_io_bytes(count as u32);
+            let count = count as u32;
+            s.ctx.on_io_rows(io_channel::READ, words_spanned(a1, count));
+            s.ctx.on_memory(address_space::MEMORY, a1, count);
         }
         number => return Err(Fault::UnknownSyscall(number).into()),
     }
     vm.pc = vm.pc.wrapping_add(4);
     Ok(())
+}
+
+/// Number of aligned words that `len` bytes from `pointer` touch.
+fn words_spanned(pointer: u32, len: u32) -> u32 {
+    if len == 0 {
+        return 0;
+    }
+    let last = pointer as u64 + len as u64 - 1;
+    (last / 4 - pointer as u64 / 4 + 1) as u32
 }
 
 /// Executor of `unimp`: executing it is a fault.

@@ -46,12 +46,13 @@ impl<F: PrimeField32> Executor<F> for LoadStoreExecutor {
 }
 
 /// `rd = extend(mem[rs1 + offset .. + N])`; `OP` is the local opcode (it picks the extension).
-fn load<Ctx, const N: usize, const OP: usize>(
+fn load<Ctx: ExecutionCtx, const N: usize, const OP: usize>(
     s: &mut VmExecState<Ctx>,
     i: &PreInsn<Ctx>,
 ) -> Result<(), Trap> {
     let addr = s.vm.reg(i.b).wrapping_add(i.c);
     let bytes: [u8; N] = s.vm.memory.load(addr)?;
+    s.ctx.on_memory(address_space::MEMORY, addr, N as u32);
     let value = <LoadStoreOpcode as tessera_arch::LocalOpcode>::ALL[OP].extend(&bytes);
     s.vm.set_reg(i.a, value);
     s.vm.pc = s.vm.pc.wrapping_add(4);
@@ -59,11 +60,15 @@ fn load<Ctx, const N: usize, const OP: usize>(
 }
 
 /// `mem[rs1 + offset .. + N] = low N bytes of rs2`.
-fn store<Ctx, const N: usize>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
+fn store<Ctx: ExecutionCtx, const N: usize>(
+    s: &mut VmExecState<Ctx>,
+    i: &PreInsn<Ctx>,
+) -> Result<(), Trap> {
     let addr = s.vm.reg(i.b).wrapping_add(i.c);
     let bytes = s.vm.reg(i.a).to_le_bytes();
     s.vm.memory
         .store::<N>(addr, bytes[..N].try_into().expect("N <= 4"))?;
+    s.ctx.on_memory(address_space::MEMORY, addr, N as u32);
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }

@@ -1,0 +1,179 @@
+//! A machine bound to one program: keys and the committed program are prepared once, then any
+//! segment of any run of the program is proven on demand.
+//!
+//! Unlike the reference design's instance, which keeps the state of the run it is proving and
+//! moves it forward segment by segment (`reset_state`, then `prove_continuations`), a
+//! [`VmInstance`] holds no run state: each segment is proven from an explicit, serializable
+//! [`SegmentStart`] (metered execution produces them all before proving starts). So segments are
+//! independent jobs that can be proven in any order, on several threads or machines, and one
+//! instance serves any number of runs at once; [`VmInstance::prove_continuations`] is the
+//! one-after-another loop over them.
+
+use std::sync::Arc;
+
+use openvm_stark_backend::{
+    keygen::types::MultiStarkProvingKey, prover::DeviceMultiStarkProvingKey,
+};
+use tessera_arch::{Segment, VmExe};
+
+use super::{
+    CommittedProgram, PublicOutputProof, SegmentStart, SegmentTraces, VirtualMachine,
+    VirtualMachineError, VmCircuitConfig, VmKeys, F, PB, SC,
+};
+
+/// The proof of one segment and what the segment ended with.
+pub struct ProvenSegment {
+    pub proof: openvm_stark_backend::proof::Proof<SC>,
+    /// Where the next segment starts (this segment's final state).
+    pub next_start: SegmentStart,
+    /// `Some` if the guest exited in this segment.
+    pub exit_code: Option<u32>,
+    /// The public output so far, with its proof against this segment's final root.
+    pub public_output: PublicOutputProof,
+    /// Rows of each AIR, by AIR id.
+    pub heights: Vec<usize>,
+    /// Main trace cells of the segment.
+    pub main_cells: usize,
+}
+
+/// A [`VirtualMachine`] with its keys and one committed program.
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use tessera_arch::VmExe;
+/// # use tessera_system::vm::{SegmentStart, VirtualMachine, VmCircuitConfig, VmInstance, F};
+/// # fn example<C: VmCircuitConfig>(vm: VirtualMachine<C>, exe: Arc<VmExe<F>>) {
+/// let keys = vm.keygen().unwrap();
+/// let instance = VmInstance::new(vm, keys, exe).unwrap();
+/// // A run known to exit within 100 000 instructions, as one segment:
+/// let proven = instance.prove_single(b"input", 100_000).unwrap();
+/// assert!(proven.exit_code.is_some());
+/// # }
+/// ```
+pub struct VmInstance<C: VmCircuitConfig> {
+    vm: VirtualMachine<C>,
+    exe: Arc<VmExe<F>>,
+    keys: VmKeys,
+    device_pk: DeviceMultiStarkProvingKey<PB>,
+    program: CommittedProgram,
+}
+
+impl<C: VmCircuitConfig> VmInstance<C> {
+    /// Binds `vm` (with its `keys`) to `exe`: commits the program and moves the proving key to
+    /// the device.
+    pub fn new(
+        vm: VirtualMachine<C>,
+        keys: VmKeys,
+        exe: Arc<VmExe<F>>,
+    ) -> Result<Self, VirtualMachineError> {
+        let device_pk = vm.device_pk(&keys.pk);
+        let program = vm.commit_program(&exe)?;
+        Ok(Self {
+            vm,
+            exe,
+            keys,
+            device_pk,
+            program,
+        })
+    }
+
+    pub fn vm(&self) -> &VirtualMachine<C> {
+        &self.vm
+    }
+
+    pub fn exe(&self) -> &Arc<VmExe<F>> {
+        &self.exe
+    }
+
+    pub fn keys(&self) -> &VmKeys {
+        &self.keys
+    }
+
+    pub fn proving_key(&self) -> &MultiStarkProvingKey<SC> {
+        &self.keys.pk
+    }
+
+    pub fn program(&self) -> &CommittedProgram {
+        &self.program
+    }
+
+    /// Proves the segment that starts at `start` and runs at most `num_insns` instructions
+    /// (fewer if the guest exits) on `input`: preflight, trace generation with its checks,
+    /// proof.
+    pub fn prove_segment(
+        &self,
+        start: SegmentStart,
+        input: &[u8],
+        num_insns: u64,
+    ) -> Result<ProvenSegment, VirtualMachineError> {
+        self.prove_traces(self.traces(start, input, num_insns)?)
+    }
+
+    fn traces(
+        &self,
+        start: SegmentStart,
+        input: &[u8],
+        num_insns: u64,
+    ) -> Result<SegmentTraces, VirtualMachineError> {
+        let preflight = self
+            .vm
+            .execute_preflight(&self.exe, start, input, num_insns)?;
+        Ok(self.vm.generate_traces(&self.exe, preflight)?)
+    }
+
+    fn prove_traces(&self, traces: SegmentTraces) -> Result<ProvenSegment, VirtualMachineError> {
+        let (heights, main_cells) = (traces.heights(), traces.main_cells());
+        let (next_start, exit_code) = (traces.next_start.clone(), traces.exit_code);
+        let public_output = traces.public_output.clone();
+        let ctx = self
+            .vm
+            .generate_proving_ctx(&self.keys.pk, &self.program, traces)?;
+        Ok(ProvenSegment {
+            proof: self.vm.prove(&self.device_pk, ctx)?,
+            next_start,
+            exit_code,
+            public_output,
+            heights,
+            main_cells,
+        })
+    }
+
+    /// Proves a whole run planned by metered execution: each of `segments` in order, from the
+    /// program's start, each from the previous one's final state (so one segment's records
+    /// and traces are in memory at a time). The last must end with the guest's exit and no
+    /// other may ([`VirtualMachineError::PlanMismatch`], found before that segment is proven).
+    pub fn prove_continuations(
+        &self,
+        input: &[u8],
+        segments: &[Segment],
+    ) -> Result<Vec<ProvenSegment>, VirtualMachineError> {
+        let mut start = SegmentStart::initial(&self.exe);
+        let mut proven = Vec::with_capacity(segments.len());
+        for (index, segment) in segments.iter().enumerate() {
+            let traces = self.traces(start, input, segment.num_insns)?;
+            let exited = traces.exit_code.is_some();
+            if exited != (index + 1 == segments.len()) {
+                return Err(VirtualMachineError::PlanMismatch { index, exited });
+            }
+            start = traces.next_start.clone();
+            proven.push(self.prove_traces(traces)?);
+        }
+        Ok(proven)
+    }
+
+    /// Proves a run that the caller knows fits one segment: at most `max_instructions`
+    /// instructions from the program's start, ending with the guest's exit. A run that goes on
+    /// is [`VirtualMachineError::NotOneSegment`] (found before proving).
+    pub fn prove_single(
+        &self,
+        input: &[u8],
+        max_instructions: u64,
+    ) -> Result<ProvenSegment, VirtualMachineError> {
+        let start = SegmentStart::initial(&self.exe);
+        let traces = self.traces(start, input, max_instructions)?;
+        if traces.exit_code.is_none() {
+            return Err(VirtualMachineError::NotOneSegment { max_instructions });
+        }
+        self.prove_traces(traces)
+    }
+}
