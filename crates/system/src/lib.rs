@@ -10,6 +10,7 @@ pub mod bitwise;
 pub mod connector;
 pub mod memory;
 pub mod poseidon2;
+pub mod primitives;
 pub mod program;
 pub mod range_checker;
 #[cfg(test)]
