@@ -64,19 +64,19 @@ pub struct AssertLessThanCols<T, const N: usize> {
     pub diff_marker: [T; N],
 }
 
-impl<T: Default + Copy, const N: usize> Default for IsLessThanCols<T, N> {
+impl<T: Default, const N: usize> Default for IsLessThanCols<T, N> {
     fn default() -> Self {
         Self {
-            diff_marker: [T::default(); N],
+            diff_marker: std::array::from_fn(|_| T::default()),
             diff_val: T::default(),
         }
     }
 }
 
-impl<T: Default + Copy, const N: usize> Default for AssertLessThanCols<T, N> {
+impl<T: Default, const N: usize> Default for AssertLessThanCols<T, N> {
     fn default() -> Self {
         Self {
-            diff_marker: [T::default(); N],
+            diff_marker: std::array::from_fn(|_| T::default()),
         }
     }
 }
