@@ -4,12 +4,14 @@
 //! So far: the [`bitwise`] lookup (byte-pair range checks and XOR) and the variable
 //! [`range_checker`]. Each periphery chip has a bus type with the helpers an AIR calls to look a
 //! value up, an AIR (a preprocessed table plus multiplicity columns) and a chip that counts the
-//! requests of trace generation and turns them into the multiplicity trace.
+//! requests of trace generation and turns them into the multiplicity trace. The [`primitives`]
+//! are sub-AIRs that chips embed in their own rows (is-zero, is-equal, is-less-than).
 
 pub mod bitwise;
 pub mod connector;
 pub mod memory;
 pub mod poseidon2;
+pub mod primitives;
 pub mod program;
 pub mod range_checker;
 #[cfg(test)]

@@ -28,6 +28,8 @@ use tessera_arch::{
     LocalOpcode,
 };
 
+use tessera_system::primitives::{IsEqualCols, IsLessThanCols};
+
 use super::{BranchEqualOpcode, BranchLessThanOpcode};
 use crate::adapters::registers::RegReadCols;
 
@@ -42,14 +44,9 @@ pub struct BranchBuses {
 
 /// BEQ / BNE. `flags = [beq, bne]` (at most one set, none on padding rows).
 ///
-/// Equality: with `d_i = x_i - y_i` the byte differences (bytes, since every limb on the memory
-/// bus is a byte), `S = sum d_i^2` is an integer in `[0, 4 * 255^2]`, far below the field's
-/// characteristic, so `S = 0` in the field iff `x == y`. `diff_inv` is `S^-1` (0 when `S = 0`).
-/// With `eq = beq * taken + bne * (1 - taken)` (whether the row claims `x == y`):
-/// `eq * d_i = 0` for every byte (claimed equal => equal) and `S * diff_inv + eq = is_valid`
-/// (claimed different => `S` is invertible => different). One column instead of the four
-/// per-byte inverse markers a linear test would need (a single linear combination of the
-/// differences can vanish for different words: `0x100` vs `0x001`).
+/// Equality: the [`IsEqualCols`] gadget over the bytes of `x` and `y` (bytes, since every limb
+/// on the memory bus is a byte), with the result `eq = beq * taken + bne * (1 - taken)`
+/// (whether the row claims `x == y`) and condition `is_valid`: one inverse column.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct BranchEqualCols<T> {
@@ -62,17 +59,16 @@ pub struct BranchEqualCols<T> {
     pub flags: [T; 2],
     /// Whether the branch is taken.
     pub taken: T,
-    pub diff_inv: T,
+    pub is_equal: IsEqualCols<T>,
 }
 
 /// BLT / BLTU / BGE / BGEU. `flags` in the order of [`BranchLessThanOpcode`]: BLT, BLTU, BGE,
 /// BGEU.
 ///
 /// The comparison `cmp_lt = (x < y)` (signed for BLT/BGE): `x_msb`, `y_msb` are the top bytes
-/// as the signed (BLT/BGE, in `[-128, 128)`) or unsigned (`[0, 256)`) most significant limb;
-/// `diff_marker` marks the most significant byte where `x` and `y` differ (none if equal);
-/// `diff_val = |y_i - x_i|` at that byte, range-checked to `[1, 256]`, whose sign choice
-/// (`cmp_lt`) is then the comparison.
+/// as the signed (BLT/BGE, in `[-128, 128)`) or unsigned (`[0, 256)`) most significant limb,
+/// and the [`IsLessThanCols`] gadget compares `(x_msb, x_2, x_1, x_0)` with `(y_msb, y_2, y_1,
+/// y_0)`.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct BranchLessThanCols<T> {
@@ -89,8 +85,7 @@ pub struct BranchLessThanCols<T> {
     pub cmp_lt: T,
     pub x_msb: T,
     pub y_msb: T,
-    pub diff_marker: [T; MEMORY_BLOCK],
-    pub diff_val: T,
+    pub compare: IsLessThanCols<T, MEMORY_BLOCK>,
 }
 
 tessera_arch::impl_columns!(BranchEqualCols);
@@ -205,16 +200,14 @@ impl<AB: InteractionBuilder> Air<AB> for BranchEqualAir {
         // `taken` is a clean boolean for the execution message.
         builder.assert_bool(cols.taken);
         let eq = beq * cols.taken + bne * (AB::Expr::ONE - cols.taken);
-        let mut sum_sq = AB::Expr::ZERO;
-        for i in 0..MEMORY_BLOCK {
-            let d = cols.rs1.data[i] - cols.rs2.data[i];
-            // Claimed equal => every byte equal.
-            builder.assert_zero(eq.clone() * d.clone());
-            sum_sq += d.clone() * d;
-        }
-        // Claimed different (on a real row) => S is invertible => some byte differs. On
-        // padding rows (no flag) `eq = 0` and the all-zero row satisfies it.
-        builder.assert_eq(sum_sq * cols.diff_inv + eq, is_valid.clone());
+        // On padding rows (no flag) `eq = 0` and the all-zero row satisfies it.
+        cols.is_equal.eval(
+            builder,
+            cols.rs1.data.map(Into::into),
+            cols.rs2.data.map(Into::into),
+            eq,
+            is_valid.clone(),
+        );
         eval_adapter(
             builder,
             &self.buses,
@@ -265,32 +258,27 @@ impl<AB: InteractionBuilder> Air<AB> for BranchLessThanAir {
             is_valid.clone(),
         );
 
-        // The marker: at most one byte; every more significant byte is equal; at the marked
-        // byte, diff_val = (y_i - x_i) if cmp_lt else (x_i - y_i), and diff_val is in
-        // [1, 256] (diff_val - 1 is a byte), so the marked byte decides the comparison. With no
-        // marker the words are equal and cmp_lt = 0.
-        let sign = cmp_sign::<AB>(cols.cmp_lt);
-        let mut prefix = AB::Expr::ZERO;
-        for i in (0..MEMORY_BLOCK).rev() {
-            let d = if i == MEMORY_BLOCK - 1 {
-                cols.y_msb - cols.x_msb
-            } else {
-                y[i] - x[i]
-            };
-            let marker = cols.diff_marker[i];
-            builder.assert_bool(marker);
-            prefix += marker.into();
-            builder.assert_zero((AB::Expr::ONE - prefix.clone()) * d.clone());
-            builder.assert_zero(marker * (cols.diff_val - d * sign.clone()));
-        }
-        builder.assert_bool(prefix.clone());
-        builder.assert_zero((AB::Expr::ONE - prefix.clone()) * cols.cmp_lt);
-        self.buses.bitwise.range_check(
+        // The comparison of (x_msb, x_2, x_1, x_0) and (y_msb, y_2, y_1, y_0); its byte lookup
+        // goes alone (the msb pair fills the other message).
+        let limbs = |data: [AB::Var; MEMORY_BLOCK], msb: AB::Var| -> [AB::Expr; MEMORY_BLOCK] {
+            std::array::from_fn(|i| {
+                if i == MEMORY_BLOCK - 1 {
+                    msb.into()
+                } else {
+                    data[i].into()
+                }
+            })
+        };
+        let diff_byte = cols.compare.eval(
             builder,
-            cols.diff_val - AB::Expr::ONE,
-            AB::Expr::ZERO,
-            prefix,
+            limbs(x, cols.x_msb),
+            limbs(y, cols.y_msb),
+            cols.cmp_lt,
+            is_valid.clone(),
         );
+        self.buses
+            .bitwise
+            .range_check(builder, diff_byte, AB::Expr::ZERO, is_valid.clone());
 
         eval_adapter(
             builder,
@@ -305,9 +293,4 @@ impl<AB: InteractionBuilder> Air<AB> for BranchLessThanAir {
             is_valid,
         );
     }
-}
-
-/// `2 cmp_lt - 1`: `+1` if `x < y`, `-1` otherwise.
-fn cmp_sign<AB: InteractionBuilder>(cmp_lt: AB::Var) -> AB::Expr {
-    cmp_lt * AB::Expr::TWO - AB::Expr::ONE
 }

@@ -253,10 +253,10 @@ fn branch_equal_forged_decisions_are_rejected() {
 fn branch_equal_inverse_must_be_honest() {
     // `beq x2,x4` (not taken): with diff_inv = 0 the row cannot show the words differ.
     let mut machine = eq_machine(|_, _| {});
-    machine.eq_row(4).diff_inv = F::ZERO;
+    machine.eq_row(4).is_equal.diff_inv = F::ZERO;
     assert_constraint_fails(machine.prove());
     let mut machine = eq_machine(|_, _| {});
-    machine.eq_row(4).diff_inv += F::ONE;
+    machine.eq_row(4).is_equal.diff_inv += F::ONE;
     assert_constraint_fails(machine.prove());
 }
 
@@ -315,7 +315,7 @@ fn branch_equal_padding_rows_stay_inert() {
     assert_unbalanced(machine.prove());
     let mut machine = eq_machine(|_, _| {});
     machine.eq_row(12).flags[1] = F::ONE;
-    machine.eq_row(12).diff_inv = F::ZERO;
+    machine.eq_row(12).is_equal.diff_inv = F::ZERO;
     assert_unbalanced(machine.prove());
     // Dropping a real row breaks the chain.
     let mut machine = eq_machine(|_, _| {});
@@ -429,16 +429,19 @@ fn lt_honest(forge: impl Fn(usize, &mut bool)) -> Machine {
 fn branch_less_than_forged_decisions_are_rejected() {
     // Branch indices of the first pass: 0-2 blt loop, 3 bltu, 4 blt, 5 bge, 6 bgeu, 7 bge eq,
     // 8 bltu eq, 9 blt -1/-2, 10 bgeu, 11 bltu, 12 blt -1/0, 13 bge, 14 blt, 15 bltu, 16 bge.
-    // Equal words claimed less: no byte can carry the marker (constraint).
+    // Equal words claimed less: no byte can carry the marker (constraint). diff_val = 1 makes
+    // the lookup value (2 - 1) 1 - 1 = 0 a byte, counted in the table: only the constraint
+    // objects.
     for n in [7, 8] {
-        let machine = lt_honest(|i, taken| {
+        let mut machine = lt_honest(|i, taken| {
             if i == n {
                 *taken = !*taken;
             }
         });
-        assert_constraint_fails(machine.prove());
+        machine.lt_row(n).compare.diff_val = F::ONE;
+        assert_constraint_fails(machine.prove_with(|_, bitwise| bitwise.values[0] += F::ONE));
     }
-    // A wrong direction at the deciding byte gives diff_val outside [1, 256]: the byte lookup
+    // A wrong direction at the deciding byte gives a lookup value outside [0, 256): the lookup
     // has no entry for it (signed and unsigned, top byte and byte 0).
     for n in [3, 4, 5, 6, 9, 12, 14, 15] {
         let machine = lt_honest(|i, taken| {
@@ -453,17 +456,18 @@ fn branch_less_than_forged_decisions_are_rejected() {
 #[test]
 fn branch_less_than_marker_must_be_the_top_differing_byte() {
     // Branch 3: bltu 0x7fffffff, 0x80000000 (taken). Forge "not less" and put the marker on
-    // byte 0, where x_0 = 0xff > y_0 = 0x00 (diff_val 255 is in range), with the byte lookup
-    // rebalanced: the differing top byte above the marker is caught by a constraint.
+    // byte 0, where x_0 = 0xff > y_0 = 0x00 (diff_val = d_0 = -255, lookup value 254 is in
+    // range), with the byte lookup rebalanced: the differing top byte above the marker is
+    // caught by a constraint.
     let mut machine = lt_honest(|i, taken| {
         if i == 3 {
             *taken = !*taken;
         }
     });
     let row = machine.lt_row(3);
-    assert_eq!(row.diff_marker[3], F::ONE);
-    row.diff_marker = [F::ONE, F::ZERO, F::ZERO, F::ZERO];
-    row.diff_val = F::from_u32(255);
+    assert_eq!(row.compare.diff_marker[3], F::ONE);
+    row.compare.diff_marker = [F::ONE, F::ZERO, F::ZERO, F::ZERO];
+    row.compare.diff_val = -F::from_u32(255);
     let result = machine.prove_with(|_, bitwise| {
         // The range-count column of row (254, 0).
         bitwise.values[2 * (254 << 8)] += F::ONE;
@@ -473,15 +477,22 @@ fn branch_less_than_marker_must_be_the_top_differing_byte() {
 
 #[test]
 fn branch_less_than_columns_are_checked() {
-    // cmp_lt disagreeing with taken (buses untouched).
-    let mut machine = lt_honest(|_, _| {});
+    // cmp_lt disagreeing with taken: branch 3 (bltu 0x7fffffff, 0x80000000) forged "not
+    // taken" with the honest cmp_lt = 1 and its byte lookup (value 0) put back, so that only
+    // the constraint tying cmp_lt to taken objects.
+    let mut machine = lt_honest(|i, taken| {
+        if i == 3 {
+            *taken = !*taken;
+        }
+    });
     let row = machine.lt_row(3);
-    row.cmp_lt = F::ONE - row.cmp_lt;
-    assert_constraint_fails(machine.prove());
-    // Two markers.
+    assert_eq!(row.cmp_lt, F::ZERO);
+    row.cmp_lt = F::ONE;
+    assert_constraint_fails(machine.prove_with(|_, bitwise| bitwise.values[0] += F::ONE));
+    // Two markers (the lookup's count is the row's validity, so the bus still balances).
     let mut machine = lt_honest(|_, _| {});
-    machine.lt_row(3).diff_marker[0] = F::ONE;
-    assert_unbalanced(machine.prove());
+    machine.lt_row(3).compare.diff_marker[0] = F::ONE;
+    assert_constraint_fails(machine.prove());
     // The unsigned top byte on a signed row (x_3 = 0x80 read as 128, not -128): x_3 - x_msb = 0
     // satisfies the polynomial constraint, the range lookup of x_msb + 128 = 256 does not.
     let mut machine = lt_honest(|_, _| {});

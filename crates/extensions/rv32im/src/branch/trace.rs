@@ -8,7 +8,11 @@ use tessera_arch::{
     bus::MEMORY_BLOCK,
     execution::tracing_memory::{AccessRecord, TracingMemory},
 };
-use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
+use tessera_system::{
+    bitwise::BitwiseLookupChip,
+    primitives::{IsEqualCols, IsLessThanCols, LessThanWitness},
+    range_checker::RangeCheckerChip,
+};
 
 use super::{
     air::{BranchEqualCols, BranchLessThanCols},
@@ -122,11 +126,9 @@ impl BranchEqualChip {
                 cols.imm = signed(record.imm);
                 cols.flags[record.opcode as usize] = F::ONE;
                 cols.taken = F::from_bool(record.taken);
+                let bytes = |data: [u8; MEMORY_BLOCK]| data.map(F::from_u8);
                 let (x, y) = (record.rs1_read.prev.data, record.rs2_read.prev.data);
-                let sum_sq: u32 = (0..MEMORY_BLOCK)
-                    .map(|i| (x[i] as i32 - y[i] as i32).pow(2) as u32)
-                    .sum();
-                cols.diff_inv = F::from_u32(sum_sq).try_inverse().unwrap_or(F::ZERO);
+                cols.is_equal = IsEqualCols::fill(&bytes(x), &bytes(y), true);
             },
         )
     }
@@ -185,20 +187,18 @@ impl BranchLessThanChip {
                 let offset = if is_signed { 128 } else { 0 };
                 self.bitwise
                     .request_range((x_msb + offset) as u32, (y_msb + offset) as u32);
-                if let Some(i) = (0..MEMORY_BLOCK).rev().find(|&i| x[i] != y[i]) {
-                    let d = if i == MEMORY_BLOCK - 1 {
-                        y_msb - x_msb
-                    } else {
-                        y[i] as i32 - x[i] as i32
-                    };
-                    let diff_val = if cmp_lt { d } else { -d };
-                    cols.diff_marker[i] = F::ONE;
-                    cols.diff_val = signed(diff_val);
-                    // A forged decision gives a diff_val out of [1, 256]: no entry of the
-                    // table matches, so there is nothing to count (the bus will not balance).
-                    if (1..=256).contains(&diff_val) {
-                        self.bitwise.request_range((diff_val - 1) as u32, 0);
-                    }
+                let limbs = |data: [u8; MEMORY_BLOCK], msb: i32| {
+                    let mut limbs = data.map(i32::from);
+                    limbs[MEMORY_BLOCK - 1] = msb;
+                    limbs
+                };
+                let witness = LessThanWitness::new(limbs(x, x_msb), limbs(y, y_msb));
+                cols.compare = IsLessThanCols::fill(&witness);
+                // A forged decision gives a lookup value outside [0, 256): no entry of the
+                // table matches, so there is nothing to count (the bus will not balance).
+                let value = witness.lookup_value(cmp_lt);
+                if (0..256).contains(&value) {
+                    self.bitwise.request_range(value as u32, 0);
                 }
             },
         )

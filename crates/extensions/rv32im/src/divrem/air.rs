@@ -4,7 +4,7 @@
 //! `q * y + r = x` over the 64-bit extensions (by sign for the signed opcodes; the true values
 //! fit in 64 bits, so equality of the low 64 bits is equality), `|r| < |y|`, and that `r` is zero
 //! or has the sign of `x`: together the truncated division, unique. The special cases:
-//! - division by zero (`y_zero`, proven with an inverse of the byte sum of `y` when not set):
+//! - division by zero (`y_zero`, the [`IsZeroCols`] gadget on the byte sum of `y`):
 //!   `q = 0xffffffff`, `r = x`;
 //! - signed overflow (`overflow`, allowed only for `x = INT_MIN`, `y = -1` on a signed opcode):
 //!   `q = INT_MIN`, `r = 0`. Without the flag that input has no witness (the quotient `2^31` is
@@ -24,13 +24,17 @@ use tessera_arch::{
     LocalOpcode,
 };
 
+use tessera_system::primitives::{AssertLessThanCols, IsZeroCols};
+
 use super::DivRemOpcode;
 use crate::adapters::{
     alu_air::{eval_reg_reg, AdapterBuses, AdapterRow},
     registers::{RegReadCols, RegWriteCols},
 };
 
-/// Bits of a carry of `q * y + r` (columns below `8 * 255^2 + 2 * 255 + carry < 2^20`).
+/// Bits of a carry of `q * y + r` (columns below `8 * 255^2 + 2 * 255 + carry < 2^20`). The
+/// first carry is below `(255^2 + 255) / 256 < 2^8` and is looked up as a byte instead,
+/// together with the byte of the remainder comparison.
 pub const CARRY_BITS: usize = 12;
 
 /// Columns of a DIV/REM row.
@@ -52,16 +56,16 @@ pub struct DivRemCols<T> {
     pub signs: [T; 4],
     pub carries: [T; 2 * MEMORY_BLOCK],
     pub y_zero: T,
-    /// The inverse of the byte sum of `y` when `y != 0`.
-    pub y_inverse: T,
+    /// `y_zero = is_valid * [sum of y's bytes = 0]`.
+    pub y_is_zero: IsZeroCols<T>,
     pub overflow: T,
     /// `|r|` and `|y|` as unsigned bytes, and the carries of `|v| + v = 2^32` for negative `v`.
     pub abs_r: [T; MEMORY_BLOCK],
     pub abs_y: [T; MEMORY_BLOCK],
     pub abs_r_carries: [T; MEMORY_BLOCK],
     pub abs_y_carries: [T; MEMORY_BLOCK],
-    /// One-hot: the most significant byte where `|r|` and `|y|` differ.
-    pub lt_marker: [T; MEMORY_BLOCK],
+    /// `|r| < |y|` unless `y = 0`: one-hot on the most significant byte where they differ.
+    pub r_lt_y: AssertLessThanCols<T, MEMORY_BLOCK>,
 }
 
 tessera_arch::impl_columns!(DivRemCols);
@@ -144,16 +148,15 @@ impl<AB: InteractionBuilder> Air<AB> for DivRemAir {
             .range_check(builder, low7(2), low7(3), is_valid.clone());
         let [sign_x, sign_y, sign_q, sign_r] = c.signs;
 
-        // Division by zero: y_zero exactly when every byte of y is zero.
+        // Division by zero: y_zero exactly when every byte of y is zero (bytes: their sum is
+        // zero only then); boolean since is_valid is.
         let (y_zero, overflow) = (c.y_zero, c.overflow);
-        builder.assert_bool(y_zero);
         let y_sum = y.iter().fold(AB::Expr::ZERO, |acc, &b| acc + b);
+        c.y_is_zero.eval(builder, y_sum, y_zero, is_valid.clone());
         for i in 0..MEMORY_BLOCK {
-            builder.assert_zero(y_zero * y[i]);
             builder.assert_zero(y_zero * (q[i] - byte(0xff)));
             builder.assert_zero(y_zero * (r[i] - x[i]));
         }
-        builder.assert_zero((is_valid.clone() - y_zero) * (y_sum * c.y_inverse - AB::Expr::ONE));
 
         // Signed overflow: only for INT_MIN / -1, with q = INT_MIN and r = 0.
         builder.assert_bool(overflow);
@@ -186,8 +189,11 @@ impl<AB: InteractionBuilder> Air<AB> for DivRemAir {
                         - ext(x, sign_x, k)
                         - c.carries[k] * AB::Expr::from_u32(256)),
             );
-            self.range
-                .range_check(builder, c.carries[k], CARRY_BITS, is_valid.clone());
+            // The first carry is a byte, looked up below.
+            if k > 0 {
+                self.range
+                    .range_check(builder, c.carries[k], CARRY_BITS, is_valid.clone());
+            }
             carry_in = c.carries[k].into();
         }
 
@@ -197,28 +203,19 @@ impl<AB: InteractionBuilder> Air<AB> for DivRemAir {
         builder.assert_zero((AB::Expr::ONE - sign_x) * sign_r);
         builder.assert_zero(sign_x * (AB::Expr::ONE - sign_r) * r_sum);
 
-        // |r| < |y| unless y = 0: the marked byte is the most significant one where they differ,
-        // and there |y| - |r| - 1 is a byte.
+        // |r| < |y| unless y = 0 (the gadget's byte is 0 where y = 0, so it may be counted by
+        // is_valid), paired with the first carry.
         eval_abs(builder, sign_r, r, c.abs_r, c.abs_r_carries);
         eval_abs(builder, sign_y, y, c.abs_y, c.abs_y_carries);
         let compared = is_valid.clone() - y_zero;
-        let mut above_or_at = AB::Expr::ZERO;
-        let mut marked_diff = AB::Expr::ZERO;
-        for i in (0..MEMORY_BLOCK).rev() {
-            let marker = c.lt_marker[i];
-            builder.assert_bool(marker);
-            above_or_at += marker.into();
-            let diff = c.abs_y[i] - c.abs_r[i];
-            builder.assert_zero((compared.clone() - above_or_at.clone()) * diff.clone());
-            marked_diff += marker * diff;
-        }
-        builder.assert_eq(above_or_at, compared.clone());
-        self.bitwise.range_check(
+        let lt_byte = c.r_lt_y.eval(
             builder,
-            marked_diff - compared,
-            AB::Expr::ZERO,
-            is_valid.clone(),
+            c.abs_r.map(Into::into),
+            c.abs_y.map(Into::into),
+            compared,
         );
+        self.bitwise
+            .range_check(builder, lt_byte, c.carries[0], is_valid.clone());
         for v in [q, r, c.abs_r, c.abs_y] {
             self.bitwise
                 .range_check(builder, v[0], v[1], is_valid.clone());

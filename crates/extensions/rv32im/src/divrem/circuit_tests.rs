@@ -190,7 +190,11 @@ fn flags_signs_and_padding() {
     assert!(with_answer(DivRemOpcode::DIV, 7, 2, |c| c.flags[0] = F::TWO).is_err());
     // Unsigned opcodes must not sign-extend.
     assert!(with_answer(DivRemOpcode::DIVU, 0xffff_fff9, 2, |c| c.signs[0] = F::ONE).is_err());
-    assert!(with_answer(DivRemOpcode::DIV, 7, 2, |c| c.lt_marker = [F::ZERO; 4]).is_err());
+    assert!(
+        with_answer(DivRemOpcode::DIV, 7, 2, |c| c.r_lt_y.diff_marker =
+            [F::ZERO; 4])
+        .is_err()
+    );
     let (run, mut trace) = run(&[(DivRemOpcode::DIV, 7, 2)]);
     let width = trace.width;
     // A one-row trace has no padding; make a two-row one and enable the padding row.

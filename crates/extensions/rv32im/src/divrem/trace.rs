@@ -4,7 +4,11 @@ use std::{borrow::BorrowMut, sync::Arc};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::MEMORY_BLOCK;
-use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
+use tessera_system::{
+    bitwise::BitwiseLookupChip,
+    primitives::{AssertLessThanCols, IsZeroCols, LessThanWitness},
+    range_checker::RangeCheckerChip,
+};
 
 use super::{
     air::{DivRemCols, CARRY_BITS},
@@ -32,8 +36,6 @@ pub struct DivRemWitness {
     pub abs_y: u32,
     pub abs_r_carries: [u32; MEMORY_BLOCK],
     pub abs_y_carries: [u32; MEMORY_BLOCK],
-    /// The most significant byte where |r| and |y| differ (None when y = 0).
-    pub lt_byte: Option<usize>,
 }
 
 fn negation_carries(v: u32, negative: bool) -> [u32; MEMORY_BLOCK] {
@@ -84,12 +86,6 @@ pub fn divrem_witness(op: DivRemOpcode, x: u32, y: u32) -> DivRemWitness {
     }
     let abs = |v: u32, sign: u32| if sign == 1 { v.wrapping_neg() } else { v };
     let (abs_r, abs_y) = (abs(r, signs[3]), abs(y, signs[1]));
-    let lt_byte = (!y_zero).then(|| {
-        (0..MEMORY_BLOCK)
-            .rev()
-            .find(|&i| (abs_r >> (8 * i)) as u8 != (abs_y >> (8 * i)) as u8)
-            .expect("|r| < |y| differ somewhere")
-    });
     DivRemWitness {
         q,
         r,
@@ -102,7 +98,6 @@ pub fn divrem_witness(op: DivRemOpcode, x: u32, y: u32) -> DivRemWitness {
         abs_y,
         abs_r_carries: negation_carries(r, signs[3] == 1),
         abs_y_carries: negation_carries(y, signs[1] == 1),
-        lt_byte,
     }
 }
 
@@ -147,24 +142,26 @@ impl DivRemChip {
             c.r = bytes(w.r);
             c.msb = w.msb.map(F::from_u32);
             c.signs = w.signs.map(F::from_u32);
-            for carry in w.carries {
+            for &carry in &w.carries[1..] {
                 self.range.request(carry, CARRY_BITS);
             }
             c.carries = w.carries.map(F::from_u32);
             c.y_zero = F::from_bool(w.y_zero);
             let y_sum: u32 = y.to_le_bytes().iter().map(|&b| b as u32).sum();
-            c.y_inverse = F::from_u32(y_sum).try_inverse().unwrap_or(F::ZERO);
+            c.y_is_zero = IsZeroCols::fill(F::from_u32(y_sum), true);
             c.overflow = F::from_bool(w.overflow);
             c.abs_r = bytes(w.abs_r);
             c.abs_y = bytes(w.abs_y);
             c.abs_r_carries = w.abs_r_carries.map(F::from_u32);
             c.abs_y_carries = w.abs_y_carries.map(F::from_u32);
-            let mut diff = 0;
-            if let Some(i) = w.lt_byte {
-                c.lt_marker[i] = F::ONE;
-                diff = ((w.abs_y >> (8 * i)) & 0xff) - ((w.abs_r >> (8 * i)) & 0xff) - 1;
+            let mut lt_byte = 0;
+            if !w.y_zero {
+                let bytes = |v: u32| v.to_le_bytes().map(i32::from);
+                let witness = LessThanWitness::new(bytes(w.abs_r), bytes(w.abs_y));
+                c.r_lt_y = AssertLessThanCols::fill(&witness);
+                lt_byte = witness.lookup_value(true) as u32;
             }
-            self.bitwise.request_range(diff, 0);
+            self.bitwise.request_range(lt_byte, w.carries[0]);
             let tops = [x, y, w.q, w.r].map(|v| v >> 24);
             let low7 = |i: usize| 2 * (tops[i] - 128 * w.msb[i]);
             self.bitwise.request_range(low7(0), low7(1));

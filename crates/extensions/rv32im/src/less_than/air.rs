@@ -5,7 +5,8 @@
 //! `rd = [cmp, 0, 0, 0]` with `cmp = (x < y)`. Signed and unsigned comparison differ only in the
 //! most significant byte, which the core reads through `msb_x`, `msb_y`: the top byte as an
 //! integer, `x[3] - 256` when SLT reads a negative number, `x[3]` otherwise. Then `x < y` is the
-//! lexicographic comparison of `(msb_x, x[2], x[1], x[0])` and `(msb_y, y[2], y[1], y[0])`:
+//! lexicographic comparison of `(msb_x, x[2], x[1], x[0])` and `(msb_y, y[2], y[1], y[0])`, by
+//! the [`IsLessThanCols`] gadget (result `cmp`, condition `is_valid`):
 //! - `diff_marker` is one-hot on the most significant index `k` where they differ, or zero when
 //!   `x = y` (then `cmp = 0`);
 //! - every index above `k` is equal; `diff_val = d_k` (`d_i = y_i - x_i`, `d_3 = msb_y - msb_x`);
@@ -33,6 +34,7 @@ use openvm_stark_backend::{
     PartitionedBaseAir,
 };
 use tessera_arch::{bus::MEMORY_BLOCK, LocalOpcode};
+use tessera_system::primitives::IsLessThanCols;
 
 use super::LessThanOpcode;
 use crate::{
@@ -61,8 +63,7 @@ pub struct LessThanRegCols<T> {
     /// `data = [cmp, 0, 0, 0]`.
     pub rd: RegWriteCols<T>,
     pub flags: [T; NUM_FLAGS],
-    pub diff_marker: [T; MEMORY_BLOCK],
-    pub diff_val: T,
+    pub compare: IsLessThanCols<T, MEMORY_BLOCK>,
     pub msb_x: T,
     pub msb_y: T,
 }
@@ -79,8 +80,7 @@ pub struct LessThanImmCols<T> {
     /// `data = [cmp, 0, 0, 0]`.
     pub rd: RegWriteCols<T>,
     pub flags: [T; NUM_FLAGS],
-    pub diff_marker: [T; MEMORY_BLOCK],
-    pub diff_val: T,
+    pub compare: IsLessThanCols<T, MEMORY_BLOCK>,
     pub msb_x: T,
 }
 
@@ -121,8 +121,7 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for LessThanAir<IMM> {
             let core = eval_core(
                 builder,
                 cols.flags,
-                cols.diff_marker,
-                cols.diff_val,
+                &cols.compare,
                 &cols.rs1.data,
                 cols.msb_x,
                 y,
@@ -157,8 +156,7 @@ impl<AB: InteractionBuilder, const IMM: bool> Air<AB> for LessThanAir<IMM> {
             let core = eval_core(
                 builder,
                 cols.flags,
-                cols.diff_marker,
-                cols.diff_val,
+                &cols.compare,
                 &cols.rs1.data,
                 cols.msb_x,
                 cols.rs2.data.map(Into::into),
@@ -215,8 +213,7 @@ fn assert_msb<AB: AirBuilder>(builder: &mut AB, msb: AB::Var, top: AB::Var) {
 fn eval_core<AB: InteractionBuilder>(
     builder: &mut AB,
     flags: [AB::Var; NUM_FLAGS],
-    diff_marker: [AB::Var; MEMORY_BLOCK],
-    diff_val: AB::Var,
+    compare: &IsLessThanCols<AB::Var, MEMORY_BLOCK>,
     x: &[AB::Var; MEMORY_BLOCK],
     msb_x: AB::Var,
     y: [AB::Expr; MEMORY_BLOCK],
@@ -240,32 +237,22 @@ fn eval_core<AB: InteractionBuilder>(
 
     assert_msb(builder, msb_x, x[MEMORY_BLOCK - 1]);
 
-    // From the most significant index down: indices above the marked one are equal, the marked
-    // one's difference is `diff_val`.
-    let mut marked = AB::Expr::ZERO;
-    for i in (0..MEMORY_BLOCK).rev() {
-        let d_i = if i == MEMORY_BLOCK - 1 {
-            msb_y.clone() - msb_x
+    // The comparison of (msb_x, x[2], x[1], x[0]) and (msb_y, y[2], y[1], y[0]).
+    let x_limbs = std::array::from_fn(|i| {
+        if i == MEMORY_BLOCK - 1 {
+            msb_x.into()
         } else {
-            y[i].clone() - x[i]
-        };
-        builder.assert_bool(diff_marker[i]);
-        marked += diff_marker[i].into();
-        builder.assert_zero((AB::Expr::ONE - marked.clone()) * d_i.clone());
-        builder.assert_zero(diff_marker[i] * (d_i - diff_val));
-    }
-    // At most one marker; none means x = y, which is not less. (The markers' and their sum's
-    // booleanity are also implied on valid rows: the lookup makes `diff_val` nonzero, so every
-    // index with a nonzero marker has difference `diff_val`, and the most significant differing
-    // index must then carry the only nonzero marker, equal to 1. They are kept as the
-    // straightforward statement of the one-hot encoding.)
-    builder.assert_bool(marked.clone());
-    builder.assert_zero((AB::Expr::ONE - marked) * cmp);
+            x[i].into()
+        }
+    });
+    let mut y_limbs = y;
+    y_limbs[MEMORY_BLOCK - 1] = msb_y;
+    let diff_byte = compare.eval(builder, x_limbs, y_limbs, cmp, is_valid.clone());
 
     Core {
         is_valid,
         opcode,
         msb_x_byte: msb_x + slt * AB::Expr::from_u32(128),
-        diff_byte: (cmp * AB::Expr::TWO - AB::Expr::ONE) * diff_val - AB::Expr::ONE,
+        diff_byte,
     }
 }

@@ -267,10 +267,10 @@ fn results_match_the_executor() {
         let mut values = trace.values[row * trace.width..(row + 1) * trace.width].to_vec();
         let (rd, markers) = if is_imm {
             let cols = imm(&mut values);
-            (cols.rd.data, cols.diff_marker)
+            (cols.rd.data, cols.compare.diff_marker)
         } else {
             let cols = reg(&mut values);
-            (cols.rd.data, cols.diff_marker)
+            (cols.rd.data, cols.compare.diff_marker)
         };
         let result = rd.map(|b| b.as_canonical_u32());
         assert_eq!(
@@ -297,9 +297,9 @@ fn results_match_the_executor() {
         let trace = if is_imm { &imm_trace } else { &reg_trace };
         let mut values = trace.values[row * trace.width..(row + 1) * trace.width].to_vec();
         let markers = if is_imm {
-            imm(&mut values).diff_marker
+            imm(&mut values).compare.diff_marker
         } else {
-            reg(&mut values).diff_marker
+            reg(&mut values).compare.diff_marker
         };
         markers.iter().position(|&m| m == F::ONE)
     };
@@ -359,7 +359,7 @@ fn a_flipped_result_with_the_difference_negated_is_rejected() {
     let result = tampered(2, Some(0), &[], |r| {
         let cols = reg(r);
         cols.rd.data[0] = F::ZERO;
-        cols.diff_val = -F::ONE;
+        cols.compare.diff_val = -F::ONE;
     });
     assert_constraint_fails(result);
 }
@@ -372,8 +372,8 @@ fn a_flipped_result_claiming_equality_is_rejected() {
     let result = tampered(17, Some(0), &[((128, 6), (128, 0))], |r| {
         let cols = imm(r);
         cols.rd.data[0] = F::ZERO;
-        cols.diff_marker = [F::ZERO; 4];
-        cols.diff_val = -F::ONE;
+        cols.compare.diff_marker = [F::ZERO; 4];
+        cols.compare.diff_val = -F::ONE;
     });
     assert_constraint_fails(result);
 }
@@ -385,21 +385,21 @@ fn one_for_equal_values_is_rejected() {
     assert_constraint_fails(tampered(0, Some(1), &[], |r| {
         let cols = reg(r);
         cols.rd.data[0] = F::ONE;
-        cols.diff_val = F::ONE;
+        cols.compare.diff_val = F::ONE;
     }));
     // ... with a marker on byte 0: the marked difference is 0, not diff_val.
     assert_constraint_fails(tampered(0, Some(1), &[], |r| {
         let cols = reg(r);
         cols.rd.data[0] = F::ONE;
-        cols.diff_val = F::ONE;
-        cols.diff_marker[0] = F::ONE;
+        cols.compare.diff_val = F::ONE;
+        cols.compare.diff_marker[0] = F::ONE;
     }));
     // ... with a marker and diff_val = 0: the lookup of -1 cannot be balanced.
     assert_unbalanced(tampered(0, Some(1), &[], |r| {
         let cols = reg(r);
         cols.rd.data[0] = F::ONE;
-        cols.diff_val = F::ZERO;
-        cols.diff_marker[0] = F::ONE;
+        cols.compare.diff_val = F::ZERO;
+        cols.compare.diff_marker[0] = F::ONE;
     }));
 }
 
@@ -419,7 +419,7 @@ fn a_signed_top_byte_read_as_unsigned_is_rejected() {
         let cols = reg(r);
         cols.rd.data[0] = F::ZERO;
         cols.msb_x = F::from_u32(128);
-        cols.diff_val = -F::ONE;
+        cols.compare.diff_val = -F::ONE;
     }));
 }
 
@@ -435,7 +435,7 @@ fn a_top_byte_that_is_neither_reading_is_rejected() {
         |r| {
             let cols = reg(r);
             cols.msb_x = F::from_u32(200);
-            cols.diff_val = -F::from_u32(73);
+            cols.compare.diff_val = -F::from_u32(73);
         },
     );
     assert_constraint_fails(result);
@@ -447,7 +447,7 @@ fn a_top_byte_that_is_neither_reading_is_rejected() {
         |r| {
             let cols = reg(r);
             cols.msb_y = F::from_u32(50);
-            cols.diff_val = -F::from_u32(78);
+            cols.compare.diff_val = -F::from_u32(78);
         },
     );
     assert_constraint_fails(result);
@@ -478,12 +478,12 @@ fn a_marker_on_the_wrong_byte_is_rejected() {
     // so moving the marker there changes no lookup; byte 1 is then unmarked and unequal.
     assert_constraint_fails(tampered(11, None, &[], |r| {
         let cols = reg(r);
-        cols.diff_marker = [F::ONE, F::ZERO, F::ZERO, F::ZERO];
+        cols.compare.diff_marker = [F::ONE, F::ZERO, F::ZERO, F::ZERO];
     }));
     // Moving it to the (equal) top byte: its difference is 0, not diff_val.
     assert_constraint_fails(tampered(11, None, &[], |r| {
         let cols = reg(r);
-        cols.diff_marker = [F::ZERO, F::ZERO, F::ZERO, F::ONE];
+        cols.compare.diff_marker = [F::ZERO, F::ZERO, F::ZERO, F::ONE];
     }));
 }
 
@@ -494,11 +494,11 @@ fn two_markers_are_rejected() {
     // is 2 and byte 0 would have to be equal. Both booleanity constraints are implied; see
     // `eval_core`.)
     assert_constraint_fails(tampered(11, None, &[], |r| {
-        reg(r).diff_marker[0] = F::ONE;
+        reg(r).compare.diff_marker[0] = F::ONE;
     }));
     // Immediate form, instruction 30 (0x0101 <u 0x0202): the same.
     assert_constraint_fails(tampered(30, None, &[], |r| {
-        imm(r).diff_marker[0] = F::ONE;
+        imm(r).compare.diff_marker[0] = F::ONE;
     }));
 }
 
@@ -508,8 +508,8 @@ fn non_boolean_markers_are_rejected() {
     // diff_val; the running sum 2 at byte 1 demands byte 1 be equal.
     assert_constraint_fails(tampered(11, None, &[], |r| {
         let cols = reg(r);
-        cols.diff_marker[1] = F::TWO;
-        cols.diff_marker[0] = -F::ONE;
+        cols.compare.diff_marker[1] = F::TWO;
+        cols.compare.diff_marker[0] = -F::ONE;
     }));
 }
 
@@ -561,7 +561,7 @@ fn register_indices_immediates_and_pcs_are_bound_to_the_program() {
     assert_unbalanced(tampered(14, None, &[((127, 6), (127, 5))], |r| {
         let cols = imm(r);
         cols.imm[1] -= F::ONE;
-        cols.diff_val -= F::ONE;
+        cols.compare.diff_val -= F::ONE;
     }));
     // SLTIU -1 (instruction 18) with the sign cleared: 0xffff compared instead.
     assert_unbalanced(tampered(18, None, &[], |r| imm(r).imm[2] = F::ZERO));
@@ -591,7 +591,7 @@ fn padding_rows_stay_inert() {
     // A padding row with a marker but no flag has no interaction and satisfies the
     // constraints: it stays inert (and the run proves).
     tampered_row(false, reg_pad, None, &[], |r| {
-        reg(r).diff_marker[2] = F::ONE
+        reg(r).compare.diff_marker[2] = F::ONE
     })
     .unwrap();
     // Dropping a real row breaks the execution chain.

@@ -8,7 +8,11 @@ use tessera_arch::{
     bus::MEMORY_BLOCK,
     execution::tracing_memory::{AccessRecord, TracingMemory},
 };
-use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
+use tessera_system::{
+    bitwise::BitwiseLookupChip,
+    primitives::{IsLessThanCols, LessThanWitness},
+    range_checker::RangeCheckerChip,
+};
 
 use super::{
     air::{LessThanImmCols, LessThanRegCols},
@@ -93,22 +97,18 @@ impl CoreValues {
                 top
             }
         };
-        let (xb, yb) = (x.to_le_bytes(), y.to_le_bytes());
+        let limbs = |v: u32, msb: i32| {
+            let mut limbs = v.to_le_bytes().map(i32::from);
+            limbs[MEMORY_BLOCK - 1] = msb;
+            limbs
+        };
         let (msb_x, msb_y) = (msb(x), msb(y));
-        let diffs = [
-            yb[0] as i32 - xb[0] as i32,
-            yb[1] as i32 - xb[1] as i32,
-            yb[2] as i32 - xb[2] as i32,
-            msb_y - msb_x,
-        ];
-        let mut diff_marker = [false; MEMORY_BLOCK];
-        let mut diff_val = -1;
-        if let Some(k) = (0..MEMORY_BLOCK).rev().find(|&i| diffs[i] != 0) {
-            diff_marker[k] = true;
-            diff_val = diffs[k];
-        }
-        let cmp = opcode.eval(x, y) == 1;
-        debug_assert_eq!(cmp, diff_val > 0);
+        let LessThanWitness {
+            lt: cmp,
+            diff_marker,
+            diff_val,
+        } = LessThanWitness::new(limbs(x, msb_x), limbs(y, msb_y));
+        debug_assert_eq!(cmp, opcode.eval(x, y) == 1);
         Self {
             cmp,
             diff_marker,
@@ -130,11 +130,16 @@ impl CoreValues {
 
     /// `(2 cmp - 1) diff_val - 1` for the byte lookup.
     pub fn diff_byte(&self) -> u32 {
-        (if self.cmp {
-            self.diff_val - 1
-        } else {
-            -self.diff_val - 1
-        }) as u32
+        self.witness().lookup_value(self.cmp) as u32
+    }
+
+    /// The comparison gadget's witness.
+    pub fn witness(&self) -> LessThanWitness<MEMORY_BLOCK> {
+        LessThanWitness {
+            lt: self.cmp,
+            diff_marker: self.diff_marker,
+            diff_val: self.diff_val,
+        }
     }
 }
 
@@ -193,8 +198,7 @@ impl LessThanChip {
                 &self.range,
             );
             cols.flags[record.opcode as usize] = F::ONE;
-            cols.diff_marker = core.diff_marker.map(F::from_bool);
-            cols.diff_val = signed(core.diff_val);
+            cols.compare = IsLessThanCols::fill(&core.witness());
             cols.msb_x = signed(core.msb_x);
             cols.msb_y = signed(core.msb_y);
         });
@@ -220,8 +224,7 @@ impl LessThanChip {
                 &self.range,
             );
             cols.flags[record.opcode as usize] = F::ONE;
-            cols.diff_marker = core.diff_marker.map(F::from_bool);
-            cols.diff_val = signed(core.diff_val);
+            cols.compare = IsLessThanCols::fill(&core.witness());
             cols.msb_x = signed(core.msb_x);
         });
         (reg_trace, imm_trace)
