@@ -15,10 +15,24 @@ pub struct SystemConfig {
     pub memory_bits: u32,
     /// Maximum number of bytes the guest may reveal as public output.
     pub public_output_capacity: usize,
-    /// Instructions per segment of a proof (runs are proven as chains of segments). Peak proving
-    /// memory grows about linearly with it: 2^20 (the default) needs about 3.4 GB with the
-    /// 100-bit parameters, right for a 24 GiB machine; 2^21-2^22 suits 32-64 GiB.
+    /// At most this many instructions per segment of a proof (runs are proven as chains of
+    /// segments); the bus-message limit below usually cuts a segment first.
     pub segment_max_instructions: u64,
+    /// Bus messages (interactions, padding included) per segment. The LogUp GKR, most of the
+    /// proving time, runs over the next power of two above a segment's total, so segments are
+    /// cut below a power of two: `2^24 - 1` (the default) fits 2^20 instructions of a simple
+    /// loop (15 messages each) and cuts memory-heavy code (18 messages) earlier, instead of
+    /// letting it pay for a GKR of 2^25. Peak proving memory grows about linearly with it (about
+    /// 3.5 GB at the default, right for a 24 GiB machine). On this 2-core machine larger
+    /// segments prove *slower* per instruction (2^25: 62 vs 72 kHz); on machines with many
+    /// cores and 64 GiB or more, try `2^25 - 1` with a `segment_max_instructions` of 2^22 and
+    /// keep what measures faster.
+    #[serde(default = "default_segment_max_interactions")]
+    pub segment_max_interactions: u64,
+}
+
+fn default_segment_max_interactions() -> u64 {
+    (1 << 24) - 1
 }
 
 impl Default for SystemConfig {
@@ -28,7 +42,8 @@ impl Default for SystemConfig {
         Self {
             memory_bits: 29,
             public_output_capacity: 1024,
-            segment_max_instructions: 1 << 20,
+            segment_max_instructions: 1 << 21,
+            segment_max_interactions: default_segment_max_interactions(),
         }
     }
 }
@@ -49,7 +64,7 @@ impl SystemConfig {
         if !MEMORY_BITS_RANGE.contains(&self.memory_bits) {
             return Err(ConfigError::MemoryBits(self.memory_bits));
         }
-        if self.segment_max_instructions == 0 {
+        if self.segment_max_instructions == 0 || self.segment_max_interactions == 0 {
             return Err(ConfigError::SegmentSize);
         }
         Ok(())
@@ -61,7 +76,7 @@ impl SystemConfig {
 pub enum ConfigError {
     #[error("memory_bits = {0}: main memory must be 2^12 to 2^29 bytes")]
     MemoryBits(u32),
-    #[error("segment_max_instructions must be at least 1")]
+    #[error("segment_max_instructions and segment_max_interactions must be at least 1")]
     SegmentSize,
     #[error(transparent)]
     Inventory(#[from] ExecutorInventoryError),

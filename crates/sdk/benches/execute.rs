@@ -62,14 +62,9 @@ fn main() {
         // Metered execution (segment planning) of the same run, best of the repeats.
         let metered = (0..REPEATS)
             .map(|_| {
-                sdk.meter(
-                    &exe,
-                    input.clone(),
-                    tessera_sdk::DEFAULT_SEGMENT_INSTRUCTIONS,
-                    None,
-                )
-                .expect("meters")
-                .mhz
+                sdk.meter(&exe, input.clone(), &tessera_sdk::ProveOptions::default())
+                    .expect("meters")
+                    .mhz
             })
             .fold(0.0, f64::max);
         let qemu = time_qemu(&elf, &input).map(|s| instret as f64 / s / 1e6);

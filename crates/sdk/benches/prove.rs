@@ -137,13 +137,13 @@ fn run_case(program: &str, size: u32, segment_log: u32) {
         .prove(
             &exe,
             input,
-            ProveOptions {
-                segment_instructions: Some(if segment_log == 0 {
-                    u64::MAX
-                } else {
-                    1 << segment_log
-                }),
-                ..ProveOptions::default()
+            if segment_log == 0 {
+                ProveOptions::one_segment()
+            } else {
+                ProveOptions {
+                    segment_instructions: Some(1 << segment_log),
+                    ..ProveOptions::default()
+                }
             },
         )
         .expect("proves");

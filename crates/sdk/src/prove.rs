@@ -45,13 +45,28 @@ pub struct ProveOptions {
     /// Instructions per segment (default: the configuration's
     /// `SystemConfig::segment_max_instructions`, [`DEFAULT_SEGMENT_INSTRUCTIONS`] by default).
     pub segment_instructions: Option<u64>,
+    /// Bus messages per segment, padding included (default: the configuration's
+    /// `SystemConfig::segment_max_interactions`, `2^24 - 1` by default).
+    pub segment_interactions: Option<u64>,
 }
 
-/// Instructions per segment by default: a 2^20-instruction fibonacci segment proves in about
-/// 3.4 GB with the 100-bit parameters on a 2-core machine, within a 24 GiB machine's means
-/// with room for the run's memory image; bigger machines can take 2^21 or 2^22 (peak memory
-/// grows about linearly, 13.4 GB at 2^22).
-pub const DEFAULT_SEGMENT_INSTRUCTIONS: u64 = 1 << 20;
+impl ProveOptions {
+    /// Options that prove the whole run as one segment (if its traces fit the largest
+    /// stacked height).
+    pub fn one_segment() -> Self {
+        Self {
+            segment_instructions: Some(u64::MAX),
+            segment_interactions: Some(u64::MAX),
+            ..Self::default()
+        }
+    }
+}
+
+/// The cap on instructions per segment by default. The segment's bus messages (at most
+/// `SystemConfig::segment_max_interactions`, `2^24 - 1`) usually cut it first: about 1.08 M
+/// instructions of a fibonacci loop, 0.9 M of a memory-heavy sort, each proving in about
+/// 3.5 GB with the 100-bit parameters, within a 24 GiB machine's means.
+pub const DEFAULT_SEGMENT_INSTRUCTIONS: u64 = 1 << 21;
 
 #[cfg(test)]
 mod tests {
@@ -194,26 +209,34 @@ impl Sdk {
         )
     }
 
-    /// Metered execution of `exe` on `input`: the segment plan (at most `segment_instructions`
-    /// instructions per segment) without proving.
+    /// Metered execution of `exe` on `input`: the segment plan (segment sizes and instruction
+    /// limit from `options`) without proving.
     pub fn meter(
         &self,
         exe: &Arc<VmExe<F>>,
         input: Vec<u8>,
-        segment_instructions: u64,
-        max_instructions: Option<u64>,
+        options: &ProveOptions,
     ) -> Result<MeterReport, SdkError> {
-        if segment_instructions == 0 {
+        let system = &self.executor.config.system;
+        let segment_instructions = options
+            .segment_instructions
+            .unwrap_or(system.segment_max_instructions);
+        let segment_interactions = options
+            .segment_interactions
+            .unwrap_or(system.segment_max_interactions);
+        if segment_instructions == 0 || segment_interactions == 0 {
             return Err(SdkError::Options(
-                "segments need at least 1 instruction".into(),
+                "segments need at least 1 instruction and 1 bus message".into(),
             ));
         }
+        let max_instructions = options.max_instructions;
         let costs = self.machine(MIN_LOG_STACKED_HEIGHT).metering_costs(exe);
         let limits = SegmentLimits {
             // Two power-of-two parts of at most 2^24 rows each.
             max_rows: (2 << MAX_LOG_STACKED_HEIGHT) - 1,
             // One instance each.
             max_memory_rows: 1 << MAX_LOG_STACKED_HEIGHT,
+            max_interactions: segment_interactions,
             // Timestamps stay below 2^24, with room for one check interval.
             max_accesses: (1 << 24) - (1 << 20),
             max_instructions: segment_instructions,
@@ -248,7 +271,7 @@ impl Sdk {
     /// the rows of every instruction AIR and their main trace cells (before padding; the
     /// memory and periphery tables are not included).
     pub fn cost(&self, exe: &Arc<VmExe<F>>, input: Vec<u8>) -> Result<CostReport, SdkError> {
-        let plan = self.meter(exe, input, u64::MAX, None)?;
+        let plan = self.meter(exe, input, &ProveOptions::one_segment())?;
         let vm = self.machine(MIN_LOG_STACKED_HEIGHT);
         let rows: Vec<u64> = plan.segments.iter().fold(Vec::new(), |mut total, segment| {
             total.resize(segment.trace_heights.len(), 0);
@@ -288,10 +311,7 @@ impl Sdk {
         // Metered execution first: the pure handlers, so it reports the guest's faults
         // precisely (proving a run that does not exit cleanly is pointless), and it plans the
         // segments.
-        let segment_len = options
-            .segment_instructions
-            .unwrap_or(self.executor.config.system.segment_max_instructions);
-        let plan = self.meter(exe, input.clone(), segment_len, options.max_instructions)?;
+        let plan = self.meter(exe, input.clone(), &options)?;
 
         // One stacked height for every segment (the verifying key and the program commitment
         // depend on it): the smallest that holds every planned trace.

@@ -12,6 +12,14 @@ use tessera_sdk::{
 };
 use tessera_system::vm::{VirtualMachineError, VmVerificationError};
 
+/// Segments of at most `n` instructions (and the default bus-message limit).
+fn segments_of(n: u64) -> ProveOptions {
+    ProveOptions {
+        segment_instructions: Some(n),
+        ..ProveOptions::default()
+    }
+}
+
 /// Sums 1..=n, exits with the sum.
 fn sum_exe(n: i32) -> Arc<VmExe<F>> {
     let words = [
@@ -292,7 +300,7 @@ fn a_run_proven_in_segments_verifies_and_a_partial_chain_does_not() {
 
 #[test]
 fn a_run_of_millions_of_instructions_proves_in_segments() {
-    // 2^20 + 1 loop iterations: about 3.1 million instructions in segments of at most 2^20.
+    // 2^20 + 1 loop iterations: about 3.1 million instructions, in segments of about 1 million.
     let exe = {
         let words = [
             lui(5, 0x100),
@@ -309,7 +317,7 @@ fn a_run_of_millions_of_instructions_proves_in_segments() {
     let executed = sdk().execute(&exe, vec![], None).unwrap();
     assert!(executed.instret > 3_000_000);
     let (file, report) = sdk().prove(&exe, vec![], ProveOptions::default()).unwrap();
-    // Segments are cut at metering checks, a little before 2^20 instructions each.
+    // Segments are cut at metering checks, where the next one would pass 2^24 bus messages.
     assert!((3..=4).contains(&report.segments), "{}", report.segments);
     assert_eq!(report.instret, executed.instret);
     let run = sdk().verify(&exe, &file).unwrap();
@@ -321,7 +329,7 @@ fn a_run_of_millions_of_instructions_proves_in_segments() {
 fn a_segment_is_an_independent_job_given_its_serialized_start() {
     use openvm_stark_backend::codec::Encode;
     let exe = sum_exe(100);
-    let plan = sdk().meter(&exe, vec![], 97, None).unwrap();
+    let plan = sdk().meter(&exe, vec![], &segments_of(97)).unwrap();
     assert_eq!(plan.segments.len(), 4);
     let prover = sdk().segment_prover(&exe, 16).unwrap();
     let mut start = tessera_sdk::SegmentStart::initial(&exe);
@@ -346,6 +354,35 @@ fn a_segment_is_an_independent_job_given_its_serialized_start() {
     );
 }
 
+/// The bus-message limit cuts segments (each planned segment stays within it, and proving the
+/// plan works); a limit of 0 is an options error.
+#[test]
+fn segments_are_cut_by_bus_messages() {
+    let exe = sum_exe(2000);
+    let whole = sdk().meter(&exe, vec![], &ProveOptions::default()).unwrap();
+    assert_eq!(whole.segments.len(), 1);
+    let limit = whole.segments[0].interactions * 3 / 4;
+    let options = ProveOptions {
+        segment_interactions: Some(limit),
+        ..ProveOptions::default()
+    };
+    let plan = sdk().meter(&exe, vec![], &options).unwrap();
+    assert!(plan.segments.len() >= 2, "{:?}", plan.segments);
+    assert!(plan.segments.iter().all(|s| s.interactions <= limit));
+    let (file, report) = sdk().prove(&exe, vec![], options).unwrap();
+    assert_eq!(report.segments, plan.segments.len());
+    assert_eq!(sdk().verify(&exe, &file).unwrap().exit_code, 2_001_000);
+
+    let zero = ProveOptions {
+        segment_interactions: Some(0),
+        ..ProveOptions::default()
+    };
+    assert!(matches!(
+        sdk().meter(&exe, vec![], &zero),
+        Err(SdkError::Options(_))
+    ));
+}
+
 /// The instance proves what the caller asks only if the run agrees: one segment that does not
 /// exit is not a single-segment run, and a plan whose segments end elsewhere than the run is
 /// refused before the mismatched segment is proven.
@@ -366,7 +403,7 @@ fn an_instance_refuses_plans_that_do_not_match_the_run() {
         "{err}"
     );
 
-    let plan = sdk().meter(&exe, vec![], 97, None).unwrap();
+    let plan = sdk().meter(&exe, vec![], &segments_of(97)).unwrap();
     assert_eq!(plan.segments.len(), 4);
     let without_last = &plan.segments[..3];
     let err = prover.prove_continuations(&[], without_last).err().unwrap();

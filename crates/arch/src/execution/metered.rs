@@ -39,6 +39,53 @@ pub struct MeteringCosts {
     pub io: Vec<InsnCost>,
     /// The memory tree, whose touched leaves and nodes are rows of the memory tables.
     pub memory: MemoryShape,
+    /// Bus messages per row, for the segment's interaction total.
+    pub interactions: InteractionCosts,
+}
+
+/// Bus messages (interactions) per row of each table, to bound a segment's total: the LogUp
+/// GKR runs over the next power of two above it, so a segment just over a power of two costs
+/// about twice the GKR time of one just under.
+#[derive(Clone, Debug, Default)]
+pub struct InteractionCosts {
+    /// Per slot: messages per row of its AIR (its rows are split in two power-of-two parts).
+    pub per_slot: Vec<u32>,
+    /// Per row of the boundary, Merkle and Poseidon2 tables (the Poseidon2 table counted at
+    /// its bound of two rows per Merkle row).
+    pub boundary: u32,
+    pub merkle: u32,
+    pub poseidon2: u32,
+    /// The tables of fixed height (program, connector, periphery), per segment.
+    pub fixed: u64,
+    /// Traces shorter than this many rows are lifted to it.
+    pub min_height: u64,
+}
+
+impl InteractionCosts {
+    /// The total of a segment with `rows` per slot and `memory` rows.
+    pub fn total(&self, rows: &[u64], memory: MemoryRows) -> u64 {
+        let padded = |rows: u64| match rows {
+            0 => 0,
+            rows => rows.next_power_of_two().max(self.min_height),
+        };
+        let parts = |rows: u64| match rows {
+            0 => 0,
+            rows => {
+                let big = 1 << rows.ilog2();
+                padded(big) + padded(rows - big)
+            }
+        };
+        let slots: u64 = rows
+            .iter()
+            .zip(&self.per_slot)
+            .map(|(&rows, &messages)| messages as u64 * parts(rows))
+            .sum();
+        slots
+            + self.boundary as u64 * padded(memory.leaves)
+            + self.merkle as u64 * padded(memory.nodes)
+            + self.poseidon2 as u64 * padded(2 * memory.nodes)
+            + self.fixed
+    }
 }
 
 /// Per-segment limits.
@@ -49,6 +96,8 @@ pub struct SegmentLimits {
     /// Rows each memory table may have: the boundary table (touched leaves) and the Poseidon2
     /// table (counted as two rows per touched node, an upper bound).
     pub max_memory_rows: u64,
+    /// Bus messages a segment may have (see [`InteractionCosts`]).
+    pub max_interactions: u64,
     /// Memory accesses (timestamps) a segment may use.
     pub max_accesses: u64,
     /// Instructions a segment may have.
@@ -65,6 +114,8 @@ pub struct Segment {
     pub accesses: u64,
     /// Rows of the memory tables.
     pub memory: MemoryRows,
+    /// Bus messages of all the segment's traces, padding included.
+    pub interactions: u64,
 }
 
 /// A point of a segment: instructions, rows per slot, accesses and memory rows since it started.
@@ -74,6 +125,7 @@ struct Snapshot {
     rows: Vec<u64>,
     accesses: u64,
     memory: MemoryRows,
+    interactions: u64,
 }
 
 /// Metered execution's context.
@@ -88,6 +140,7 @@ pub struct MeteredCtx {
     /// Instructions since the segment started.
     insns: u64,
     memory: MemoryMeter,
+    interactions: InteractionCosts,
     /// The last check that passed.
     last_good: Snapshot,
     instret_start: u64,
@@ -99,8 +152,11 @@ impl MeteredCtx {
     /// A context for a program whose instructions, syscall buffers and memory cost what
     /// `costs` says. `max_instructions` bounds the whole run.
     pub fn new(costs: MeteringCosts, limits: SegmentLimits, max_instructions: Option<u64>) -> Self {
-        // Check often enough that a cut loses little, rarely enough to cost nothing.
-        let check_interval = (limits.max_instructions / 64).clamp(1, 1 << 14);
+        // Check often enough that a cut loses little, rarely enough to cost nothing (an
+        // instruction has at most a few dozen bus messages).
+        let check_interval = (limits.max_instructions / 64)
+            .min(limits.max_interactions / (64 * 32))
+            .clamp(1, 1 << 14);
         let slots = costs.slots;
         Self {
             costs: costs.costs,
@@ -111,6 +167,7 @@ impl MeteredCtx {
             accesses: 0,
             insns: 0,
             memory: MemoryMeter::new(costs.memory),
+            interactions: costs.interactions,
             last_good: Snapshot::default(),
             instret_start: 0,
             max_instructions: max_instructions.unwrap_or(u64::MAX),
@@ -119,11 +176,13 @@ impl MeteredCtx {
     }
 
     fn snapshot(&self) -> Snapshot {
+        let memory = self.memory.rows();
         Snapshot {
             insns: self.insns,
             rows: self.rows.clone(),
             accesses: self.accesses,
-            memory: self.memory.rows(),
+            memory,
+            interactions: self.interactions.total(&self.rows, memory),
         }
     }
 
@@ -134,6 +193,7 @@ impl MeteredCtx {
             && self.rows.iter().all(|&r| r <= self.limits.max_rows)
             && memory.leaves <= self.limits.max_memory_rows
             && 2 * memory.nodes <= self.limits.max_memory_rows
+            && self.interactions.total(&self.rows, memory) <= self.limits.max_interactions
     }
 
     /// Closes the segment at the last check that passed and starts the next one there.
@@ -155,6 +215,7 @@ impl MeteredCtx {
             trace_heights: cut.rows,
             accesses: cut.accesses,
             memory: cut.memory,
+            interactions: cut.interactions,
         });
         self.instret_start += cut.insns;
     }
@@ -172,6 +233,7 @@ impl MeteredCtx {
                 trace_heights: last.rows,
                 accesses: last.accesses,
                 memory: last.memory,
+                interactions: last.interactions,
             });
         }
         self.segments

@@ -246,6 +246,15 @@ fn assert_metering_counts_rows(
 
     let exe = Arc::new(exe_from_words::<F>(BASE, words).unwrap());
     let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let messages = vm.interactions_per_row();
+    let keys = vm.keygen().unwrap();
+    let keygen_counts: Vec<u32> = keys
+        .pk
+        .per_air
+        .iter()
+        .map(|air| air.vk.num_interactions() as u32)
+        .collect();
+    assert_eq!(messages, keygen_counts);
     let executor = VmExecutor::new(Rv32ImConfig::default()).unwrap();
     let instance = executor.instance_for::<MeteredCtx>(&exe).unwrap();
     let mut state = VmExecState {
@@ -306,6 +315,21 @@ fn assert_metering_counts_rows(
             memory.nodes
         );
         assert!(heights[POSEIDON2_AIR_ID] as u64 <= (2 * memory.nodes).next_power_of_two());
+        // Bus messages: every trace's rows (lifted to the minimum height) times its AIR's
+        // interactions, at most the metered count (equal but for the memory tables' bounds).
+        let min_height = 1usize << vm.params().l_skip;
+        let interactions: u64 = heights
+            .iter()
+            .zip(&messages)
+            .filter(|(&h, _)| h > 0)
+            .map(|(&h, &m)| (h.max(min_height) * m as usize) as u64)
+            .sum();
+        assert!(
+            interactions <= segment.interactions,
+            "segment {index}: {interactions} messages, {} metered",
+            segment.interactions
+        );
+        assert!(segment.interactions <= limits.max_interactions);
         assert!(
             memory.leaves <= limits.max_memory_rows && 2 * memory.nodes <= limits.max_memory_rows
         );
@@ -321,11 +345,38 @@ fn metered_execution_counts_the_rows_of_every_air() {
     let limits = tessera_arch::SegmentLimits {
         max_rows: 1 << 20,
         max_memory_rows: 1 << 20,
+        max_interactions: 1 << 30,
         max_accesses: 1 << 20,
         max_instructions: 23,
     };
     let segments = assert_metering_counts_rows(&with_exit(control_flow_program()), &[], limits);
     assert!(segments.len() >= 4, "{} segments", segments.len());
+}
+
+/// The same run cut by the bus-message limit: every segment's traces stay within it.
+#[test]
+fn metered_execution_cuts_segments_at_the_interaction_limit() {
+    let unlimited = tessera_arch::SegmentLimits {
+        max_rows: 1 << 20,
+        max_memory_rows: 1 << 20,
+        max_interactions: 1 << 30,
+        max_accesses: 1 << 20,
+        // Checks every instruction.
+        max_instructions: 64,
+    };
+    let words = with_exit(control_flow_program());
+    let whole = assert_metering_counts_rows(&words, &[], unlimited);
+    assert_eq!(whole.len(), 2);
+    // Half of what the first segment's instruction and memory tables add to the fixed tables.
+    let exe = exe_from_words::<F>(BASE, &words).unwrap();
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let fixed = vm.metering_costs(&exe).interactions.fixed;
+    let limits = tessera_arch::SegmentLimits {
+        max_interactions: fixed + (whole[0].interactions - fixed) / 2,
+        ..unlimited
+    };
+    let segments = assert_metering_counts_rows(&words, &[], limits);
+    assert!(segments.len() > whole.len(), "{segments:?}");
 }
 
 /// A run that touches much memory, cut by the memory tables' limit: every segment's tables
@@ -335,6 +386,7 @@ fn metered_execution_cuts_segments_at_the_memory_limit() {
     let limits = tessera_arch::SegmentLimits {
         max_rows: 1 << 20,
         max_memory_rows: 400,
+        max_interactions: 1 << 30,
         max_accesses: 1 << 20,
         // Checks every 10 instructions.
         max_instructions: 640,

@@ -38,8 +38,8 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Print the segment plan of metered execution (segments of at most N instructions,
-        /// 2^20 by default) instead of running purely.
-        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1048576")]
+        /// 2^21 by default; the bus-message limit usually cuts first) instead of running purely.
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "2097152")]
         segments: Option<u64>,
     },
     /// Execute an RV32IM ELF and prove the run (100-bit parameters).
@@ -62,10 +62,14 @@ enum Command {
         /// log2 of the stacked height (16..=24); by default the smallest that fits the run.
         #[arg(long)]
         log_stacked_height: Option<usize>,
-        /// Instructions per segment (default 2^20): longer runs are proven as a chain of
-        /// segments.
+        /// At most this many instructions per segment (default 2^21): longer runs are
+        /// proven as a chain of segments.
         #[arg(long)]
         segment_instructions: Option<u64>,
+        /// At most this many bus messages per segment, padding included (default 2^24 - 1,
+        /// which usually cuts segments before the instruction limit).
+        #[arg(long)]
+        segment_interactions: Option<u64>,
         /// Print one JSON object instead of the guest's output and a summary.
         #[arg(long)]
         json: bool,
@@ -103,8 +107,11 @@ fn main() -> ExitCode {
         } => match meter(
             &elf,
             input.as_deref(),
-            segment_instructions,
-            max_instructions,
+            &ProveOptions {
+                max_instructions,
+                segment_instructions: Some(segment_instructions),
+                ..ProveOptions::default()
+            },
         ) {
             Ok(report) => {
                 if json {
@@ -150,12 +157,14 @@ fn main() -> ExitCode {
             max_instructions,
             log_stacked_height,
             segment_instructions,
+            segment_interactions,
             json,
         } => {
             let options = ProveOptions {
                 log_stacked_height,
                 max_instructions,
                 segment_instructions,
+                segment_interactions,
             };
             match prove(&elf, input.as_deref(), &out, options) {
                 Ok(report) => {
@@ -201,13 +210,12 @@ fn main() -> ExitCode {
 fn meter(
     elf: &std::path::Path,
     input: Option<&std::path::Path>,
-    segment_instructions: u64,
-    max_instructions: Option<u64>,
+    options: &ProveOptions,
 ) -> anyhow::Result<MeterReport> {
     let sdk = Sdk::default();
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
-    Ok(sdk.meter(&exe, input, segment_instructions, max_instructions)?)
+    Ok(sdk.meter(&exe, input, options)?)
 }
 
 fn print_plan(report: &MeterReport) {
@@ -219,17 +227,18 @@ fn print_plan(report: &MeterReport) {
         report.exit_code
     );
     println!(
-        "segment  first instruction  instructions  timestamps  tallest AIR rows  memory leaves  memory nodes"
+        "segment  first instruction  instructions  timestamps  tallest AIR rows  memory leaves  memory nodes  bus messages"
     );
     for (i, s) in report.segments.iter().enumerate() {
         println!(
-            "{i:>7}  {:>17}  {:>12}  {:>10}  {:>16}  {:>13}  {:>12}",
+            "{i:>7}  {:>17}  {:>12}  {:>10}  {:>16}  {:>13}  {:>12}  {:>12}",
             s.instret_start,
             s.num_insns,
             s.accesses,
             s.trace_heights.iter().max().copied().unwrap_or(0),
             s.memory.leaves,
             s.memory.nodes,
+            s.interactions,
         );
     }
 }

@@ -4,7 +4,12 @@
 use std::{ops::Range, sync::Arc};
 
 use openvm_stark_backend::{
-    keygen::{types::MultiStarkProvingKey, MultiStarkKeygenBuilder},
+    air_builders::symbolic::get_symbolic_builder,
+    keygen::{
+        types::{MultiStarkProvingKey, TraceWidth},
+        MultiStarkKeygenBuilder,
+    },
+    p3_air::BaseAir,
     p3_field::PrimeCharacteristicRing,
     p3_matrix::{dense::RowMajorMatrix, Matrix},
     prover::{
@@ -15,7 +20,7 @@ use openvm_stark_backend::{
 };
 use tessera_arch::{
     bus::{MEMORY_BLOCK, TIMESTAMP_BITS},
-    InsnCost, MemoryShape, MeteringCosts, VmExe,
+    InsnCost, InteractionCosts, MemoryShape, MeteringCosts, VmExe,
 };
 
 use super::{
@@ -24,7 +29,7 @@ use super::{
     VirtualMachineError, VmCircuitConfig, VmVerifyingKey, F, PB, SC,
 };
 use crate::{
-    bitwise::BitwiseLookupAir,
+    bitwise::{BitwiseLookupAir, BITWISE_ROWS},
     connector::{connector_trace, ConnectorAir},
     memory::{
         generate_memory_traces, MemoryBoundaryAir, MemoryDimensions, MemoryMerkleAir, MemoryTree,
@@ -32,7 +37,7 @@ use crate::{
     },
     poseidon2::{Digest, Poseidon2Air, Poseidon2Bus, Poseidon2Chip},
     program::{multiplicity_trace, program_trace, ProgramAir},
-    range_checker::RangeCheckerAir,
+    range_checker::{table_rows as range_table_rows, RangeCheckerAir},
 };
 
 /// AIR ids of the system chips (fixed; extensions' AIRs follow from [`FIRST_EXTENSION_AIR_ID`]).
@@ -99,6 +104,17 @@ pub fn split_trace(
         start += take;
     }
     out
+}
+
+/// Bus messages per row of `air`: its interactions, as keygen finds them.
+fn interactions_per_row(air: &AirRef<SC>) -> u32 {
+    let width = TraceWidth {
+        preprocessed: BaseAir::<F>::preprocessed_trace(air.as_ref()).map(|t| t.width()),
+        cached_mains: air.cached_main_widths(),
+        common_main: air.common_main_width(),
+    };
+    let builder = get_symbolic_builder::<F, _>(air.as_ref(), &width);
+    builder.constraints().interactions.len() as u32
 }
 
 /// The proving and verifying keys of a machine.
@@ -251,10 +267,41 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             .find(|io| !io.is_empty())
             .unwrap_or_default();
         let tree = self.dims();
+        let messages = self.interactions_per_row();
+        let fixed_heights = [
+            (
+                PROGRAM_AIR_ID,
+                exe.program.instructions.len().next_power_of_two(),
+            ),
+            (CONNECTOR_AIR_ID, 1),
+            (
+                RANGE_CHECKER_AIR_ID,
+                range_table_rows(self.buses.range.max_bits),
+            ),
+            (BITWISE_AIR_ID, BITWISE_ROWS),
+        ];
+        let min_height = 1u64 << self.params().l_skip;
+        let interactions = InteractionCosts {
+            per_slot: self
+                .extension_airs
+                .iter()
+                .flat_map(|ids| ids.clone().step_by(TRACE_PARTS))
+                .map(|id| messages[id])
+                .collect(),
+            boundary: messages[BOUNDARY_AIR_ID],
+            merkle: messages[MERKLE_AIR_ID],
+            poseidon2: messages[POSEIDON2_AIR_ID],
+            fixed: fixed_heights
+                .iter()
+                .map(|&(id, rows)| messages[id] as u64 * (rows as u64).max(min_height))
+                .sum(),
+            min_height,
+        };
         MeteringCosts {
             costs,
             slots: slots.max(1),
             io,
+            interactions,
             memory: MemoryShape {
                 leaf_bytes: LEAF_BYTES as u32,
                 leaf_bits: tree.leaf_bits() as u32,
@@ -263,6 +310,11 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 register_bytes: (32 * MEMORY_BLOCK) as u32,
             },
         }
+    }
+
+    /// Bus messages per row of every AIR, by AIR id (what keygen counts as its interactions).
+    pub fn interactions_per_row(&self) -> Vec<u32> {
+        self.airs.iter().map(interactions_per_row).collect()
     }
 
     pub fn params(&self) -> &SystemParams {
