@@ -6,14 +6,17 @@ use std::{
     time::Instant,
 };
 
-use openvm_stark_backend::{codec::Encode, proof::Proof, SystemParams};
+use openvm_stark_backend::{codec::Encode, p3_air::BaseAir, proof::Proof, SystemParams};
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
-use tessera_arch::{MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecState, VmRunError};
+use tessera_arch::{
+    MemoryRows, MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecState, VmRunError,
+};
 use tessera_rv32im::Rv32ImConfig;
 use tessera_system::vm::{
     exe_commitment, verify_segments, PublicOutputProof, VirtualMachine, VmInstance,
-    VmVerificationError, FIRST_EXTENSION_AIR_ID, SC, TRACE_PARTS,
+    VmVerificationError, BOUNDARY_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
+    SC, TRACE_PARTS,
 };
 use thiserror::Error;
 
@@ -167,6 +170,13 @@ pub struct CostReport {
     pub main_cells_per_instruction: f64,
     /// (AIR, rows, cells) for each instruction AIR the run uses.
     pub airs: Vec<(String, u64, u64)>,
+    /// Rows of the memory tables (touched leaves and Merkle nodes).
+    pub memory: MemoryRows,
+    /// Main cells of the memory tables (the Poseidon2 table at its bound of two rows per
+    /// Merkle node).
+    pub memory_cells: u64,
+    /// Bus messages of every trace, padding included (what the LogUp GKR pays for).
+    pub interactions: u64,
     pub seconds: f64,
     pub mhz: f64,
 }
@@ -267,11 +277,22 @@ impl Sdk {
         })
     }
 
-    /// Metered cost execution: what proving the whole run would cost, without segmenting:
-    /// the rows of every instruction AIR and their main trace cells (before padding; the
-    /// memory and periphery tables are not included).
-    pub fn cost(&self, exe: &Arc<VmExe<F>>, input: Vec<u8>) -> Result<CostReport, SdkError> {
-        let plan = self.meter(exe, input, &ProveOptions::one_segment())?;
+    /// Metered cost execution: what proving the whole run would cost, without segmenting
+    /// (up to `max_instructions`): the rows of every instruction AIR and their main trace
+    /// cells before padding, the memory tables' rows and cells, and the bus messages of every
+    /// trace (padding included; segments are only cut where a trace would exceed the largest
+    /// stacked height).
+    pub fn cost(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        input: Vec<u8>,
+        max_instructions: Option<u64>,
+    ) -> Result<CostReport, SdkError> {
+        let options = ProveOptions {
+            max_instructions,
+            ..ProveOptions::one_segment()
+        };
+        let plan = self.meter(exe, input, &options)?;
         let vm = self.machine(MIN_LOG_STACKED_HEIGHT);
         let rows: Vec<u64> = plan.segments.iter().fold(Vec::new(), |mut total, segment| {
             total.resize(segment.trace_heights.len(), 0);
@@ -284,17 +305,28 @@ impl Sdk {
         let mut main_cells = 0;
         for (slot, &count) in rows.iter().enumerate() {
             let air = &vm.airs()[FIRST_EXTENSION_AIR_ID + slot * TRACE_PARTS];
-            let width = openvm_stark_backend::p3_air::BaseAir::<F>::width(air.as_ref()) as u64;
+            let width = BaseAir::<F>::width(air.as_ref()) as u64;
             main_cells += count * width;
             if count > 0 {
                 airs.push((air.name(), count, count * width));
             }
         }
+        let width = |id: usize| BaseAir::<F>::width(vm.airs()[id].as_ref()) as u64;
+        let mut memory = MemoryRows::default();
+        for segment in &plan.segments {
+            memory.leaves += segment.memory.leaves;
+            memory.nodes += segment.memory.nodes;
+        }
+        let memory_cells = memory.leaves * width(BOUNDARY_AIR_ID)
+            + memory.nodes * (width(MERKLE_AIR_ID) + 2 * width(POSEIDON2_AIR_ID));
         Ok(CostReport {
             instret: plan.instret,
             main_cells,
             main_cells_per_instruction: main_cells as f64 / plan.instret.max(1) as f64,
             airs,
+            memory,
+            memory_cells,
+            interactions: plan.segments.iter().map(|s| s.interactions).sum(),
             seconds: plan.seconds,
             mhz: plan.mhz,
         })

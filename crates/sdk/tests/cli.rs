@@ -153,3 +153,30 @@ fn run_segments_prints_the_metered_plan() {
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("1 segment(s)"));
 }
+
+#[test]
+fn run_cost_prints_what_proving_would_cost() {
+    let path = example("c-fibonacci.elf");
+    let json = run_json(&["run", path.to_str().unwrap(), "--cost"]);
+    let instret = json["instret"].as_u64().unwrap();
+    // One row per instruction, plus the buffer rows of syscalls (4 revealed bytes).
+    let rows = |buffers: bool| -> u64 {
+        let airs = json["airs"].as_array().unwrap().iter();
+        airs.filter(|air| {
+            let name = air[0].as_str().unwrap();
+            (name.starts_with("PublicWrite") || name.starts_with("Read")) == buffers
+        })
+        .map(|air| air[1].as_u64().unwrap())
+        .sum()
+    };
+    assert_eq!(rows(false), instret);
+    assert_eq!(rows(true), 4);
+    assert!(json["memory_cells"].as_u64().unwrap() > 0);
+    assert!(json["interactions"].as_u64().unwrap() > 10 * instret);
+    // Either the plan or the cost, not both.
+    let output = bin()
+        .args(["run", path.to_str().unwrap(), "--cost", "--segments"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -435,7 +435,7 @@ fn an_instance_refuses_plans_that_do_not_match_the_run() {
 #[test]
 fn metered_cost_counts_the_instruction_rows_without_segmenting() {
     let exe = sum_exe(100);
-    let cost = sdk().cost(&exe, vec![]).unwrap();
+    let cost = sdk().cost(&exe, vec![], None).unwrap();
     assert_eq!(cost.instret, 2 + 3 * 100 + 2);
     // Every instruction has exactly one row in one instruction AIR.
     assert_eq!(
@@ -452,4 +452,9 @@ fn metered_cost_counts_the_instruction_rows_without_segmenting() {
         .iter()
         .any(|(name, rows, _)| name.contains("BranchEqual") && *rows == 100));
     assert!(cost.main_cells_per_instruction > 10.0 && cost.main_cells_per_instruction < 40.0);
+    // The registers' 16 leaves and their ancestors; no other memory.
+    assert_eq!(cost.memory.leaves, 16);
+    assert!(cost.memory.nodes > 16 && cost.memory_cells > 0);
+    // At least every row's messages: above 10 per instruction, below the GKR's 2^24.
+    assert!(cost.interactions > 10 * cost.instret && cost.interactions < 1 << 24);
 }

@@ -4,8 +4,8 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use tessera_sdk::{
-    hex, read_file, ExecutionReport, GuestOutput, MeterReport, ProveOptions, ProveReport, Sdk,
-    SdkError, VerifiedRun,
+    hex, read_file, CostReport, ExecutionReport, GuestOutput, MeterReport, ProveOptions,
+    ProveReport, Sdk, SdkError, VerifiedRun,
 };
 
 #[derive(Parser)]
@@ -41,6 +41,10 @@ enum Command {
         /// 2^21 by default; the bus-message limit usually cuts first) instead of running purely.
         #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "2097152")]
         segments: Option<u64>,
+        /// Print what proving the run would cost (metered cost execution: rows and main cells
+        /// of every instruction AIR, memory tables, bus messages) instead of running purely.
+        #[arg(long, conflicts_with = "segments")]
+        cost: bool,
     },
     /// Execute an RV32IM ELF and prove the run (100-bit parameters).
     ///
@@ -103,7 +107,29 @@ fn main() -> ExitCode {
             input,
             max_instructions,
             json,
+            cost: true,
+            ..
+        } => match cost(&elf, input.as_deref(), max_instructions) {
+            Ok(report) => {
+                if json {
+                    println!("{}", serde_json::to_string(&report).expect("serializable"));
+                } else {
+                    print_cost(&report);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Run {
+            elf,
+            input,
+            max_instructions,
+            json,
             segments: Some(segment_instructions),
+            ..
         } => match meter(
             &elf,
             input.as_deref(),
@@ -132,6 +158,7 @@ fn main() -> ExitCode {
             max_instructions,
             json,
             segments: None,
+            ..
         } => match run(&elf, input.as_deref(), max_instructions) {
             Ok(report) => {
                 if json {
@@ -216,6 +243,36 @@ fn meter(
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
     Ok(sdk.meter(&exe, input, options)?)
+}
+
+fn cost(
+    elf: &std::path::Path,
+    input: Option<&std::path::Path>,
+    max_instructions: Option<u64>,
+) -> anyhow::Result<CostReport> {
+    let sdk = Sdk::default();
+    let exe = sdk.load_elf_file(elf)?;
+    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    Ok(sdk.cost(&exe, input, max_instructions)?)
+}
+
+fn print_cost(report: &CostReport) {
+    println!(
+        "{} instructions (metered at {:.1} MHz): {} main cells of instruction AIRs ({:.1} per instruction), {} of memory tables ({} leaves, {} nodes), {} bus messages ({:.1} per instruction)",
+        report.instret,
+        report.mhz,
+        report.main_cells,
+        report.main_cells_per_instruction,
+        report.memory_cells,
+        report.memory.leaves,
+        report.memory.nodes,
+        report.interactions,
+        report.interactions as f64 / report.instret.max(1) as f64,
+    );
+    println!("{:<28} {:>14} {:>16}", "AIR", "rows", "main cells");
+    for (air, rows, cells) in &report.airs {
+        println!("{air:<28} {rows:>14} {cells:>16}");
+    }
 }
 
 fn print_plan(report: &MeterReport) {
