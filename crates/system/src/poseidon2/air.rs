@@ -38,9 +38,10 @@ pub type Poseidon2SubCols<T> = Poseidon2Cols<
 
 /// The Poseidon2 compression table: one permutation per row.
 ///
-/// Main trace: the [`Poseidon2SubAir`] columns (`0..Poseidon2Air::SUB_WIDTH`: an unconstrained
-/// `export` column, the 16 inputs, the round columns; the output is the last full round's
-/// `post`), then one multiplicity column. Each row serves `(inputs, outputs[0..8])` on the bus
+/// Main trace: the [`Poseidon2SubAir`] columns (`0..Poseidon2Air::SUB_WIDTH`: the sub-AIR's
+/// `export` flag, which it leaves unconstrained and its trace generation sets to 1 on every row,
+/// pinned to 1 here so that no column is a free witness; the 16 inputs; the round columns; the
+/// output is the last full round's `post`), then one multiplicity column. Each row serves `(inputs, outputs[0..8])` on the bus
 /// `multiplicity` times.
 #[derive(Clone)]
 pub struct Poseidon2Air {
@@ -91,13 +92,19 @@ impl<F> PartitionedBaseAir<F> for Poseidon2Air {}
 impl<AB: InteractionBuilder<F = BabyBear>> Air<AB> for Poseidon2Air {
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
-        let (inputs, outputs, multiplicity) = {
+        let (export, inputs, outputs, multiplicity) = {
             let row = main.row_slice(0).expect("window has a row");
             let cols: &Poseidon2SubCols<AB::Var> = row[..Self::SUB_WIDTH].borrow();
             let post = &cols.ending_full_rounds[POSEIDON2_HALF_FULL_ROUNDS - 1].post;
             let outputs: [AB::Var; POSEIDON2_CHUNK] = std::array::from_fn(|i| post[i]);
-            (cols.inputs, outputs, row[Self::MULTIPLICITY_COL])
+            (
+                cols.export,
+                cols.inputs,
+                outputs,
+                row[Self::MULTIPLICITY_COL],
+            )
         };
+        builder.assert_one(export);
 
         // The permutation constraints, on the sub-AIR's columns.
         let mut sub_builder =

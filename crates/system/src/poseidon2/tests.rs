@@ -330,6 +330,18 @@ fn wrong_input_is_rejected() {
     }));
 }
 
+/// The sub-AIR's `export` flag is pinned to 1 (the sub-AIR leaves it free).
+#[test]
+fn export_flag_is_pinned() {
+    assert_constraint_failure(prove(|_, table| {
+        sub_cols(table_row(table, 2)).export = BabyBear::ZERO;
+    }));
+    // A padding row too.
+    assert_constraint_failure(prove(|_, table| {
+        sub_cols(table_row(table, 63)).export = BabyBear::TWO;
+    }));
+}
+
 #[test]
 fn tampered_permutation_column_is_rejected() {
     // A partial round's S-box register (x^3): inputs and outputs untouched, so the bus balances.
