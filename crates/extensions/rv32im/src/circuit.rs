@@ -1,5 +1,5 @@
-//! The circuit side of RV32IM: its AIRs, in a fixed order, and the chips that run its
-//! instructions in preflight and fill one trace per AIR.
+//! The circuit side of RV32IM: its AIRs, listed once by [`Rv32ImAir`], and the chips that run
+//! its instructions in preflight and fill one trace per AIR.
 
 use std::sync::Arc;
 
@@ -29,6 +29,141 @@ impl CircuitExtension for Rv32Im {
     }
 
     fn airs(&self, b: &SystemBuses) -> Vec<AirRef<SC>> {
+        Rv32ImAir::ALL.iter().map(|air| air.air(b)).collect()
+    }
+
+    fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)> {
+        insn_cost(instruction).map(|(air, accesses)| (air.index(), accesses))
+    }
+
+    fn io_costs(&self) -> Vec<(usize, u32)> {
+        // By channel (`ecall::io_channel`): a byte written to fd 3 is a public-write row with a
+        // read and a write of its word; a word `read` writes is a read row with one write.
+        vec![
+            (Rv32ImAir::PublicWrite.index(), 2),
+            (Rv32ImAir::Read.index(), 1),
+        ]
+    }
+
+    fn new_chips(&self, p: &Periphery) -> Box<dyn SegmentChips> {
+        let (range, bitwise) = (p.range.clone(), p.bitwise.clone());
+        Box::new(Rv32ImChips {
+            alu: BaseAluChip::new(range.clone(), bitwise.clone()),
+            shift: ShiftChip::new(range.clone(), bitwise.clone()),
+            less_than: LessThanChip::new(range.clone(), bitwise.clone()),
+            mul: MulChip::new(range.clone(), bitwise.clone()),
+            mulh: MulHChip::new(range.clone(), bitwise.clone()),
+            divrem: DivRemChip::new(range.clone(), bitwise.clone()),
+            loads: LoadChip::new(range.clone(), bitwise.clone()),
+            stores: StoreChip::new(range.clone()),
+            branch_eq: BranchEqualChip::new(range.clone()),
+            branch_lt: BranchLessThanChip::new(range.clone(), bitwise.clone()),
+            jal_lui: JalLuiChip::new(range.clone(), bitwise.clone()),
+            jalr: JalrChip::new(range.clone(), bitwise.clone()),
+            auipc: AuipcChip::new(range.clone(), bitwise.clone()),
+            nop: NopChip::default(),
+            ecall: EcallChip::new(range, bitwise),
+        })
+    }
+}
+
+/// The AIRs of RV32IM. This enum is the one place their order is defined: a variant's
+/// discriminant is its AIR's index in [`Rv32Im`]'s `airs` (see [`Rv32ImAir::index`]), `airs`
+/// lists [`Rv32ImAir::ALL`], and the chips' traces are matched to the variants by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rv32ImAir {
+    /// `BaseAluAir<false>` of ADD/SUB.
+    AluArithReg,
+    /// `BaseAluAir<true>` of ADDI.
+    AluArithImm,
+    /// `BaseAluAir<false>` of XOR/OR/AND.
+    AluLogicReg,
+    /// `BaseAluAir<true>` of XORI/ORI/ANDI.
+    AluLogicImm,
+    /// `ShiftAir<false>`.
+    ShiftReg,
+    /// `ShiftAir<true>`.
+    ShiftImm,
+    /// `LessThanAir<false>`.
+    LessThanReg,
+    /// `LessThanAir<true>`.
+    LessThanImm,
+    /// [`MulAir`].
+    Mul,
+    /// [`MulHAir`].
+    MulH,
+    /// [`DivRemAir`].
+    DivRem,
+    /// [`LoadAir`].
+    Load,
+    /// [`StoreAir`].
+    Store,
+    /// [`BranchEqualAir`].
+    BranchEqual,
+    /// [`BranchLessThanAir`].
+    BranchLessThan,
+    /// [`JalLuiAir`]: JAL and LUI with a write.
+    JalLui,
+    /// [`JumpAir`]: JAL and LUI without one.
+    Jump,
+    /// `JalrAir<true>`: JALR with a write.
+    JalrLink,
+    /// `JalrAir<false>`: JALR without one.
+    Jalr,
+    /// [`AuipcAir`].
+    Auipc,
+    /// [`NopAir`].
+    Nop,
+    /// [`EcallAir`].
+    Ecall,
+    /// [`PublicWriteAir`]: the public-output bytes of `ecall`s.
+    PublicWrite,
+    /// [`ReadAir`]: the words written by `read`s.
+    Read,
+}
+
+impl Rv32ImAir {
+    /// The number of RV32IM AIRs.
+    pub const COUNT: usize = Self::Read as usize + 1;
+
+    /// Every AIR, by index (checked at compile time below).
+    pub const ALL: [Self; Self::COUNT] = {
+        use Rv32ImAir::*;
+        [
+            AluArithReg,
+            AluArithImm,
+            AluLogicReg,
+            AluLogicImm,
+            ShiftReg,
+            ShiftImm,
+            LessThanReg,
+            LessThanImm,
+            Mul,
+            MulH,
+            DivRem,
+            Load,
+            Store,
+            BranchEqual,
+            BranchLessThan,
+            JalLui,
+            Jump,
+            JalrLink,
+            Jalr,
+            Auipc,
+            Nop,
+            Ecall,
+            PublicWrite,
+            Read,
+        ]
+    };
+
+    /// The AIR's index among the extension's AIRs (what metering reports).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The AIR, talking on `b`.
+    pub fn air(self, b: &SystemBuses) -> AirRef<SC> {
         let (execution, program, memory, range, bitwise) =
             (b.execution, b.program, b.memory, b.range, b.bitwise);
         let alu = BaseAluBuses {
@@ -83,116 +218,76 @@ impl CircuitExtension for Rv32Im {
             range,
             bitwise,
         };
-        // The order of `Rv32ImChips::generate_traces`.
-        let mut airs: Vec<AirRef<SC>> = BaseAluAir::all(alu).into();
-        airs.extend::<[AirRef<SC>; 17]>([
-            Arc::new(ShiftAir::<false> { buses: shift }),
-            Arc::new(ShiftAir::<true> { buses: shift }),
-            Arc::new(LessThanAir::<false> { buses: alu }),
-            Arc::new(LessThanAir::<true> { buses: alu }),
-            Arc::new(MulAir {
+        let alu_air = |imm: bool, kind: AluKind| -> AirRef<SC> {
+            if imm {
+                Arc::new(BaseAluAir::<true> { buses: alu, kind })
+            } else {
+                Arc::new(BaseAluAir::<false> { buses: alu, kind })
+            }
+        };
+        match self {
+            Self::AluArithReg => alu_air(false, AluKind::Arith),
+            Self::AluArithImm => alu_air(true, AluKind::Arith),
+            Self::AluLogicReg => alu_air(false, AluKind::Logic),
+            Self::AluLogicImm => alu_air(true, AluKind::Logic),
+            Self::ShiftReg => Arc::new(ShiftAir::<false> { buses: shift }),
+            Self::ShiftImm => Arc::new(ShiftAir::<true> { buses: shift }),
+            Self::LessThanReg => Arc::new(LessThanAir::<false> { buses: alu }),
+            Self::LessThanImm => Arc::new(LessThanAir::<true> { buses: alu }),
+            Self::Mul => Arc::new(MulAir {
                 execution,
                 program,
                 memory,
                 range,
                 bitwise,
             }),
-            Arc::new(MulHAir {
+            Self::MulH => Arc::new(MulHAir {
                 execution,
                 program,
                 memory,
                 range,
                 bitwise,
             }),
-            Arc::new(DivRemAir {
+            Self::DivRem => Arc::new(DivRemAir {
                 execution,
                 program,
                 memory,
                 range,
                 bitwise,
             }),
-            Arc::new(LoadAir { buses: loadstore }),
-            Arc::new(StoreAir { buses: loadstore }),
-            Arc::new(BranchEqualAir { buses: branch }),
-            Arc::new(BranchLessThanAir { buses: branch }),
-            Arc::new(JalLuiAir { buses: jal }),
-            Arc::new(JumpAir { execution, program }),
-            Arc::new(JalrAir::<true> { buses: jalr }),
-            Arc::new(JalrAir::<false> { buses: jalr }),
-            Arc::new(AuipcAir { buses: auipc }),
-            Arc::new(NopAir { execution, program }),
-        ]);
-        airs.extend(ecall.airs());
-        airs
-    }
-
-    fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)> {
-        insn_cost(instruction)
-    }
-
-    fn io_costs(&self) -> Vec<(usize, u32)> {
-        // By channel (`ecall::io_channel`): a byte written to fd 3 is a public-write row with a
-        // read and a write of its word; a word `read` writes is a read row with one write.
-        vec![(air_index::PUBLIC_WRITE, 2), (air_index::READ, 1)]
-    }
-
-    fn new_chips(&self, p: &Periphery) -> Box<dyn SegmentChips> {
-        let (range, bitwise) = (p.range.clone(), p.bitwise.clone());
-        Box::new(Rv32ImChips {
-            alu: BaseAluChip::new(range.clone(), bitwise.clone()),
-            shift: ShiftChip::new(range.clone(), bitwise.clone()),
-            less_than: LessThanChip::new(range.clone(), bitwise.clone()),
-            mul: MulChip::new(range.clone(), bitwise.clone()),
-            mulh: MulHChip::new(range.clone(), bitwise.clone()),
-            divrem: DivRemChip::new(range.clone(), bitwise.clone()),
-            loads: LoadChip::new(range.clone(), bitwise.clone()),
-            stores: StoreChip::new(range.clone()),
-            branch_eq: BranchEqualChip::new(range.clone()),
-            branch_lt: BranchLessThanChip::new(range.clone(), bitwise.clone()),
-            jal_lui: JalLuiChip::new(range.clone(), bitwise.clone()),
-            jalr: JalrChip::new(range.clone(), bitwise.clone()),
-            auipc: AuipcChip::new(range.clone(), bitwise.clone()),
-            nop: NopChip::default(),
-            ecall: EcallChip::new(range, bitwise),
-        })
+            Self::Load => Arc::new(LoadAir { buses: loadstore }),
+            Self::Store => Arc::new(StoreAir { buses: loadstore }),
+            Self::BranchEqual => Arc::new(BranchEqualAir { buses: branch }),
+            Self::BranchLessThan => Arc::new(BranchLessThanAir { buses: branch }),
+            Self::JalLui => Arc::new(JalLuiAir { buses: jal }),
+            Self::Jump => Arc::new(JumpAir { execution, program }),
+            Self::JalrLink => Arc::new(JalrAir::<true> { buses: jalr }),
+            Self::Jalr => Arc::new(JalrAir::<false> { buses: jalr }),
+            Self::Auipc => Arc::new(AuipcAir { buses: auipc }),
+            Self::Nop => Arc::new(NopAir { execution, program }),
+            Self::Ecall => Arc::new(EcallAir { buses: ecall }),
+            Self::PublicWrite => Arc::new(PublicWriteAir { buses: ecall }),
+            Self::Read => Arc::new(ReadAir { buses: ecall }),
+        }
     }
 }
 
-/// Index of each AIR in [`Rv32Im`]'s `airs` (the order of `Rv32ImChips::generate_traces`).
-mod air_index {
-    pub const ALU_ARITH_REG: usize = 0;
-    pub const ALU_ARITH_IMM: usize = 1;
-    pub const ALU_LOGIC_REG: usize = 2;
-    pub const ALU_LOGIC_IMM: usize = 3;
-    pub const SHIFT_REG: usize = 4;
-    pub const SHIFT_IMM: usize = 5;
-    pub const LESS_THAN_REG: usize = 6;
-    pub const LESS_THAN_IMM: usize = 7;
-    pub const MUL: usize = 8;
-    pub const MULH: usize = 9;
-    pub const DIVREM: usize = 10;
-    pub const LOAD: usize = 11;
-    pub const STORE: usize = 12;
-    pub const BRANCH_EQUAL: usize = 13;
-    pub const BRANCH_LESS_THAN: usize = 14;
-    pub const JAL_LUI: usize = 15;
-    pub const JUMP: usize = 16;
-    pub const JALR_LINK: usize = 17;
-    pub const JALR: usize = 18;
-    pub const AUIPC: usize = 19;
-    pub const NOP: usize = 20;
-    pub const ECALL: usize = 21;
-    pub const PUBLIC_WRITE: usize = 22;
-    pub const READ: usize = 23;
-}
+// `ALL` holds every variant once, at its own index.
+const _: () = {
+    let mut i = 0;
+    while i < Rv32ImAir::COUNT {
+        assert!(Rv32ImAir::ALL[i].index() == i);
+        i += 1;
+    }
+};
 
 /// The AIR and memory accesses of one execution of `inst` (see [`CircuitExtension::insn_cost`]).
-fn insn_cost(inst: &Instruction<F>) -> Option<(usize, u32)> {
-    use air_index::*;
+fn insn_cost(inst: &Instruction<F>) -> Option<(Rv32ImAir, u32)> {
+    use Rv32ImAir::*;
     let op = inst.opcode;
     let register_form = inst.e.as_canonical_u32() != 0;
     let writes = inst.a.as_canonical_u32() != 0;
-    let two_forms = |reg: usize, imm: usize| {
+    let two_forms = |reg: Rv32ImAir, imm: Rv32ImAir| {
         if register_form {
             (reg, 3)
         } else {
@@ -201,44 +296,44 @@ fn insn_cost(inst: &Instruction<F>) -> Option<(usize, u32)> {
     };
     Some(if let Some(o) = BaseAluOpcode::from_global(op) {
         match AluKind::of(o).0 {
-            AluKind::Arith => two_forms(ALU_ARITH_REG, ALU_ARITH_IMM),
-            AluKind::Logic => two_forms(ALU_LOGIC_REG, ALU_LOGIC_IMM),
+            AluKind::Arith => two_forms(AluArithReg, AluArithImm),
+            AluKind::Logic => two_forms(AluLogicReg, AluLogicImm),
         }
     } else if ShiftOpcode::from_global(op).is_some() {
-        two_forms(SHIFT_REG, SHIFT_IMM)
+        two_forms(ShiftReg, ShiftImm)
     } else if LessThanOpcode::from_global(op).is_some() {
-        two_forms(LESS_THAN_REG, LESS_THAN_IMM)
+        two_forms(LessThanReg, LessThanImm)
     } else if MulOpcode::from_global(op).is_some() {
-        (MUL, 3)
+        (Mul, 3)
     } else if MulHOpcode::from_global(op).is_some() {
-        (MULH, 3)
+        (MulH, 3)
     } else if DivRemOpcode::from_global(op).is_some() {
-        (DIVREM, 3)
+        (DivRem, 3)
     } else if let Some(o) = LoadStoreOpcode::from_global(op) {
-        (if o.is_store() { STORE } else { LOAD }, 3)
+        (if o.is_store() { Store } else { Load }, 3)
     } else if BranchEqualOpcode::from_global(op).is_some() {
-        (BRANCH_EQUAL, 2)
+        (BranchEqual, 2)
     } else if BranchLessThanOpcode::from_global(op).is_some() {
-        (BRANCH_LESS_THAN, 2)
+        (BranchLessThan, 2)
     } else if JalLuiOpcode::from_global(op).is_some() {
         if writes {
-            (JAL_LUI, 1)
+            (JalLui, 1)
         } else {
-            (JUMP, 0)
+            (Jump, 0)
         }
     } else if JalrOpcode::from_global(op).is_some() {
         if writes {
-            (JALR_LINK, 2)
+            (JalrLink, 2)
         } else {
-            (JALR, 1)
+            (Jalr, 1)
         }
     } else if AuipcOpcode::from_global(op).is_some() {
-        (AUIPC, 1)
+        (Auipc, 1)
     } else if NopOpcode::from_global(op).is_some() {
-        (NOP, 0)
+        (Nop, 0)
     } else if EcallOpcode::from_global(op).is_some() {
         // a7, a2, a1, a0 and the public-output length word, at most.
-        (ECALL, 5)
+        (Ecall, 5)
     } else {
         return None;
     })
@@ -358,32 +453,57 @@ impl SegmentChips for Rv32ImChips {
     }
 
     fn generate_traces(self: Box<Self>) -> Vec<Option<RowMajorMatrix<F>>> {
-        let mut traces: Vec<RowMajorMatrix<F>> = self.alu.generate_traces().into();
+        use Rv32ImAir::*;
+        // The chips that fill several AIRs' traces at once, each trace named after its AIR.
+        let [mut alu_arith_reg, mut alu_arith_imm, mut alu_logic_reg, mut alu_logic_imm] =
+            self.alu.generate_traces().map(Some);
         let (shift_reg, shift_imm) = self.shift.generate_traces();
-        let (lt_reg, lt_imm) = self.less_than.generate_traces();
-        let (jal_link, jump) = self.jal_lui.generate_traces();
-        let (jalr_link, jalr_plain) = self.jalr.generate_traces();
-        traces.extend([
-            shift_reg,
-            shift_imm,
-            lt_reg,
-            lt_imm,
-            self.mul.generate_trace(),
-            self.mulh.generate_trace(),
-            self.divrem.generate_trace(),
-            self.loads.generate_trace(),
-            self.stores.generate_trace(),
-            self.branch_eq.generate_trace(),
-            self.branch_lt.generate_trace(),
-            jal_link,
-            jump,
-            jalr_link,
-            jalr_plain,
-            self.auipc.generate_trace(),
-            self.nop.generate_trace(),
-        ]);
-        traces.extend(self.ecall.generate_traces());
-        traces.into_iter().map(nonempty).collect()
+        let (mut shift_reg, mut shift_imm) = (Some(shift_reg), Some(shift_imm));
+        let (less_than_reg, less_than_imm) = self.less_than.generate_traces();
+        let (mut less_than_reg, mut less_than_imm) = (Some(less_than_reg), Some(less_than_imm));
+        let (jal_lui, jump) = self.jal_lui.generate_traces();
+        let (mut jal_lui, mut jump) = (Some(jal_lui), Some(jump));
+        let (jalr_link, jalr) = self.jalr.generate_traces();
+        let (mut jalr_link, mut jalr) = (Some(jalr_link), Some(jalr));
+        let ecall_traces: [_; 3] = self.ecall.generate_traces().try_into().unwrap_or_else(|_| {
+            unreachable!(
+                "EcallChip::generate_traces returns the ecall, public-write and read traces"
+            )
+        });
+        let [mut ecall, mut public_write, mut read] = ecall_traces.map(Some);
+        // `ALL` lists each AIR once, so each trace is taken once.
+        let take = |trace: &mut Option<RowMajorMatrix<F>>| trace.take().expect("one trace per AIR");
+        // One arm per AIR: the compiler checks that none is missing.
+        Rv32ImAir::ALL
+            .map(|air| match air {
+                AluArithReg => take(&mut alu_arith_reg),
+                AluArithImm => take(&mut alu_arith_imm),
+                AluLogicReg => take(&mut alu_logic_reg),
+                AluLogicImm => take(&mut alu_logic_imm),
+                ShiftReg => take(&mut shift_reg),
+                ShiftImm => take(&mut shift_imm),
+                LessThanReg => take(&mut less_than_reg),
+                LessThanImm => take(&mut less_than_imm),
+                Mul => self.mul.generate_trace(),
+                MulH => self.mulh.generate_trace(),
+                DivRem => self.divrem.generate_trace(),
+                Load => self.loads.generate_trace(),
+                Store => self.stores.generate_trace(),
+                BranchEqual => self.branch_eq.generate_trace(),
+                BranchLessThan => self.branch_lt.generate_trace(),
+                JalLui => take(&mut jal_lui),
+                Jump => take(&mut jump),
+                JalrLink => take(&mut jalr_link),
+                Jalr => take(&mut jalr),
+                Auipc => self.auipc.generate_trace(),
+                Nop => self.nop.generate_trace(),
+                Ecall => take(&mut ecall),
+                PublicWrite => take(&mut public_write),
+                Read => take(&mut read),
+            })
+            .into_iter()
+            .map(nonempty)
+            .collect()
     }
 }
 
@@ -391,4 +511,68 @@ impl SegmentChips for Rv32ImChips {
 /// is at least 1, so a trace whose values are all zero has no rows.
 fn nonempty(trace: RowMajorMatrix<F>) -> Option<RowMajorMatrix<F>> {
     trace.values.iter().any(|v| *v != F::ZERO).then_some(trace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name the backend gives each variant's AIR (its type, without the module path).
+    fn expected_name(air: Rv32ImAir) -> &'static str {
+        use Rv32ImAir::*;
+        match air {
+            AluArithReg | AluLogicReg => "BaseAluAir<false>",
+            AluArithImm | AluLogicImm => "BaseAluAir<true>",
+            ShiftReg => "ShiftAir<false>",
+            ShiftImm => "ShiftAir<true>",
+            LessThanReg => "LessThanAir<false>",
+            LessThanImm => "LessThanAir<true>",
+            Mul => "MulAir",
+            MulH => "MulHAir",
+            DivRem => "DivRemAir",
+            Load => "LoadAir",
+            Store => "StoreAir",
+            BranchEqual => "BranchEqualAir",
+            BranchLessThan => "BranchLessThanAir",
+            JalLui => "JalLuiAir",
+            Jump => "JumpAir",
+            JalrLink => "JalrAir<true>",
+            Jalr => "JalrAir<false>",
+            Auipc => "AuipcAir",
+            Nop => "NopAir",
+            Ecall => "EcallAir",
+            PublicWrite => "PublicWriteAir",
+            Read => "ReadAir",
+        }
+    }
+
+    #[test]
+    fn all_lists_every_air_at_its_index() {
+        let indices: Vec<usize> = Rv32ImAir::ALL.iter().map(|a| a.index()).collect();
+        assert_eq!(indices, (0..Rv32ImAir::COUNT).collect::<Vec<_>>());
+        assert_eq!(Rv32ImAir::COUNT, 24);
+    }
+
+    #[test]
+    fn airs_follow_the_enum() {
+        let airs = Rv32Im.airs(&SystemBuses::default());
+        assert_eq!(airs.len(), Rv32ImAir::COUNT);
+        for (air, built) in Rv32ImAir::ALL.into_iter().zip(&airs) {
+            assert_eq!(built.name(), expected_name(air), "{air:?}");
+        }
+    }
+
+    /// The chips return one trace per AIR (`None`: no rows in an empty segment).
+    #[test]
+    fn chips_return_one_trace_per_air() {
+        let periphery = Periphery {
+            range: Arc::new(tessera_system::range_checker::RangeCheckerChip::new(
+                SystemBuses::default().range,
+            )),
+            bitwise: Arc::default(),
+        };
+        let traces = Rv32Im.new_chips(&periphery).generate_traces();
+        assert_eq!(traces.len(), Rv32ImAir::COUNT);
+        assert!(traces.iter().all(Option::is_none));
+    }
 }

@@ -56,6 +56,7 @@ pub use base_alu::{
     BaseAluExecutor, BaseAluImmCols, BaseAluOpcode, BaseAluRecord, BaseAluRegCols,
 };
 pub use branch::{BranchEqualOpcode, BranchExecutor, BranchFamily, BranchLessThanOpcode};
+pub use circuit::Rv32ImAir;
 pub use divrem::{DivRemAir, DivRemChip, DivRemCols, DivRemExecutor, DivRemOpcode, DivRemRecord};
 pub use ecall::{
     preflight as ecall_preflight, EcallAir, EcallBuses, EcallChip, EcallCols, EcallExecutor,
