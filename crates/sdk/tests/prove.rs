@@ -22,15 +22,20 @@ fn segments_of(n: u64) -> ProveOptions {
 
 /// Sums 1..=n, exits with the sum.
 fn sum_exe(n: i32) -> Arc<VmExe<F>> {
-    let words = [
-        addi(5, 0, n),
+    sum_program(&[addi(5, 0, n)])
+}
+
+/// Sums 1..=x5 after `load_n` sets x5, exits with the sum.
+fn sum_program(load_n: &[u32]) -> Arc<VmExe<F>> {
+    let mut words = load_n.to_vec();
+    words.extend([
         addi(10, 0, 0),
         add(10, 10, 5),
         addi(5, 5, -1),
         bne(5, 0, -8),
         addi(17, 0, 93),
         ECALL,
-    ];
+    ]);
     Arc::new(exe_from_words(0x1000, &words).unwrap())
 }
 
@@ -301,19 +306,7 @@ fn a_run_proven_in_segments_verifies_and_a_partial_chain_does_not() {
 #[test]
 fn a_run_of_millions_of_instructions_proves_in_segments() {
     // 2^20 + 1 loop iterations: about 3.1 million instructions, in segments of about 1 million.
-    let exe = {
-        let words = [
-            lui(5, 0x100),
-            addi(5, 5, 1),
-            addi(10, 0, 0),
-            add(10, 10, 5),
-            addi(5, 5, -1),
-            bne(5, 0, -8),
-            addi(17, 0, 93),
-            ECALL,
-        ];
-        Arc::new(exe_from_words(0x1000, &words).unwrap())
-    };
+    let exe = sum_program(&[lui(5, 0x100), addi(5, 5, 1)]);
     let executed = sdk().execute(&exe, vec![], None).unwrap();
     assert!(executed.instret > 3_000_000);
     let (file, report) = sdk().prove(&exe, vec![], ProveOptions::default()).unwrap();
