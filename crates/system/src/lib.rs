@@ -19,4 +19,4 @@ mod test_utils;
 pub mod vm;
 
 /// The proof-system configuration the system chips are proven with (BabyBear, Poseidon2).
-pub type SC = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
+pub use tessera_backend_cpu::SC;

@@ -45,9 +45,9 @@ impl CircuitExtension for Rv32Im {
         ]
     }
 
-    fn new_chips(&self, p: &Periphery) -> Box<dyn SegmentChips> {
+    fn new_chips(&self, p: &Periphery, rows: &[usize]) -> Box<dyn SegmentChips> {
         let (range, bitwise) = (p.range.clone(), p.bitwise.clone());
-        Box::new(Rv32ImChips {
+        let mut chips = Box::new(Rv32ImChips {
             alu: BaseAluChip::new(range.clone(), bitwise.clone()),
             shift: ShiftChip::new(range.clone(), bitwise.clone()),
             less_than: LessThanChip::new(range.clone(), bitwise.clone()),
@@ -63,7 +63,9 @@ impl CircuitExtension for Rv32Im {
             auipc: AuipcChip::new(range.clone(), bitwise.clone()),
             nop: NopChip::default(),
             ecall: EcallChip::new(range, bitwise),
-        })
+        });
+        chips.reserve(|airs| airs.iter().filter_map(|a| rows.get(a.index())).sum());
+        chips
     }
 }
 
@@ -364,6 +366,32 @@ struct Rv32ImChips {
     ecall: EcallChip,
 }
 
+impl Rv32ImChips {
+    /// Reserves each chip's record arena for the rows `planned` counts for its AIRs (one record
+    /// per row; an `ecall`'s buffer rows come from its one record).
+    fn reserve(&mut self, planned: impl Fn(&[Rv32ImAir]) -> usize) {
+        use Rv32ImAir::*;
+        let alu = planned(&[AluArithReg, AluArithImm, AluLogicReg, AluLogicImm]);
+        self.alu.records.reserve(alu);
+        self.shift.records.reserve(planned(&[ShiftReg, ShiftImm]));
+        self.less_than
+            .records
+            .reserve(planned(&[LessThanReg, LessThanImm]));
+        self.mul.records.reserve(planned(&[Mul]));
+        self.mulh.records.reserve(planned(&[MulH]));
+        self.divrem.records.reserve(planned(&[DivRem]));
+        self.loads.records.reserve(planned(&[Load]));
+        self.stores.records.reserve(planned(&[Store]));
+        self.branch_eq.records.reserve(planned(&[BranchEqual]));
+        self.branch_lt.records.reserve(planned(&[BranchLessThan]));
+        self.jal_lui.records.reserve(planned(&[JalLui, Jump]));
+        self.jalr.records.reserve(planned(&[JalrLink, Jalr]));
+        self.auipc.records.reserve(planned(&[Auipc]));
+        self.nop.records.reserve(planned(&[Nop]));
+        self.ecall.records.reserve(planned(&[Ecall]));
+    }
+}
+
 impl SegmentChips for Rv32ImChips {
     fn execute(
         &mut self,
@@ -571,7 +599,7 @@ mod tests {
             )),
             bitwise: Arc::default(),
         };
-        let traces = Rv32Im.new_chips(&periphery).generate_traces();
+        let traces = Rv32Im.new_chips(&periphery, &[]).generate_traces();
         assert_eq!(traces.len(), Rv32ImAir::COUNT);
         assert!(traces.iter().all(Option::is_none));
     }

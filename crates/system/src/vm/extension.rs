@@ -105,8 +105,10 @@ pub trait CircuitExtension: Send + Sync {
     fn handles(&self, opcode: VmOpcode) -> bool;
     /// The extension's AIRs, talking on `buses`.
     fn airs(&self, buses: &SystemBuses) -> Vec<AirRef<SC>>;
-    /// Empty chips for one segment.
-    fn new_chips(&self, periphery: &Periphery) -> Box<dyn SegmentChips>;
+    /// Empty chips for one segment. When metered execution planned the segment, `rows` holds
+    /// each of this extension's AIRs' row count (indexed as [`Self::airs`]), and the chips
+    /// reserve their record arenas once at that size; without a plan it is empty.
+    fn new_chips(&self, periphery: &Periphery, rows: &[usize]) -> Box<dyn SegmentChips>;
 
     /// For metering: which of this extension's AIRs (an index into [`Self::airs`]) gets the
     /// row of `instruction`, and how many memory accesses it makes (an upper bound is safe:

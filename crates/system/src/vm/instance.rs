@@ -106,19 +106,10 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         input: &[u8],
         num_insns: u64,
     ) -> Result<ProvenSegment, VirtualMachineError> {
-        self.prove_traces(self.traces(start, input, num_insns)?)
-    }
-
-    fn traces(
-        &self,
-        start: SegmentStart,
-        input: &[u8],
-        num_insns: u64,
-    ) -> Result<SegmentTraces, VirtualMachineError> {
         let preflight = self
             .vm
             .execute_preflight(&self.exe, start, input, num_insns)?;
-        Ok(self.vm.generate_traces(&self.exe, preflight)?)
+        self.prove_traces(self.vm.generate_traces(&self.exe, preflight)?)
     }
 
     fn prove_traces(&self, traces: SegmentTraces) -> Result<ProvenSegment, VirtualMachineError> {
@@ -150,7 +141,10 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         let mut start = SegmentStart::initial(&self.exe);
         let mut proven = Vec::with_capacity(segments.len());
         for (index, segment) in segments.iter().enumerate() {
-            let traces = self.traces(start, input, segment.num_insns)?;
+            let preflight = self
+                .vm
+                .execute_planned_preflight(&self.exe, start, input, segment)?;
+            let traces = self.vm.generate_traces(&self.exe, preflight)?;
             let exited = traces.exit_code.is_some();
             if exited != (index + 1 == segments.len()) {
                 return Err(VirtualMachineError::PlanMismatch { index, exited });
@@ -170,7 +164,10 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         max_instructions: u64,
     ) -> Result<ProvenSegment, VirtualMachineError> {
         let start = SegmentStart::initial(&self.exe);
-        let traces = self.traces(start, input, max_instructions)?;
+        let preflight = self
+            .vm
+            .execute_preflight(&self.exe, start, input, max_instructions)?;
+        let traces = self.vm.generate_traces(&self.exe, preflight)?;
         if traces.exit_code.is_none() {
             return Err(VirtualMachineError::NotOneSegment { max_instructions });
         }

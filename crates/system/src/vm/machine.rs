@@ -12,6 +12,7 @@ use openvm_stark_backend::{
     p3_air::BaseAir,
     p3_field::PrimeCharacteristicRing,
     p3_matrix::{dense::RowMajorMatrix, Matrix},
+    p3_maybe_rayon::prelude::join,
     prover::{
         AirProvingContext, CommittedTraceData, DeviceDataTransporter, DeviceMultiStarkProvingKey,
         ProvingContext, TraceCommitter,
@@ -20,12 +21,12 @@ use openvm_stark_backend::{
 };
 use tessera_arch::{
     bus::{MEMORY_BLOCK, TIMESTAMP_BITS},
-    InsnCost, InteractionCosts, MemoryShape, MeteringCosts, VmExe,
+    InsnCost, InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe,
 };
 
 use super::{
     exe_commitment, preflight, CircuitExtension, Engine, GenerationError, Periphery,
-    PreflightError, PreflightOutput, PublicOutputProof, SegmentStart, SystemBuses,
+    PreflightError, PreflightOutput, PublicOutputProof, SegmentChips, SegmentStart, SystemBuses,
     VirtualMachineError, VmCircuitConfig, VmVerifyingKey, F, PB, SC,
 };
 use crate::{
@@ -85,11 +86,12 @@ pub fn split_trace(
     if rows == 0 {
         return out;
     }
-    let mut values = trace.values;
-    values.truncate(rows * width);
-    let mut start = 0;
+    // Each part is cut off the front of the trace's own buffer: the first (the largest) is
+    // never copied, only what follows it.
+    let mut rest = trace.values;
+    rest.truncate(rows * width);
     for (i, slot) in out.iter_mut().enumerate() {
-        let left = rows - start;
+        let left = rest.len() / width;
         if left == 0 {
             break;
         }
@@ -98,10 +100,10 @@ pub fn split_trace(
         } else {
             1 << left.ilog2()
         };
-        let mut part = values[start * width..(start + take) * width].to_vec();
+        let tail = rest.split_off(take * width);
+        let mut part = std::mem::replace(&mut rest, tail);
         part.resize(take.next_power_of_two() * width, F::ZERO);
         *slot = Some(RowMajorMatrix::new(part, width));
-        start += take;
     }
     out
 }
@@ -212,7 +214,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         }
         Self {
             config,
-            engine: StarkEngine::new(params),
+            engine: tessera_backend_cpu::engine(params),
             buses,
             extensions,
             airs,
@@ -414,6 +416,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     /// Runs one segment of `exe` on `input` from `start` until the guest exits or
     /// `max_instructions` ran (the segment is then suspended), recording what trace generation
     /// needs.
+    #[tracing::instrument(name = "execute_preflight", skip_all)]
     pub fn execute_preflight(
         &self,
         exe: &VmExe<F>,
@@ -424,6 +427,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         preflight::run(
             exe,
             &self.extensions,
+            &[],
             start,
             input,
             self.config.system().public_output_capacity,
@@ -431,8 +435,37 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         )
     }
 
+    /// [`Self::execute_preflight`] of a segment metered execution planned: its instructions,
+    /// with each chip's record arena reserved at the rows the plan counted for its AIRs.
+    #[tracing::instrument(name = "execute_preflight", skip_all)]
+    pub fn execute_planned_preflight(
+        &self,
+        exe: &VmExe<F>,
+        start: SegmentStart,
+        input: &[u8],
+        segment: &Segment,
+    ) -> Result<PreflightOutput, PreflightError> {
+        // The plan's slots are the extensions' AIRs before splitting, extension by extension.
+        let mut heights = segment.trace_heights.iter().map(|&h| h as usize);
+        let rows: Vec<Vec<usize>> = self
+            .extension_airs
+            .iter()
+            .map(|ids| heights.by_ref().take(ids.len() / TRACE_PARTS).collect())
+            .collect();
+        preflight::run(
+            exe,
+            &self.extensions,
+            &rows,
+            start,
+            input,
+            self.config.system().public_output_capacity,
+            segment.num_insns,
+        )
+    }
+
     /// Turns a preflight into the traces and public values of a proof (independent of the
     /// proof-system parameters). Refuses a segment whose timestamps leave their range.
+    #[tracing::instrument(name = "generate_traces", skip_all)]
     pub fn generate_traces(
         &self,
         exe: &VmExe<F>,
@@ -476,13 +509,29 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         }
         traces[PROGRAM_AIR_ID] = Some(multiplicity_trace(&counts));
 
-        // Memory: boundary and Merkle chips from the segment's initial memory to its final
-        // memory, which is where the next segment starts.
-        let mut tree = MemoryTree::new(self.dims(), &start.memory)
-            .map_err(|e| GenerationError::Memory(e.to_string()))?;
+        // The memory tables (boundary and Merkle chips from the segment's initial memory to its
+        // final memory) and the extensions' traces are independent: fill them side by side.
+        // Both count lookups in the periphery, whose traces come last.
         let poseidon2 = Poseidon2Chip::new();
         let touched = memory.touched();
-        let memory_traces = generate_memory_traces(&mut tree, &touched, &poseidon2);
+        let (dims, extensions) = (self.dims(), (&self.extensions, &self.extension_airs));
+        let (memory_tables, extension_traces) = join(
+            || {
+                let _span = tracing::info_span!("memory_traces").entered();
+                let mut tree = MemoryTree::new(dims, &start.memory)
+                    .map_err(|e| GenerationError::Memory(e.to_string()))?;
+                let traces = generate_memory_traces(&mut tree, &touched, &poseidon2);
+                Ok::<_, GenerationError>((tree, traces))
+            },
+            || {
+                let _span = tracing::info_span!("extension_traces").entered();
+                extension_traces(extensions.0, extensions.1, chips)
+            },
+        );
+        let (tree, memory_traces) = memory_tables?;
+        for (id, part) in extension_traces? {
+            traces[id] = part;
+        }
         let mut next_start = SegmentStart {
             pc: final_pc,
             memory: start.memory,
@@ -498,31 +547,13 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 next_start.memory.insert(key, value);
             }
         }
-        traces[BOUNDARY_AIR_ID] = Some(memory_traces.boundary.clone());
-        traces[MERKLE_AIR_ID] = Some(memory_traces.merkle.clone());
         public_values[MERKLE_AIR_ID] = memory_traces.public_values_vec();
+        traces[BOUNDARY_AIR_ID] = Some(memory_traces.boundary);
+        traces[MERKLE_AIR_ID] = Some(memory_traces.merkle);
         traces[POSEIDON2_AIR_ID] = Some(poseidon2.generate_trace());
         let capacity = self.config.system().public_output_capacity;
         let public_output = PublicOutputProof::new(&tree, next_start.public_output(capacity));
 
-        // Extensions, then the periphery, whose multiplicities every other trace has counted.
-        for ((extension, chips), ids) in self.extensions.iter().zip(chips).zip(&self.extension_airs)
-        {
-            let extension_traces = chips.generate_traces();
-            if extension_traces.len() * TRACE_PARTS != ids.len() {
-                return Err(GenerationError::TraceCountMismatch {
-                    extension: extension.name(),
-                    airs: ids.len() / TRACE_PARTS,
-                    traces: extension_traces.len(),
-                });
-            }
-            let parts = extension_traces
-                .into_iter()
-                .flat_map(|trace| split_trace(trace, TRACE_PARTS));
-            for (id, part) in ids.clone().zip(parts) {
-                traces[id] = part;
-            }
-        }
         traces[RANGE_CHECKER_AIR_ID] = Some(range.generate_trace());
         traces[BITWISE_AIR_ID] = Some(bitwise.generate_trace());
 
@@ -632,4 +663,31 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     pub fn device_pk(&self, pk: &MultiStarkProvingKey<SC>) -> DeviceMultiStarkProvingKey<PB> {
         self.engine.device().transport_pk_to_device(pk)
     }
+}
+
+/// A trace (or its absence) and the AIR id it goes to.
+type AirTrace = (usize, Option<RowMajorMatrix<F>>);
+
+/// Every extension's traces split into their parts, by AIR id.
+fn extension_traces(
+    extensions: &[Box<dyn CircuitExtension>],
+    extension_airs: &[Range<usize>],
+    chips: Vec<Box<dyn SegmentChips>>,
+) -> Result<Vec<AirTrace>, GenerationError> {
+    let mut out = Vec::new();
+    for ((extension, chips), ids) in extensions.iter().zip(chips).zip(extension_airs) {
+        let extension_traces = chips.generate_traces();
+        if extension_traces.len() * TRACE_PARTS != ids.len() {
+            return Err(GenerationError::TraceCountMismatch {
+                extension: extension.name(),
+                airs: ids.len() / TRACE_PARTS,
+                traces: extension_traces.len(),
+            });
+        }
+        let parts = extension_traces
+            .into_iter()
+            .flat_map(|trace| split_trace(trace, TRACE_PARTS));
+        out.extend(ids.clone().zip(parts));
+    }
+    Ok(out)
 }

@@ -52,12 +52,12 @@ use crate::{
 };
 
 pub use crate::SC;
+/// The proof system's backend the engine proves on.
+pub use tessera_backend_cpu::CpuBackend as PB;
+/// The proving engine (the CPU backend's).
+pub use tessera_backend_cpu::CpuEngine as Engine;
 /// The field.
-pub type F = p3_baby_bear::BabyBear;
-/// The CPU proving engine.
-pub type Engine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
-/// The CPU prover backend.
-pub type PB = <Engine as StarkEngine>::PB;
+pub use tessera_backend_cpu::F;
 
 /// The circuit side of a VM configuration: which extensions' circuits prove its instructions.
 pub trait VmCircuitConfig: VmExecutionConfig<F> {

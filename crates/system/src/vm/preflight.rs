@@ -78,10 +78,12 @@ pub struct PreflightOutput {
 }
 
 /// Runs `exe` from `start` until it exits or `max_instructions` ran (then the segment is
-/// suspended at the next instruction's pc).
+/// suspended at the next instruction's pc). `rows` holds, for each extension, its AIRs' planned
+/// row counts (empty without a plan).
 pub(super) fn run(
     exe: &VmExe<F>,
     extensions: &[Box<dyn CircuitExtension>],
+    rows: &[Vec<usize>],
     start: SegmentStart,
     input: &[u8],
     public_capacity: usize,
@@ -101,8 +103,11 @@ pub(super) fn run(
         range: Arc::new(RangeCheckerChip::new(super::SystemBuses::default().range)),
         bitwise: Arc::new(BitwiseLookupChip::default()),
     };
-    let mut chips: Vec<Box<dyn SegmentChips>> =
-        extensions.iter().map(|e| e.new_chips(&periphery)).collect();
+    let mut chips: Vec<Box<dyn SegmentChips>> = extensions
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.new_chips(&periphery, rows.get(i).map_or(&[], |r| &r[..])))
+        .collect();
     let image = start.memory.clone();
     let initial: InitialMemory = Box::new(move |space, pointer| {
         image

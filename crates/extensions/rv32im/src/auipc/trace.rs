@@ -1,6 +1,7 @@
 //! Preflight execution and trace generation of AUIPC.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -51,7 +52,7 @@ pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
 pub struct AuipcChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<AuipcRecord>,
+    pub records: RecordArena<AuipcRecord>,
 }
 
 impl AuipcChip {
@@ -59,15 +60,14 @@ impl AuipcChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     /// The trace, padded to a power of two with all-zero rows.
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = AuipcCols::<F>::WIDTH;
-        let mut values = vec![F::ZERO; self.records.len().next_power_of_two() * width];
-        for (record, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, width, |record, row| {
             let cols: &mut AuipcCols<F> = row.borrow_mut();
             let r = record.value.to_le_bytes();
             let p = record.from_pc.to_le_bytes().map(u32::from);
@@ -88,7 +88,6 @@ impl AuipcChip {
             if let Some(ptr) = (4 * record.rd).checked_sub(4u32).filter(|p| *p < 256) {
                 self.bitwise.request_range(q[3], ptr);
             }
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! Preflight execution and trace generation of the base ALU.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::TracingMemory};
@@ -36,7 +37,7 @@ pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
 pub struct BaseAluChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<BaseAluRecord>,
+    pub records: RecordArena<BaseAluRecord>,
 }
 
 impl BaseAluChip {
@@ -44,7 +45,7 @@ impl BaseAluChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
@@ -70,7 +71,7 @@ impl BaseAluChip {
     }
 
     fn reg_trace<F: PrimeField32>(&self, records: &[&BaseAluRecord]) -> RowMajorMatrix<F> {
-        self.fill(records, BaseAluRegCols::<F>::WIDTH, |record, row| {
+        fill_trace(records, BaseAluRegCols::<F>::WIDTH, |record, row| {
             let cols: &mut BaseAluRegCols<F> = row.borrow_mut();
             let rs2_read = record.rs2_read.expect("register form reads rs2");
             let AluOperand::Register(rs2) = record.operand else {
@@ -87,7 +88,7 @@ impl BaseAluChip {
     }
 
     fn imm_trace<F: PrimeField32>(&self, records: &[&BaseAluRecord]) -> RowMajorMatrix<F> {
-        self.fill(records, BaseAluImmCols::<F>::WIDTH, |record, row| {
+        fill_trace(records, BaseAluImmCols::<F>::WIDTH, |record, row| {
             let cols: &mut BaseAluImmCols<F> = row.borrow_mut();
             let AluOperand::Immediate(imm) = record.operand else {
                 unreachable!("partitioned by form")
@@ -119,19 +120,5 @@ impl BaseAluChip {
             }
         }
         z
-    }
-
-    fn fill<F: PrimeField32>(
-        &self,
-        records: &[&BaseAluRecord],
-        width: usize,
-        fill_row: impl Fn(&BaseAluRecord, &mut [F]),
-    ) -> RowMajorMatrix<F> {
-        let height = records.len().next_power_of_two();
-        let mut values = vec![F::ZERO; height * width];
-        for (record, row) in records.iter().zip(values.chunks_exact_mut(width)) {
-            fill_row(record, row);
-        }
-        RowMajorMatrix::new(values, width)
     }
 }

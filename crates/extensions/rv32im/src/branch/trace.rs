@@ -1,6 +1,7 @@
 //! Preflight execution and trace generation of the branch AIRs.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -84,37 +85,23 @@ pub(crate) fn signed<F: PrimeField32>(value: i32) -> F {
     }
 }
 
-/// Fills the trace of `records`, padded to a power of two with all-zero rows.
-fn fill<F: PrimeField32, R>(
-    records: &[R],
-    width: usize,
-    fill_row: impl Fn(&R, &mut [F]),
-) -> RowMajorMatrix<F> {
-    let height = records.len().next_power_of_two();
-    let mut values = vec![F::ZERO; height * width];
-    for (record, row) in records.iter().zip(values.chunks_exact_mut(width)) {
-        fill_row(record, row);
-    }
-    RowMajorMatrix::new(values, width)
-}
-
 /// Collects BEQ/BNE records and fills their trace (the periphery lookups are the reads'
 /// timestamp range checks).
 pub struct BranchEqualChip {
     pub range: Arc<RangeCheckerChip>,
-    pub records: Vec<BranchRecord<BranchEqualOpcode>>,
+    pub records: RecordArena<BranchRecord<BranchEqualOpcode>>,
 }
 
 impl BranchEqualChip {
     pub fn new(range: Arc<RangeCheckerChip>) -> Self {
         Self {
             range,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
-        fill(
+        fill_trace(
             &self.records,
             BranchEqualCols::<F>::WIDTH,
             |record, row: &mut [F]| {
@@ -139,7 +126,7 @@ impl BranchEqualChip {
 pub struct BranchLessThanChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<BranchRecord<BranchLessThanOpcode>>,
+    pub records: RecordArena<BranchRecord<BranchLessThanOpcode>>,
 }
 
 impl BranchLessThanChip {
@@ -147,12 +134,12 @@ impl BranchLessThanChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
-        fill(
+        fill_trace(
             &self.records,
             BranchLessThanCols::<F>::WIDTH,
             |record, row: &mut [F]| {

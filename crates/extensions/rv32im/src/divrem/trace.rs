@@ -1,6 +1,7 @@
 //! Preflight and trace generation of DIV/DIVU/REM/REMU.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::MEMORY_BLOCK;
@@ -105,7 +106,7 @@ pub fn divrem_witness(op: DivRemOpcode, x: u32, y: u32) -> DivRemWitness {
 pub struct DivRemChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<DivRemRecord>,
+    pub records: RecordArena<DivRemRecord>,
 }
 
 impl DivRemChip {
@@ -113,16 +114,14 @@ impl DivRemChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     /// The trace, padded to a power of two.
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = DivRemCols::<F>::WIDTH;
-        let height = self.records.len().next_power_of_two();
-        let mut values = vec![F::ZERO; height * width];
-        for (record, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, width, |record, row| {
             let c: &mut DivRemCols<F> = row.borrow_mut();
             let (AluOperand::Register(rs2), Some(rs2_read)) = (record.operand, record.rs2_read)
             else {
@@ -171,7 +170,6 @@ impl DivRemChip {
                 self.bitwise.request_range(b[0] as u32, b[1] as u32);
                 self.bitwise.request_range(b[2] as u32, b[3] as u32);
             }
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 }

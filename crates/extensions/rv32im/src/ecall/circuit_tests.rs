@@ -94,7 +94,7 @@ pub(super) fn execute(
         run,
         alu_imm,
         traces: ecalls.generate_traces(),
-        records: ecalls.records,
+        records: ecalls.records.into_vec(),
         stdout: io.stdout,
         stderr: io.stderr,
         public_output: io.public_output,

@@ -2,6 +2,7 @@
 //! writes to the public output and of reads.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -260,12 +261,7 @@ pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
 pub struct EcallChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<EcallRecord>,
-}
-
-/// A zero trace of `rows` real rows, padded to a power of two (at least one row).
-fn zeros<F: PrimeField32>(rows: usize, width: usize) -> Vec<F> {
-    vec![F::ZERO; rows.next_power_of_two() * width]
+    pub records: RecordArena<EcallRecord>,
 }
 
 /// One-hot selector of `position`.
@@ -278,7 +274,7 @@ impl EcallChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
@@ -294,10 +290,8 @@ impl EcallChip {
     }
 
     fn ecall_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
-        let width = EcallCols::<F>::WIDTH;
-        let mut values = zeros(self.records.len(), width);
         let (range, bitwise) = (&*self.range, &*self.bitwise);
-        for (r, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, EcallCols::<F>::WIDTH, |r, row| {
             let c: &mut EcallCols<F> = row.borrow_mut();
             c.from_pc = F::from_u32(r.from_pc);
             c.from_timestamp = F::from_u32(r.from_timestamp);
@@ -359,8 +353,7 @@ impl EcallChip {
             c.flags[flag] = F::ONE;
             c.a0 = RegWriteCols::fill(A0, new_a0, &r.a0_access, range);
             c.to_timestamp = F::from_u32(buffer_start + buffer_accesses);
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 
     /// The buffer columns of a read or public write of `n` bytes from `buf`.
@@ -377,22 +370,28 @@ impl EcallChip {
     }
 
     fn public_write_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
-        let width = PublicWriteCols::<F>::WIDTH;
-        let rows = self.records.iter().map(|r| r.public_bytes.len()).sum();
-        let mut values = zeros(rows, width);
-        let mut rows = values.chunks_exact_mut(width);
-        for r in &self.records {
-            let Syscall::PublicWrite {
-                buf,
-                len,
-                old_length,
-            } = r.syscall
-            else {
-                continue;
-            };
-            for (i, b) in r.public_bytes.iter().enumerate() {
+        // One row per byte: (its ecall, its index in the buffer).
+        let bytes_written: Vec<(&EcallRecord, usize)> = self
+            .records
+            .iter()
+            .filter(|r| matches!(r.syscall, Syscall::PublicWrite { .. }))
+            .flat_map(|r| (0..r.public_bytes.len()).map(move |i| (r, i)))
+            .collect();
+        fill_trace(
+            &bytes_written,
+            PublicWriteCols::<F>::WIDTH,
+            |&(r, i), row| {
+                let Syscall::PublicWrite {
+                    buf,
+                    len,
+                    old_length,
+                } = r.syscall
+                else {
+                    unreachable!("filtered")
+                };
+                let b = &r.public_bytes[i];
                 let i = i as u32;
-                let c: &mut PublicWriteCols<F> = rows.next().expect("sized").borrow_mut();
+                let c: &mut PublicWriteCols<F> = row.borrow_mut();
                 let src = buf.wrapping_add(i);
                 let dst = PUBLIC_OUTPUT_DATA + old_length + i;
                 c.is_valid = F::ONE;
@@ -409,43 +408,43 @@ impl EcallChip {
                 c.dst_offset = one_hot(dst % WORD);
                 c.dst_prev_data = bytes(b.dst.prev.data);
                 c.dst_aux = fill_aux(&b.dst, &self.range);
-            }
-        }
-        RowMajorMatrix::new(values, width)
+            },
+        )
     }
 
     fn read_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
-        let width = ReadCols::<F>::WIDTH;
-        let rows = self.records.iter().map(|r| r.read_words.len()).sum();
-        let mut values = zeros(rows, width);
-        let mut rows = values.chunks_exact_mut(width);
-        for r in &self.records {
+        // One row per word: (its ecall, its index, the bytes still to come before it).
+        let mut words: Vec<(&EcallRecord, usize, u32)> = Vec::new();
+        for r in self.records.iter() {
             let Syscall::Read { count, .. } = r.syscall else {
                 continue;
             };
             let mut remaining = count;
             for (i, w) in r.read_words.iter().enumerate() {
-                let c: &mut ReadCols<F> = rows.next().expect("sized").borrow_mut();
-                c.is_valid = F::ONE;
-                c.is_last = F::from_bool(i + 1 == r.read_words.len());
-                c.id = F::from_u32(r.from_timestamp);
-                c.timestamp = F::from_u32(w.access.timestamp);
-                c.remaining = F::from_u32(remaining);
-                c.pointer = F::from_u32(w.pointer);
-                c.start = one_hot(w.start);
-                c.mask = std::array::from_fn(|j| {
-                    F::from_bool((w.start..w.start + w.len).contains(&(j as u32)))
-                });
-                c.prev_data = bytes(w.access.prev.data);
-                c.data = bytes(w.data);
-                c.aux = fill_aux(&w.access, &self.range);
-                self.bitwise
-                    .request_range(w.data[0] as u32, w.data[1] as u32);
-                self.bitwise
-                    .request_range(w.data[2] as u32, w.data[3] as u32);
+                words.push((r, i, remaining));
                 remaining -= w.len;
             }
         }
-        RowMajorMatrix::new(values, width)
+        fill_trace(&words, ReadCols::<F>::WIDTH, |&(r, i, remaining), row| {
+            let w = &r.read_words[i];
+            let c: &mut ReadCols<F> = row.borrow_mut();
+            c.is_valid = F::ONE;
+            c.is_last = F::from_bool(i + 1 == r.read_words.len());
+            c.id = F::from_u32(r.from_timestamp);
+            c.timestamp = F::from_u32(w.access.timestamp);
+            c.remaining = F::from_u32(remaining);
+            c.pointer = F::from_u32(w.pointer);
+            c.start = one_hot(w.start);
+            c.mask = std::array::from_fn(|j| {
+                F::from_bool((w.start..w.start + w.len).contains(&(j as u32)))
+            });
+            c.prev_data = bytes(w.access.prev.data);
+            c.data = bytes(w.data);
+            c.aux = fill_aux(&w.access, &self.range);
+            self.bitwise
+                .request_range(w.data[0] as u32, w.data[1] as u32);
+            self.bitwise
+                .request_range(w.data[2] as u32, w.data[3] as u32);
+        })
     }
 }

@@ -128,7 +128,7 @@ fn execute(words: &[u32], forge: impl Fn(usize, &mut Forge)) -> Machine {
         alu_imm,
         link,
         jump,
-        records: chip.records,
+        records: chip.records.into_vec(),
         run,
     }
 }
@@ -383,7 +383,7 @@ fn a_doubled_row_is_rejected_by_its_boolean_flag() {
             alu_imm,
             link,
             jump,
-            records: chip.records,
+            records: chip.records.into_vec(),
             run,
         };
         if merge {

@@ -1,6 +1,7 @@
 //! Preflight execution and trace generation of JAL and LUI.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -76,7 +77,7 @@ pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
 pub struct JalLuiChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<JalLuiRecord>,
+    pub records: RecordArena<JalLuiRecord>,
 }
 
 impl JalLuiChip {
@@ -84,7 +85,7 @@ impl JalLuiChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
@@ -93,9 +94,7 @@ impl JalLuiChip {
     pub fn generate_traces<F: PrimeField32>(&self) -> (RowMajorMatrix<F>, RowMajorMatrix<F>) {
         let (link, jump): (Vec<&JalLuiRecord>, Vec<&JalLuiRecord>) =
             self.records.iter().partition(|r| r.rd_write.is_some());
-        let width = JalLuiCols::<F>::WIDTH;
-        let mut link_values = vec![F::ZERO; link.len().next_power_of_two() * width];
-        for (record, row) in link.iter().zip(link_values.chunks_exact_mut(width)) {
+        let link = fill_trace(&link, JalLuiCols::<F>::WIDTH, |record, row| {
             let cols: &mut JalLuiCols<F> = row.borrow_mut();
             let rd_write = record.rd_write.expect("partitioned by write");
             let bytes = record.value.to_le_bytes();
@@ -112,19 +111,14 @@ impl JalLuiChip {
             if let Some(ptr) = (4 * record.rd).checked_sub(4u32).filter(|p| *p < 256) {
                 self.bitwise.request_range(r3, ptr);
             }
-        }
-        let width = JumpCols::<F>::WIDTH;
-        let mut jump_values = vec![F::ZERO; jump.len().next_power_of_two() * width];
-        for (record, row) in jump.iter().zip(jump_values.chunks_exact_mut(width)) {
+        });
+        let jump = fill_trace(&jump, JumpCols::<F>::WIDTH, |record, row| {
             let cols: &mut JumpCols<F> = row.borrow_mut();
             cols.from_pc = F::from_u32(record.from_pc);
             cols.from_timestamp = F::from_u32(record.from_timestamp);
             cols.imm = signed(record.imm);
             cols.is_valid = F::ONE;
-        }
-        (
-            RowMajorMatrix::new(link_values, JalLuiCols::<F>::WIDTH),
-            RowMajorMatrix::new(jump_values, JumpCols::<F>::WIDTH),
-        )
+        });
+        (link, jump)
     }
 }

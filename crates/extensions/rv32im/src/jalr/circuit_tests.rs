@@ -140,7 +140,7 @@ fn execute(words: &[u32], registers: &[(u32, u32)], forge: impl Fn(usize, &mut F
         ],
         link,
         jump,
-        records: chip.records,
+        records: chip.records.into_vec(),
         run,
     }
 }

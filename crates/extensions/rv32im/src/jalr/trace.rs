@@ -1,6 +1,7 @@
 //! Preflight execution and trace generation of JALR.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -63,7 +64,7 @@ pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
 pub struct JalrChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<JalrRecord>,
+    pub records: RecordArena<JalrRecord>,
 }
 
 impl JalrChip {
@@ -71,7 +72,7 @@ impl JalrChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
@@ -80,9 +81,7 @@ impl JalrChip {
     pub fn generate_traces<F: PrimeField32>(&self) -> (RowMajorMatrix<F>, RowMajorMatrix<F>) {
         let (link, jump): (Vec<&JalrRecord>, Vec<&JalrRecord>) =
             self.records.iter().partition(|r| r.rd_write.is_some());
-        let width = JalrLinkCols::<F>::WIDTH;
-        let mut link_values = vec![F::ZERO; link.len().next_power_of_two() * width];
-        for (record, row) in link.iter().zip(link_values.chunks_exact_mut(width)) {
+        let link = fill_trace(&link, JalrLinkCols::<F>::WIDTH, |record, row| {
             let cols: &mut JalrLinkCols<F> = row.borrow_mut();
             let i1 = self.fill_jump(record, &mut cols.jump);
             let rd_write = record.rd_write.expect("partitioned by write");
@@ -96,18 +95,13 @@ impl JalrChip {
             self.bitwise.request_xor(r0, 3);
             self.bitwise.request_range(r1, r2);
             self.bitwise.request_range(r3, 0);
-        }
-        let width = JalrCols::<F>::WIDTH;
-        let mut jump_values = vec![F::ZERO; jump.len().next_power_of_two() * width];
-        for (record, row) in jump.iter().zip(jump_values.chunks_exact_mut(width)) {
+        });
+        let jump = fill_trace(&jump, JalrCols::<F>::WIDTH, |record, row| {
             let cols: &mut JalrCols<F> = row.borrow_mut();
             let i1 = self.fill_jump(record, cols);
             self.bitwise.request_range(i1, 0);
-        }
-        (
-            RowMajorMatrix::new(link_values, JalrLinkCols::<F>::WIDTH),
-            RowMajorMatrix::new(jump_values, JalrCols::<F>::WIDTH),
-        )
+        });
+        (link, jump)
     }
 
     /// Fills the shared columns and counts their lookups except `i_1`'s, which is returned

@@ -1,6 +1,7 @@
 //! Preflight execution and trace generation of the set-less-than chip.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -155,7 +156,7 @@ fn signed<F: PrimeField32>(v: i32) -> F {
 pub struct LessThanChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<LessThanRecord>,
+    pub records: RecordArena<LessThanRecord>,
 }
 
 impl LessThanChip {
@@ -163,17 +164,17 @@ impl LessThanChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     /// The register-register and register-immediate traces, padded to powers of two.
     pub fn generate_traces<F: PrimeField32>(&self) -> (RowMajorMatrix<F>, RowMajorMatrix<F>) {
-        let (imm, reg): (Vec<_>, Vec<_>) = self
+        let (imm, reg): (Vec<&LessThanRecord>, Vec<_>) = self
             .records
             .iter()
             .partition(|r| matches!(r.operand, AluOperand::Immediate(_)));
-        let reg_trace = fill(&reg, LessThanRegCols::<F>::WIDTH, |record, row| {
+        let reg_trace = fill_trace(&reg, LessThanRegCols::<F>::WIDTH, |record, row| {
             let cols: &mut LessThanRegCols<F> = row.borrow_mut();
             let rs2_read = record.rs2_read.expect("register form reads rs2");
             let AluOperand::Register(rs2) = record.operand else {
@@ -202,7 +203,7 @@ impl LessThanChip {
             cols.msb_x = signed(core.msb_x);
             cols.msb_y = signed(core.msb_y);
         });
-        let imm_trace = fill(&imm, LessThanImmCols::<F>::WIDTH, |record, row| {
+        let imm_trace = fill_trace(&imm, LessThanImmCols::<F>::WIDTH, |record, row| {
             let cols: &mut LessThanImmCols<F> = row.borrow_mut();
             let AluOperand::Immediate(imm) = record.operand else {
                 unreachable!("partitioned by form")
@@ -229,17 +230,4 @@ impl LessThanChip {
         });
         (reg_trace, imm_trace)
     }
-}
-
-fn fill<F: PrimeField32>(
-    records: &[&LessThanRecord],
-    width: usize,
-    fill_row: impl Fn(&LessThanRecord, &mut [F]),
-) -> RowMajorMatrix<F> {
-    let height = records.len().next_power_of_two();
-    let mut values = vec![F::ZERO; height * width];
-    for (record, row) in records.iter().zip(values.chunks_exact_mut(width)) {
-        fill_row(record, row);
-    }
-    RowMajorMatrix::new(values, width)
 }

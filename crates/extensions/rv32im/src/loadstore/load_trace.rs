@@ -1,6 +1,7 @@
 //! Preflight and trace generation of loads.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -111,7 +112,7 @@ pub fn fill_address<F: PrimeField32>(
 pub struct LoadChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<LoadRecord>,
+    pub records: RecordArena<LoadRecord>,
 }
 
 impl LoadChip {
@@ -119,15 +120,14 @@ impl LoadChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     /// The trace, padded to a power of two.
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = LoadCols::<F>::WIDTH;
-        let mut values = vec![F::ZERO; self.records.len().next_power_of_two() * width];
-        for (r, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, width, |r, row| {
             let cols: &mut LoadCols<F> = row.borrow_mut();
             let address = r.address();
             let shift = (address % 4) as usize;
@@ -157,7 +157,6 @@ impl LoadChip {
             cols.top = F::from_u32(top);
             cols.msb = F::from_u32(msb);
             self.bitwise.request_range(2 * (top - 128 * msb), 0);
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! Preflight and trace generation of stores.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
@@ -82,22 +83,21 @@ pub fn preflight_store<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
 /// Collects store records and fills the trace.
 pub struct StoreChip {
     pub range: Arc<RangeCheckerChip>,
-    pub records: Vec<StoreRecord>,
+    pub records: RecordArena<StoreRecord>,
 }
 
 impl StoreChip {
     pub fn new(range: Arc<RangeCheckerChip>) -> Self {
         Self {
             range,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     /// The trace, padded to a power of two.
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = StoreCols::<F>::WIDTH;
-        let mut values = vec![F::ZERO; self.records.len().next_power_of_two() * width];
-        for (r, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, width, |r, row| {
             let cols: &mut StoreCols<F> = row.borrow_mut();
             let base = u32::from_le_bytes(r.rs1_read.prev.data);
             cols.from_pc = F::from_u32(r.from_pc);
@@ -115,7 +115,6 @@ impl StoreChip {
                 .position(|&op| op == r.opcode)
                 .expect("a store");
             cols.flags[flag] = F::ONE;
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 }

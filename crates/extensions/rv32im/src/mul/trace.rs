@@ -1,6 +1,7 @@
 //! Preflight and trace generation of MUL.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::MEMORY_BLOCK;
@@ -40,7 +41,7 @@ pub fn mul_carries(x: u32, y: u32) -> ([u8; MEMORY_BLOCK], [u32; MEMORY_BLOCK]) 
 pub struct MulChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<MulRecord>,
+    pub records: RecordArena<MulRecord>,
 }
 
 impl MulChip {
@@ -48,16 +49,14 @@ impl MulChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     /// The trace, padded to a power of two.
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = MulCols::<F>::WIDTH;
-        let height = self.records.len().next_power_of_two();
-        let mut values = vec![F::ZERO; height * width];
-        for (record, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, width, |record, row| {
             let cols: &mut MulCols<F> = row.borrow_mut();
             let (AluOperand::Register(rs2), Some(rs2_read)) = (record.operand, record.rs2_read)
             else {
@@ -77,7 +76,6 @@ impl MulChip {
             self.bitwise.request_range(z[0] as u32, z[1] as u32);
             self.bitwise.request_range(z[2] as u32, z[3] as u32);
             cols.is_valid = F::ONE;
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 }

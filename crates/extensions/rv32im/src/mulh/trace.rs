@@ -1,6 +1,7 @@
 //! Preflight and trace generation of the MULH family.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::MEMORY_BLOCK;
@@ -63,7 +64,7 @@ pub fn mulh_witness(op: MulHOpcode, x: u32, y: u32) -> MulHWitness {
 pub struct MulHChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<MulHRecord>,
+    pub records: RecordArena<MulHRecord>,
 }
 
 impl MulHChip {
@@ -71,16 +72,14 @@ impl MulHChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
     /// The trace, padded to a power of two.
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = MulHCols::<F>::WIDTH;
-        let height = self.records.len().next_power_of_two();
-        let mut values = vec![F::ZERO; height * width];
-        for (record, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, width, |record, row| {
             let cols: &mut MulHCols<F> = row.borrow_mut();
             let (AluOperand::Register(rs2), Some(rs2_read)) = (record.operand, record.rs2_read)
             else {
@@ -109,7 +108,6 @@ impl MulHChip {
                 self.bitwise.request_range(pair[0] as u32, pair[1] as u32);
                 self.bitwise.request_range(pair[2] as u32, pair[3] as u32);
             }
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 }

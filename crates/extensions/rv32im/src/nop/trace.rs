@@ -1,6 +1,7 @@
 //! Preflight execution and trace generation of NOP.
 
 use std::borrow::BorrowMut;
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::TracingMemory};
@@ -29,21 +30,18 @@ pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
 /// Collects NOP records and fills the trace. NOP makes no periphery lookups.
 #[derive(Debug, Default)]
 pub struct NopChip {
-    pub records: Vec<NopRecord>,
+    pub records: RecordArena<NopRecord>,
 }
 
 impl NopChip {
     /// The trace, padded to a power of two with all-zero rows.
     pub fn generate_trace<F: PrimeField32>(&self) -> RowMajorMatrix<F> {
         let width = NopCols::<F>::WIDTH;
-        let height = self.records.len().next_power_of_two();
-        let mut values = vec![F::ZERO; height * width];
-        for (record, row) in self.records.iter().zip(values.chunks_exact_mut(width)) {
+        fill_trace(&self.records, width, |record, row| {
             let cols: &mut NopCols<F> = row.borrow_mut();
             cols.from_pc = F::from_u32(record.from_pc);
             cols.from_timestamp = F::from_u32(record.from_timestamp);
             cols.is_valid = F::ONE;
-        }
-        RowMajorMatrix::new(values, width)
+        })
     }
 }

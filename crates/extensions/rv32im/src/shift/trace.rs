@@ -1,6 +1,7 @@
 //! Preflight and trace generation of the shifts.
 
 use std::{borrow::BorrowMut, sync::Arc};
+use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::MEMORY_BLOCK;
@@ -54,7 +55,7 @@ pub fn shift_witness(op: ShiftOpcode, x: u32, amount: u32) -> ShiftWitness {
 pub struct ShiftChip {
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
-    pub records: Vec<ShiftRecord>,
+    pub records: RecordArena<ShiftRecord>,
 }
 
 impl ShiftChip {
@@ -62,7 +63,7 @@ impl ShiftChip {
         Self {
             range,
             bitwise,
-            records: Vec::new(),
+            records: RecordArena::default(),
         }
     }
 
@@ -95,19 +96,11 @@ impl ShiftChip {
 
     /// The register-amount and immediate-amount traces, padded to powers of two.
     pub fn generate_traces<F: PrimeField32>(&self) -> (RowMajorMatrix<F>, RowMajorMatrix<F>) {
-        let (imm, reg): (Vec<_>, Vec<_>) = self
+        let (imm, reg): (Vec<&ShiftRecord>, Vec<_>) = self
             .records
             .iter()
             .partition(|r| matches!(r.operand, AluOperand::Immediate(_)));
-        let fill =
-            |records: &[&ShiftRecord], width: usize, row_fn: &dyn Fn(&ShiftRecord, &mut [F])| {
-                let mut values = vec![F::ZERO; records.len().next_power_of_two() * width];
-                for (record, row) in records.iter().zip(values.chunks_exact_mut(width)) {
-                    row_fn(record, row);
-                }
-                RowMajorMatrix::new(values, width)
-            };
-        let reg_trace = fill(&reg, ShiftRegCols::<F>::WIDTH, &|record, row| {
+        let reg_trace = fill_trace(&reg, ShiftRegCols::<F>::WIDTH, |record, row| {
             let cols: &mut ShiftRegCols<F> = row.borrow_mut();
             let (AluOperand::Register(rs2), Some(rs2_read)) = (record.operand, record.rs2_read)
             else {
@@ -124,7 +117,7 @@ impl ShiftChip {
             self.range.request(amount_byte >> 5, 3);
             cols.core = core;
         });
-        let imm_trace = fill(&imm, ShiftImmCols::<F>::WIDTH, &|record, row| {
+        let imm_trace = fill_trace(&imm, ShiftImmCols::<F>::WIDTH, |record, row| {
             let cols: &mut ShiftImmCols<F> = row.borrow_mut();
             let AluOperand::Immediate(shamt) = record.operand else {
                 unreachable!("partitioned by form")
