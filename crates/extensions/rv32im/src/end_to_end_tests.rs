@@ -271,10 +271,22 @@ fn assert_metering_counts_rows(
         assert!(segment.num_insns <= limits.max_instructions);
         assert_eq!(segment.instret_start, start.instret);
         let preflight = vm
-            .execute_preflight(&exe, start, input, segment.num_insns)
+            .execute_planned_preflight(&exe, start.clone(), input, segment)
             .unwrap();
         assert_eq!(preflight.instret, segment.num_insns);
         let traces = vm.generate_traces(&exe, preflight).unwrap();
+        // The plan only sizes the record arenas: without it, preflight fills the same traces.
+        let unplanned = vm
+            .execute_preflight(&exe, start, input, segment.num_insns)
+            .unwrap();
+        let unplanned = vm.generate_traces(&exe, unplanned).unwrap();
+        let values = |t: &tessera_system::vm::SegmentTraces| -> Vec<Option<Vec<F>>> {
+            t.traces
+                .iter()
+                .map(|t| t.as_ref().map(|t| t.values.clone()))
+                .collect()
+        };
+        assert_eq!(values(&traces), values(&unplanned), "segment {index}");
         let heights = traces.heights();
         for (slot, &rows) in segment.trace_heights.iter().enumerate() {
             let first = FIRST_EXTENSION_AIR_ID + slot * TRACE_PARTS;
