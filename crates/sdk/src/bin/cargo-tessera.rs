@@ -9,8 +9,9 @@ use tessera_sdk::{
 };
 
 /// jemalloc instead of the system allocator: proving allocates and frees large trace buffers,
-/// and jemalloc measured 3-6% faster and 4-6% lower peak memory (fib-loop 2^20, c-sort 1.5 M
-/// instructions; 2-core Xeon). A library does not choose the allocator; a binary does.
+/// and with jemalloc peak memory is 5-6% lower (fib-loop 2^20 and 2^22, c-sort 1.5 M
+/// instructions; 2-core Xeon) and proving 0-6% faster (the gain is within this machine's noise
+/// in some pairs of runs). A library does not choose the allocator; a binary does.
 #[cfg(unix)]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
