@@ -425,6 +425,33 @@ fn an_instance_refuses_plans_that_do_not_match_the_run() {
     );
 }
 
+/// A plan's row counts only size the record arenas: a plan with absurd counts (as a corrupted
+/// serialized plan could hold) or with none proves the very same segments, and the absurd one
+/// does not make preflight reserve memory it cannot have.
+#[test]
+fn a_plans_row_counts_only_size_the_record_arenas() {
+    use openvm_stark_backend::codec::Encode;
+    let exe = sum_exe(100);
+    let prover = sdk().segment_prover(&exe, 16).unwrap();
+    let plan = sdk().meter(&exe, vec![], &segments_of(97)).unwrap();
+    let proofs = |segments: &[tessera_arch::Segment]| -> Vec<Vec<u8>> {
+        let proven = prover.prove_continuations(&[], segments).unwrap();
+        proven
+            .iter()
+            .map(|p| p.proof.encode_to_vec().unwrap())
+            .collect()
+    };
+    let expected = proofs(&plan.segments);
+    let mut absurd = plan.segments.clone();
+    for segment in &mut absurd {
+        segment.trace_heights.iter_mut().for_each(|h| *h = u64::MAX);
+    }
+    assert_eq!(proofs(&absurd), expected);
+    let mut none = plan.segments.clone();
+    none.iter_mut().for_each(|s| s.trace_heights.clear());
+    assert_eq!(proofs(&none), expected);
+}
+
 #[test]
 fn metered_cost_counts_the_instruction_rows_without_segmenting() {
     let exe = sum_exe(100);

@@ -446,7 +446,11 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         segment: &Segment,
     ) -> Result<PreflightOutput, PreflightError> {
         // The plan's slots are the extensions' AIRs before splitting, extension by extension.
-        let mut heights = segment.trace_heights.iter().map(|&h| h as usize);
+        // A plan is serializable (segments may be proven elsewhere), so a bad one must not make
+        // preflight reserve absurd memory: no AIR gets more rows than the segment has
+        // instructions, nor more than a segment's timestamps allow.
+        let cap = segment.num_insns.min(1 << TIMESTAMP_BITS);
+        let mut heights = segment.trace_heights.iter().map(|&h| h.min(cap) as usize);
         let rows: Vec<Vec<usize>> = self
             .extension_airs
             .iter()
