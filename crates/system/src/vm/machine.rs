@@ -87,7 +87,7 @@ pub fn split_trace(
         return out;
     }
     // Each part is cut off the front of the trace's own buffer: the first (the largest) is
-    // never copied, only what follows it.
+    // not copied, only what follows it.
     let mut rest = trace.values;
     rest.truncate(rows * width);
     for (i, slot) in out.iter_mut().enumerate() {
@@ -103,6 +103,9 @@ pub fn split_trace(
         let tail = rest.split_off(take * width);
         let mut part = std::mem::replace(&mut rest, tail);
         part.resize(take.next_power_of_two() * width, F::ZERO);
+        // The first part keeps the whole trace's allocation: give the rest back (allocators
+        // shrink large blocks in place).
+        part.shrink_to_fit();
         *slot = Some(RowMajorMatrix::new(part, width));
     }
     out
