@@ -156,6 +156,7 @@ impl MeterReport {
             }
             let memory = segment.memory;
             lsh = lsh.max(padded(memory.leaves)).max(padded(2 * memory.nodes));
+            lsh = lsh.max(padded(segment.refresh_rows));
         }
         lsh
     }

@@ -14,6 +14,7 @@ pub mod poseidon2;
 pub mod primitives;
 pub mod program;
 pub mod range_checker;
+pub mod register_refresh;
 #[cfg(test)]
 mod test_utils;
 pub mod vm;

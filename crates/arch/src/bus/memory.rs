@@ -11,6 +11,33 @@ pub const MEMORY_BLOCK: usize = 4;
 pub const TIMESTAMP_BITS: usize = 24;
 /// `timestamp - prev_timestamp - 1` is checked as two limbs of this many bits.
 pub const TIMESTAMP_LIMB_BITS: usize = 12;
+/// A *recent* access ([`RecentAccessAux`], every register access) comes less than
+/// `2^RECENT_ACCESS_BITS` timestamps after the word's previous access: one limb, one range
+/// check. Preflight keeps registers that recent by refreshing stale ones (see
+/// [`REGISTER_REFRESH_AGE`]).
+pub const RECENT_ACCESS_BITS: usize = TIMESTAMP_LIMB_BITS;
+/// Before an instruction, once per [`REGISTER_REFRESH_PERIOD`] timestamps, preflight reads
+/// every register slot last accessed at least this many timestamps ago (a refresh row of its
+/// own, with a full-range timestamp check). Between the last check a register passed without
+/// a refresh and its next access lie at most this age, one period, the refreshes of two checks
+/// and the first accesses of an instruction (an instruction's register accesses are among its
+/// first [`REGISTER_ACCESS_OFFSET`], even an `ecall`'s with a long buffer); the assertion below
+/// keeps that under `2^RECENT_ACCESS_BITS`. The larger the age, the fewer refreshes a hot loop needs.
+pub const REGISTER_REFRESH_AGE: u32 = 3400;
+/// See [`REGISTER_REFRESH_AGE`].
+pub const REGISTER_REFRESH_PERIOD: u32 = 512;
+/// At most this many accesses of an instruction come before its last register access (an
+/// `ecall`'s `a7, a2, a0, a1`; a load's `rs1`, word, `rd`).
+pub const REGISTER_ACCESS_OFFSET: u32 = 8;
+const _: () = assert!(
+    REGISTER_REFRESH_AGE
+        + REGISTER_REFRESH_PERIOD
+        + 2 * REGISTER_REFRESH_SLOTS
+        + REGISTER_ACCESS_OFFSET
+        < 1 << RECENT_ACCESS_BITS
+);
+/// The register slots refreshed: `x0..x31` and the sink of writes to `x0`.
+pub const REGISTER_REFRESH_SLOTS: u32 = crate::execution::X0_SINK + 1;
 
 /// The memory bus. Messages are `(address_space, pointer, data[MEMORY_BLOCK], timestamp)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +113,25 @@ impl MemoryAccessAux<u32> {
     }
 }
 
+/// The auxiliary columns of a recent access: the word's previous timestamp and
+/// `timestamp - prev_timestamp - 1`, which must be below `2^RECENT_ACCESS_BITS` (one limb).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct RecentAccessAux<T> {
+    pub prev_timestamp: T,
+    pub lt: T,
+}
+
+impl RecentAccessAux<u32> {
+    /// The auxiliary values of an access at `timestamp` to a word last accessed at
+    /// `prev_timestamp`, or `None` if that was not recent (`prev_timestamp < timestamp` and
+    /// the gap below `2^RECENT_ACCESS_BITS` are required).
+    pub fn new(prev_timestamp: u32, timestamp: u32) -> Option<Self> {
+        let lt = timestamp.checked_sub(prev_timestamp)?.checked_sub(1)?;
+        (lt < 1 << RECENT_ACCESS_BITS).then_some(Self { prev_timestamp, lt })
+    }
+}
+
 /// Offline memory checking for AIRs: reads and writes of one word, each moving the word's
 /// timestamp forward. With every timestamp below `2^TIMESTAMP_BITS` (the connector checks the
 /// segment's final timestamp), the range-checked limbs prove `prev_timestamp < timestamp`, so
@@ -136,7 +182,6 @@ impl MemoryBridge {
         aux: &MemoryAccessAux<AB::Var>,
         enabled: impl Into<AB::Expr>,
     ) {
-        let (address_space, pointer) = (address_space.into(), pointer.into());
         let (timestamp, enabled) = (timestamp.into(), enabled.into());
         let [low, high] = aux.lt_limbs;
         let diff = timestamp.clone() - aux.prev_timestamp - AB::Expr::ONE;
@@ -146,12 +191,92 @@ impl MemoryBridge {
             .range_check(builder, low, TIMESTAMP_LIMB_BITS, enabled.clone());
         self.range
             .range_check(builder, high, TIMESTAMP_LIMB_BITS, enabled.clone());
+        self.transition(
+            builder,
+            address_space,
+            pointer,
+            prev_data,
+            data,
+            (aux.prev_timestamp.into(), timestamp),
+            enabled,
+        );
+    }
+
+    /// Reads a word whose previous access was recent ([`RecentAccessAux`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn read_recent<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        address_space: impl Into<AB::Expr>,
+        pointer: impl Into<AB::Expr>,
+        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        timestamp: impl Into<AB::Expr>,
+        aux: &RecentAccessAux<AB::Var>,
+        enabled: impl Into<AB::Expr>,
+    ) {
+        let data = data.map(Into::into);
+        self.write_recent(
+            builder,
+            address_space,
+            pointer,
+            data.clone(),
+            data,
+            timestamp,
+            aux,
+            enabled,
+        );
+    }
+
+    /// Writes a word whose previous access was recent: one range check of
+    /// `RECENT_ACCESS_BITS` instead of two limbs. `enabled` must be boolean.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_recent<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        address_space: impl Into<AB::Expr>,
+        pointer: impl Into<AB::Expr>,
+        prev_data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        timestamp: impl Into<AB::Expr>,
+        aux: &RecentAccessAux<AB::Var>,
+        enabled: impl Into<AB::Expr>,
+    ) {
+        let (timestamp, enabled) = (timestamp.into(), enabled.into());
+        let diff = timestamp.clone() - aux.prev_timestamp - AB::Expr::ONE;
+        builder.assert_zero(enabled.clone() * (diff - aux.lt));
+        self.range
+            .range_check(builder, aux.lt, RECENT_ACCESS_BITS, enabled.clone());
+        self.transition(
+            builder,
+            address_space,
+            pointer,
+            prev_data,
+            data,
+            (aux.prev_timestamp.into(), timestamp),
+            enabled,
+        );
+    }
+
+    /// The memory-bus messages of an access: `prev_data` at the first timestamp is received,
+    /// `data` at the second is sent.
+    #[allow(clippy::too_many_arguments)]
+    fn transition<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        address_space: impl Into<AB::Expr>,
+        pointer: impl Into<AB::Expr>,
+        prev_data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
+        (prev_timestamp, timestamp): (AB::Expr, AB::Expr),
+        enabled: AB::Expr,
+    ) {
+        let (address_space, pointer) = (address_space.into(), pointer.into());
         self.memory.receive(
             builder,
             address_space.clone(),
             pointer.clone(),
             prev_data,
-            aux.prev_timestamp,
+            prev_timestamp,
             enabled.clone(),
         );
         self.memory

@@ -16,7 +16,19 @@ use super::{
     memory_meter::{MemoryMeter, MemoryRows, MemoryShape},
     AnyExecutor, ExecutionCtx, ExecutionError, PreInsn, StaticProgramError, VmState,
 };
-use crate::isa::Instruction;
+use crate::{
+    bus::{REGISTER_REFRESH_AGE, REGISTER_REFRESH_SLOTS},
+    isa::Instruction,
+};
+
+/// At most how many register refreshes preflight adds to a segment whose instructions make
+/// `accesses` memory accesses: each slot is refreshed only once it is
+/// [`REGISTER_REFRESH_AGE`] timestamps old, so over `T = accesses + refreshes` timestamps at
+/// most `slots * T / AGE` times, i.e. `refreshes <= slots * accesses / (AGE - slots)`.
+pub fn register_refresh_bound(accesses: u64) -> u64 {
+    let slots = REGISTER_REFRESH_SLOTS as u64;
+    (slots * accesses).div_ceil(REGISTER_REFRESH_AGE as u64 - slots)
+}
 
 /// What one execution of an instruction costs the circuit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +67,9 @@ pub struct InteractionCosts {
     pub boundary: u32,
     pub merkle: u32,
     pub poseidon2: u32,
+    /// Per row of the register refresh table (its rows counted at
+    /// [`register_refresh_bound`]).
+    pub refresh: u32,
     /// The tables of fixed height (program, connector, periphery), per segment.
     pub fixed: u64,
     /// Traces shorter than this many rows are lifted to it.
@@ -62,8 +77,9 @@ pub struct InteractionCosts {
 }
 
 impl InteractionCosts {
-    /// The total of a segment with `rows` per slot and `memory` rows.
-    pub fn total(&self, rows: &[u64], memory: MemoryRows) -> u64 {
+    /// The total of a segment with `rows` per slot, `memory` rows and `refreshes` register
+    /// refresh rows.
+    pub fn total(&self, rows: &[u64], memory: MemoryRows, refreshes: u64) -> u64 {
         let padded = |rows: u64| match rows {
             0 => 0,
             rows => rows.next_power_of_two().max(self.min_height),
@@ -84,6 +100,7 @@ impl InteractionCosts {
             + self.boundary as u64 * padded(memory.leaves)
             + self.merkle as u64 * padded(memory.nodes)
             + self.poseidon2 as u64 * padded(2 * memory.nodes)
+            + self.refresh as u64 * padded(refreshes)
             + self.fixed
     }
 }
@@ -111,7 +128,12 @@ pub struct Segment {
     pub num_insns: u64,
     /// Rows per slot.
     pub trace_heights: Vec<u64>,
+    /// Timestamps the segment uses: its instructions' memory accesses and at most
+    /// `refresh_rows` register refreshes.
     pub accesses: u64,
+    /// At most this many register refresh rows ([`register_refresh_bound`]).
+    #[serde(default)]
+    pub refresh_rows: u64,
     /// Rows of the memory tables.
     pub memory: MemoryRows,
     /// Bus messages of all the segment's traces, padding included.
@@ -126,6 +148,22 @@ struct Snapshot {
     accesses: u64,
     memory: MemoryRows,
     interactions: u64,
+}
+
+impl Snapshot {
+    /// The segment from `instret_start` up to this point.
+    fn segment(self, instret_start: u64) -> Segment {
+        let refresh_rows = register_refresh_bound(self.accesses);
+        Segment {
+            instret_start,
+            num_insns: self.insns,
+            trace_heights: self.rows,
+            accesses: self.accesses + refresh_rows,
+            refresh_rows,
+            memory: self.memory,
+            interactions: self.interactions,
+        }
+    }
 }
 
 /// Metered execution's context.
@@ -177,23 +215,26 @@ impl MeteredCtx {
 
     fn snapshot(&self) -> Snapshot {
         let memory = self.memory.rows();
+        let refreshes = register_refresh_bound(self.accesses);
         Snapshot {
             insns: self.insns,
             rows: self.rows.clone(),
             accesses: self.accesses,
             memory,
-            interactions: self.interactions.total(&self.rows, memory),
+            interactions: self.interactions.total(&self.rows, memory, refreshes),
         }
     }
 
     fn within_limits(&self) -> bool {
         let memory = self.memory.rows();
+        let refreshes = register_refresh_bound(self.accesses);
         self.insns <= self.limits.max_instructions
-            && self.accesses <= self.limits.max_accesses
+            && self.accesses + refreshes <= self.limits.max_accesses
             && self.rows.iter().all(|&r| r <= self.limits.max_rows)
             && memory.leaves <= self.limits.max_memory_rows
             && 2 * memory.nodes <= self.limits.max_memory_rows
-            && self.interactions.total(&self.rows, memory) <= self.limits.max_interactions
+            && self.interactions.total(&self.rows, memory, refreshes)
+                <= self.limits.max_interactions
     }
 
     /// Closes the segment at the last check that passed and starts the next one there.
@@ -209,15 +250,9 @@ impl MeteredCtx {
         self.accesses -= cut.accesses;
         self.insns -= cut.insns;
         self.memory.restart_segment(keep_interval);
-        self.segments.push(Segment {
-            instret_start: self.instret_start,
-            num_insns: cut.insns,
-            trace_heights: cut.rows,
-            accesses: cut.accesses,
-            memory: cut.memory,
-            interactions: cut.interactions,
-        });
-        self.instret_start += cut.insns;
+        let insns = cut.insns;
+        self.segments.push(cut.segment(self.instret_start));
+        self.instret_start += insns;
     }
 
     /// Closes the last segment (the run ended) and returns every segment.
@@ -227,14 +262,7 @@ impl MeteredCtx {
         }
         if self.insns > 0 || self.segments.is_empty() {
             let last = self.snapshot();
-            self.segments.push(Segment {
-                instret_start: self.instret_start,
-                num_insns: last.insns,
-                trace_heights: last.rows,
-                accesses: last.accesses,
-                memory: last.memory,
-                interactions: last.interactions,
-            });
+            self.segments.push(last.segment(self.instret_start));
         }
         self.segments
     }

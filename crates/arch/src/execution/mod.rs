@@ -23,7 +23,10 @@ pub use interpreter::{InterpretedInstance, VmExecutor, VmRunError};
 pub use inventory::{AnyExecutor, ExecutorInventory};
 pub use memory::GuestMemory;
 pub use memory_meter::{MemoryRows, MemoryShape};
-pub use metered::{InsnCost, InteractionCosts, MeteredCtx, MeteringCosts, Segment, SegmentLimits};
+pub use metered::{
+    register_refresh_bound, InsnCost, InteractionCosts, MeteredCtx, MeteringCosts, Segment,
+    SegmentLimits,
+};
 pub use state::{ExitCode, HostOutput, Streams, VmState, NUM_REGISTER_SLOTS, X0_SINK};
 
 use crate::isa::Instruction;

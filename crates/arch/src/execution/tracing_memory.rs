@@ -62,6 +62,13 @@ impl<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]> TracingMemory<I> {
         }
     }
 
+    /// The timestamp of the last access to the word at `pointer` (0 if it has none yet).
+    pub fn last_timestamp(&self, address_space: u32, pointer: u32) -> u32 {
+        self.words
+            .get(&(address_space, pointer))
+            .map_or(0, |(word, _)| word.timestamp)
+    }
+
     /// Reads the word at `pointer` (a multiple of [`MEMORY_BLOCK`]).
     pub fn read(&mut self, address_space: u32, pointer: u32) -> ([u8; MEMORY_BLOCK], AccessRecord) {
         let record = self.access(address_space, pointer, None::<fn(_) -> _>);

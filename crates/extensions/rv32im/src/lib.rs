@@ -36,6 +36,8 @@ mod loadstore;
 mod mul;
 mod mulh;
 mod nop;
+#[cfg(test)]
+mod refresh_tests;
 mod shift;
 #[cfg(test)]
 mod test_harness;

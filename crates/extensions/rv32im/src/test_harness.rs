@@ -265,7 +265,7 @@ impl Run {
 }
 
 /// The prover refused an unbalanced bus.
-pub fn assert_unbalanced(result: Result<(), String>) {
+pub fn assert_unbalanced<T: std::fmt::Debug>(result: Result<T, String>) {
     let err = result.unwrap_err();
     assert!(err.contains("NonZeroRootSum"), "{err}");
 }

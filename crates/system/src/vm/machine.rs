@@ -20,7 +20,7 @@ use openvm_stark_backend::{
     AirRef, StarkEngine, SystemParams,
 };
 use tessera_arch::{
-    bus::{MEMORY_BLOCK, TIMESTAMP_BITS},
+    bus::{MEMORY_BLOCK, REGISTER_REFRESH_SLOTS, TIMESTAMP_BITS},
     InsnCost, InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe,
 };
 
@@ -39,6 +39,7 @@ use crate::{
     poseidon2::{Digest, Poseidon2Air, Poseidon2Bus, Poseidon2Chip},
     program::{multiplicity_trace, program_trace, ProgramAir},
     range_checker::{table_rows as range_table_rows, RangeCheckerAir},
+    register_refresh::RegisterRefreshAir,
 };
 
 /// AIR ids of the system chips (fixed; extensions' AIRs follow from [`FIRST_EXTENSION_AIR_ID`]).
@@ -49,7 +50,8 @@ pub const MERKLE_AIR_ID: usize = 3;
 pub const POSEIDON2_AIR_ID: usize = 4;
 pub const RANGE_CHECKER_AIR_ID: usize = 5;
 pub const BITWISE_AIR_ID: usize = 6;
-pub const FIRST_EXTENSION_AIR_ID: usize = 7;
+pub const REGISTER_REFRESH_AIR_ID: usize = 7;
+pub const FIRST_EXTENSION_AIR_ID: usize = 8;
 /// System AIRs every proof must contain (`add_required_air` at keygen): a proof without the
 /// connector, program or memory chips would prove nothing about the run.
 pub const REQUIRED_AIR_IDS: [usize; 4] = [
@@ -204,6 +206,10 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             Arc::new(Poseidon2Air::new(poseidon2_bus)),
             Arc::new(RangeCheckerAir { bus: buses.range }),
             Arc::new(BitwiseLookupAir { bus: buses.bitwise }),
+            Arc::new(RegisterRefreshAir {
+                execution: buses.execution,
+                memory: buses.memory,
+            }),
         ];
         debug_assert_eq!(airs.len(), FIRST_EXTENSION_AIR_ID);
         let extensions = config.circuit_extensions();
@@ -296,6 +302,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             boundary: messages[BOUNDARY_AIR_ID],
             merkle: messages[MERKLE_AIR_ID],
             poseidon2: messages[POSEIDON2_AIR_ID],
+            refresh: messages[REGISTER_REFRESH_AIR_ID],
             fixed: fixed_heights
                 .iter()
                 .map(|&(id, rows)| messages[id] as u64 * (rows as u64).max(min_height))
@@ -311,8 +318,8 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 leaf_bytes: LEAF_BYTES as u32,
                 leaf_bits: tree.leaf_bits() as u32,
                 address_space_bits: ADDRESS_SPACE_BITS as u32,
-                // x0..x31.
-                register_bytes: (32 * MEMORY_BLOCK) as u32,
+                // x0..x31 and the sink of writes to x0: every slot a refresh may read.
+                register_bytes: REGISTER_REFRESH_SLOTS * MEMORY_BLOCK as u32,
             },
         }
     }
@@ -430,7 +437,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         preflight::run(
             exe,
             &self.extensions,
-            &[],
+            (&[], 0),
             start,
             input,
             self.config.system().public_output_capacity,
@@ -459,10 +466,11 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             .iter()
             .map(|ids| heights.by_ref().take(ids.len() / TRACE_PARTS).collect())
             .collect();
+        let refreshes = segment.refresh_rows.min(cap) as usize;
         preflight::run(
             exe,
             &self.extensions,
-            &rows,
+            (&rows, refreshes),
             start,
             input,
             self.config.system().public_output_capacity,
@@ -483,6 +491,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             start,
             memory,
             chips,
+            refresh,
             periphery,
             counts,
             final_pc,
@@ -561,6 +570,9 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         let capacity = self.config.system().public_output_capacity;
         let public_output = PublicOutputProof::new(&tree, next_start.public_output(capacity));
 
+        if !refresh.records.is_empty() {
+            traces[REGISTER_REFRESH_AIR_ID] = Some(refresh.generate_trace());
+        }
         traces[RANGE_CHECKER_AIR_ID] = Some(range.generate_trace());
         traces[BITWISE_AIR_ID] = Some(bitwise.generate_trace());
 

@@ -32,7 +32,7 @@ pub use instance::{ProvenSegment, VmInstance};
 pub use machine::{
     split_trace, CommittedProgram, SegmentTraces, VirtualMachine, VmKeys, BITWISE_AIR_ID,
     BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
-    PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REQUIRED_AIR_IDS, TRACE_PARTS,
+    PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REGISTER_REFRESH_AIR_ID, REQUIRED_AIR_IDS, TRACE_PARTS,
 };
 pub use preflight::{PreflightOutput, SegmentStart};
 pub use public_output::PublicOutputProof;

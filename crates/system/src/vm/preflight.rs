@@ -14,8 +14,13 @@ use super::{
     Step, SyscallIo, F,
 };
 use crate::{
-    bitwise::BitwiseLookupChip, connector::INITIAL_TIMESTAMP, range_checker::RangeCheckerChip,
+    bitwise::BitwiseLookupChip,
+    connector::INITIAL_TIMESTAMP,
+    range_checker::RangeCheckerChip,
+    register_refresh::{refresh_stale_registers, RegisterRefreshChip},
 };
+use tessera_arch::bus::REGISTER_REFRESH_PERIOD;
+use tessera_backend_cpu::RecordArena;
 
 /// Where a segment starts: everything execution needs to go on from there. Serializable, so
 /// that segments can be proven on other machines once their start states are known.
@@ -65,6 +70,8 @@ pub struct PreflightOutput {
     pub memory: PreflightMemory,
     /// Each extension's chips, in the order of the configuration's extensions.
     pub chips: Vec<Box<dyn SegmentChips>>,
+    /// The refreshes of stale registers.
+    pub refresh: RegisterRefreshChip,
     pub periphery: Periphery,
     /// How often each instruction of the program ran (the program chip's multiplicities).
     pub counts: Vec<u32>,
@@ -78,12 +85,12 @@ pub struct PreflightOutput {
 }
 
 /// Runs `exe` from `start` until it exits or `max_instructions` ran (then the segment is
-/// suspended at the next instruction's pc). `rows` holds, for each extension, its AIRs' planned
-/// row counts (empty without a plan).
+/// suspended at the next instruction's pc). `plan` holds, for each extension, its AIRs' planned
+/// row counts, and the planned register refreshes (empty and 0 without a plan).
 pub(super) fn run(
     exe: &VmExe<F>,
     extensions: &[Box<dyn CircuitExtension>],
-    rows: &[Vec<usize>],
+    (rows, refreshes): (&[Vec<usize>], usize),
     start: SegmentStart,
     input: &[u8],
     public_capacity: usize,
@@ -126,9 +133,21 @@ pub(super) fn run(
     let mut counts = vec![0u32; program.instructions.len()];
     let mut pc = start.pc;
     let mut instret = 0u64;
+    let mut refresh = RegisterRefreshChip {
+        range: periphery.range.clone(),
+        records: RecordArena::with_capacity(refreshes),
+    };
+    let mut next_refresh = REGISTER_REFRESH_PERIOD;
     let exit_code = loop {
         if instret == max_instructions {
             break None;
+        }
+        // Keep every register recent (see `register_refresh`): a check once per period,
+        // before the instruction that crosses it.
+        if memory.timestamp >= next_refresh {
+            refresh_stale_registers(&mut memory, pc, &mut refresh.records);
+            next_refresh = memory.timestamp - memory.timestamp % REGISTER_REFRESH_PERIOD
+                + REGISTER_REFRESH_PERIOD;
         }
         let index = program
             .index_of(pc)
@@ -158,6 +177,7 @@ pub(super) fn run(
         start,
         memory,
         chips,
+        refresh,
         periphery,
         counts,
         final_pc: pc,

@@ -1,11 +1,18 @@
 //! Register accesses in the circuit: the columns of one register read or write and the
 //! constraints that put them on the memory bus (through the memory bridge), with their trace
 //! filling from preflight access records.
+//!
+//! Every register access is *recent* (its word was accessed less than `2^RECENT_ACCESS_BITS`
+//! timestamps before: preflight refreshes stale registers), so its ordering check is one limb
+//! and one range check instead of two.
 
 use openvm_stark_backend::{interaction::InteractionBuilder, p3_field::PrimeCharacteristicRing};
 use tessera_arch::{
     address_space,
-    bus::{MemoryAccessAux, MemoryBridge, MEMORY_BLOCK, TIMESTAMP_LIMB_BITS},
+    bus::{
+        MemoryAccessAux, MemoryBridge, RecentAccessAux, MEMORY_BLOCK, RECENT_ACCESS_BITS,
+        TIMESTAMP_LIMB_BITS,
+    },
     execution::tracing_memory::AccessRecord,
 };
 use tessera_system::range_checker::RangeCheckerChip;
@@ -16,7 +23,7 @@ use tessera_system::range_checker::RangeCheckerChip;
 pub struct RegReadCols<T> {
     pub pointer: T,
     pub data: [T; MEMORY_BLOCK],
-    pub aux: MemoryAccessAux<T>,
+    pub aux: RecentAccessAux<T>,
 }
 
 /// A register write: pointer, the previous and the new value's bytes, the ordering aux.
@@ -26,7 +33,7 @@ pub struct RegWriteCols<T> {
     pub pointer: T,
     pub prev_data: [T; MEMORY_BLOCK],
     pub data: [T; MEMORY_BLOCK],
-    pub aux: MemoryAccessAux<T>,
+    pub aux: RecentAccessAux<T>,
 }
 
 impl<V: Copy> RegReadCols<V> {
@@ -38,7 +45,7 @@ impl<V: Copy> RegReadCols<V> {
         timestamp: impl Into<AB::Expr>,
         enabled: impl Into<AB::Expr>,
     ) {
-        bridge.read(
+        bridge.read_recent(
             builder,
             AB::Expr::from_u32(address_space::REGISTER),
             self.pointer,
@@ -59,7 +66,7 @@ impl<V: Copy> RegWriteCols<V> {
         timestamp: impl Into<AB::Expr>,
         enabled: impl Into<AB::Expr>,
     ) {
-        bridge.write(
+        bridge.write_recent(
             builder,
             AB::Expr::from_u32(address_space::REGISTER),
             self.pointer,
@@ -87,6 +94,29 @@ pub fn fill_aux<F: PrimeCharacteristicRing>(
     }
 }
 
+/// The aux columns of a register access, with its range check recorded.
+///
+/// Preflight refreshes every register before it gets stale, so the access is recent. One that
+/// is not (a test's forged run) gets its true difference and no range check is counted: there
+/// is no table entry for it, and the proof fails on the range checker's bus.
+pub fn fill_recent_aux<F: PrimeCharacteristicRing>(
+    record: &AccessRecord,
+    range: &RangeCheckerChip,
+) -> RecentAccessAux<F> {
+    let (prev, timestamp) = (record.prev.timestamp, record.timestamp);
+    let lt = match RecentAccessAux::new(prev, timestamp) {
+        Some(aux) => {
+            range.request(aux.lt, RECENT_ACCESS_BITS);
+            aux.lt
+        }
+        None => timestamp.wrapping_sub(prev).wrapping_sub(1),
+    };
+    RecentAccessAux {
+        prev_timestamp: F::from_u32(prev),
+        lt: F::from_u32(lt),
+    }
+}
+
 /// Bytes as field elements.
 pub fn bytes<F: PrimeCharacteristicRing>(data: [u8; MEMORY_BLOCK]) -> [F; MEMORY_BLOCK] {
     data.map(|b| F::from_u8(b))
@@ -98,7 +128,7 @@ impl<F: PrimeCharacteristicRing> RegReadCols<F> {
         Self {
             pointer: F::from_u32(4 * index),
             data: bytes(record.prev.data),
-            aux: fill_aux(record, range),
+            aux: fill_recent_aux(record, range),
         }
     }
 }
@@ -115,7 +145,7 @@ impl<F: PrimeCharacteristicRing> RegWriteCols<F> {
             pointer: F::from_u32(4 * index),
             prev_data: bytes(record.prev.data),
             data: bytes(data),
-            aux: fill_aux(record, range),
+            aux: fill_recent_aux(record, range),
         }
     }
 }

@@ -60,7 +60,7 @@ pub struct AuipcBuses {
     pub bitwise: BitwiseBus,
 }
 
-/// Interactions per row: execution 2, program 1, memory 2, timestamp range 2, bitwise 6.
+/// Interactions per row: execution 2, program 1, memory 2, timestamp range 1, bitwise 6.
 #[derive(Clone, Copy, Debug)]
 pub struct AuipcAir {
     pub buses: AuipcBuses,

@@ -91,14 +91,14 @@ pub struct BranchLessThanCols<T> {
 tessera_arch::impl_columns!(BranchEqualCols);
 tessera_arch::impl_columns!(BranchLessThanCols);
 
-/// The BEQ/BNE AIR. Interactions per row: execution 2, program 1, memory 4, timestamp range 4.
+/// The BEQ/BNE AIR. Interactions per row: execution 2, program 1, memory 4, timestamp range 2.
 #[derive(Clone, Copy, Debug)]
 pub struct BranchEqualAir {
     pub buses: BranchBuses,
 }
 
 /// The BLT/BLTU/BGE/BGEU AIR. Interactions per row: execution 2, program 1, memory 4,
-/// timestamp range 4, bitwise 2.
+/// timestamp range 2, bitwise 2.
 #[derive(Clone, Copy, Debug)]
 pub struct BranchLessThanAir {
     pub buses: BranchBuses,

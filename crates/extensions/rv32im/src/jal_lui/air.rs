@@ -69,7 +69,7 @@ pub struct JalLuiBuses {
 }
 
 /// JAL/LUI with a destination. Interactions per row: execution 2, program 1, memory 2,
-/// timestamp range 2, bitwise 3.
+/// timestamp range 1, bitwise 3.
 #[derive(Clone, Copy, Debug)]
 pub struct JalLuiAir {
     pub buses: JalLuiBuses,

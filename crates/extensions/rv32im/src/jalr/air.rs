@@ -71,9 +71,9 @@ pub struct JalrBuses {
     pub bitwise: BitwiseBus,
 }
 
-/// `LINK = true`: `rd != x0`; interactions per row (18): execution 2, program 1, memory 4,
-/// timestamp range 4, bitwise 7. `LINK = false` (11): `rd = x0`; execution 2, program 1, memory 2,
-/// timestamp range 2, bitwise 4.
+/// `LINK = true`: `rd != x0`; interactions per row (16): execution 2, program 1, memory 4,
+/// timestamp range 2, bitwise 7. `LINK = false` (10): `rd = x0`; execution 2, program 1, memory 2,
+/// timestamp range 1, bitwise 4.
 #[derive(Clone, Copy, Debug)]
 pub struct JalrAir<const LINK: bool> {
     pub buses: JalrBuses,

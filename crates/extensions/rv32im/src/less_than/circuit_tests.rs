@@ -244,11 +244,11 @@ fn shape() {
     }
     assert_eq!(
         measure(&LessThanAir::<false> { buses: buses() }),
-        (39, 17, 2)
+        (36, 14, 2)
     );
     assert_eq!(
         measure(&LessThanAir::<true> { buses: buses() }),
-        (33, 12, 3)
+        (31, 10, 3)
     );
 }
 

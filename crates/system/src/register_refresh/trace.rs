@@ -1,0 +1,70 @@
+//! Refreshing stale registers in preflight, and the refresh trace.
+
+use std::{borrow::BorrowMut, sync::Arc};
+
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::{
+    address_space::REGISTER,
+    bus::{
+        MemoryAccessAux, MEMORY_BLOCK, REGISTER_REFRESH_AGE, REGISTER_REFRESH_SLOTS,
+        TIMESTAMP_LIMB_BITS,
+    },
+    execution::tracing_memory::{AccessRecord, TracingMemory},
+};
+use tessera_backend_cpu::{fill_trace, RecordArena};
+
+use super::RegisterRefreshCols;
+use crate::{range_checker::RangeCheckerChip, vm::F};
+
+/// One refresh: the chain's pc at the time and the read.
+#[derive(Clone, Copy, Debug)]
+pub struct RefreshRecord {
+    pub pc: u32,
+    pub pointer: u32,
+    pub read: AccessRecord,
+}
+
+/// Reads (at the current timestamps) every register slot whose last access is at least
+/// [`REGISTER_REFRESH_AGE`] timestamps old, recording each read.
+pub fn refresh_stale_registers<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
+    memory: &mut TracingMemory<I>,
+    pc: u32,
+    records: &mut RecordArena<RefreshRecord>,
+) {
+    for slot in 0..REGISTER_REFRESH_SLOTS {
+        let pointer = slot * MEMORY_BLOCK as u32;
+        let last = memory.last_timestamp(REGISTER, pointer);
+        if memory.timestamp - last >= REGISTER_REFRESH_AGE {
+            let (_, read) = memory.read(REGISTER, pointer);
+            records.push(RefreshRecord { pc, pointer, read });
+        }
+    }
+}
+
+/// The refresh records of a segment, and their trace.
+pub struct RegisterRefreshChip {
+    pub range: Arc<RangeCheckerChip>,
+    pub records: RecordArena<RefreshRecord>,
+}
+
+impl RegisterRefreshChip {
+    /// The trace, padded to a power of two with all-zero rows.
+    pub fn generate_trace(&self) -> RowMajorMatrix<F> {
+        fill_trace(&self.records, RegisterRefreshCols::<F>::WIDTH, |r, row| {
+            let cols: &mut RegisterRefreshCols<F> = row.borrow_mut();
+            let aux = MemoryAccessAux::new(r.read.prev.timestamp, r.read.timestamp);
+            for limb in aux.lt_limbs {
+                self.range.request(limb, TIMESTAMP_LIMB_BITS);
+            }
+            cols.is_valid = F::ONE;
+            cols.pc = F::from_u32(r.pc);
+            cols.timestamp = F::from_u32(r.read.timestamp);
+            cols.pointer = F::from_u32(r.pointer);
+            cols.data = r.read.prev.data.map(F::from_u8);
+            cols.aux = MemoryAccessAux {
+                prev_timestamp: F::from_u32(aux.prev_timestamp),
+                lt_limbs: aux.lt_limbs.map(F::from_u32),
+            };
+        })
+    }
+}
