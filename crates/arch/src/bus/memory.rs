@@ -132,10 +132,69 @@ impl RecentAccessAux<u32> {
     }
 }
 
+/// How an access proves that its word's previous access came strictly before it: the aux
+/// columns hold the previous timestamp and range-checked limbs of `timestamp - prev - 1`.
+pub trait TimestampOrder<V> {
+    /// The word's previous timestamp (what the access receives on the memory bus).
+    fn prev_timestamp(&self) -> V;
+
+    /// Constrains `timestamp - prev_timestamp - 1` to the range-checked limbs where `enabled`.
+    fn assert_after<AB: InteractionBuilder<Var = V>>(
+        &self,
+        builder: &mut AB,
+        range: &RangeCheckerBus,
+        timestamp: AB::Expr,
+        enabled: AB::Expr,
+    );
+}
+
+impl<V: Copy> TimestampOrder<V> for MemoryAccessAux<V> {
+    fn prev_timestamp(&self) -> V {
+        self.prev_timestamp
+    }
+
+    /// Two limbs of [`TIMESTAMP_LIMB_BITS`]: any earlier timestamp of the segment.
+    fn assert_after<AB: InteractionBuilder<Var = V>>(
+        &self,
+        builder: &mut AB,
+        range: &RangeCheckerBus,
+        timestamp: AB::Expr,
+        enabled: AB::Expr,
+    ) {
+        let [low, high]: [AB::Expr; 2] = self.lt_limbs.map(Into::into);
+        let prev: AB::Expr = self.prev_timestamp.into();
+        let diff = timestamp - prev - AB::Expr::ONE;
+        let limbs = low.clone() + high.clone() * AB::Expr::from_u32(1 << TIMESTAMP_LIMB_BITS);
+        builder.assert_zero(enabled.clone() * (diff - limbs));
+        range.range_check(builder, low, TIMESTAMP_LIMB_BITS, enabled.clone());
+        range.range_check(builder, high, TIMESTAMP_LIMB_BITS, enabled);
+    }
+}
+
+impl<V: Copy> TimestampOrder<V> for RecentAccessAux<V> {
+    fn prev_timestamp(&self) -> V {
+        self.prev_timestamp
+    }
+
+    /// One limb of [`RECENT_ACCESS_BITS`]: a timestamp less than that far back.
+    fn assert_after<AB: InteractionBuilder<Var = V>>(
+        &self,
+        builder: &mut AB,
+        range: &RangeCheckerBus,
+        timestamp: AB::Expr,
+        enabled: AB::Expr,
+    ) {
+        let (lt, prev): (AB::Expr, AB::Expr) = (self.lt.into(), self.prev_timestamp.into());
+        let diff = timestamp - prev - AB::Expr::ONE;
+        builder.assert_zero(enabled.clone() * (diff - lt.clone()));
+        range.range_check(builder, lt, RECENT_ACCESS_BITS, enabled);
+    }
+}
+
 /// Offline memory checking for AIRs: reads and writes of one word, each moving the word's
 /// timestamp forward. With every timestamp below `2^TIMESTAMP_BITS` (the connector checks the
-/// segment's final timestamp), the range-checked limbs prove `prev_timestamp < timestamp`, so
-/// every access sees the latest write.
+/// segment's final timestamp), the range-checked limbs of the aux ([`TimestampOrder`]) prove
+/// `prev_timestamp < timestamp`, so every access sees the latest write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryBridge {
     pub memory: MemoryBus,
@@ -152,7 +211,7 @@ impl MemoryBridge {
         pointer: impl Into<AB::Expr>,
         data: [impl Into<AB::Expr>; MEMORY_BLOCK],
         timestamp: impl Into<AB::Expr>,
-        aux: &MemoryAccessAux<AB::Var>,
+        aux: &impl TimestampOrder<AB::Var>,
         enabled: impl Into<AB::Expr>,
     ) {
         let data = data.map(Into::into);
@@ -168,7 +227,7 @@ impl MemoryBridge {
         );
     }
 
-    /// Writes a word: `prev_data` at `aux.prev_timestamp` becomes `data` at `timestamp`.
+    /// Writes a word: `prev_data` at `aux`'s previous timestamp becomes `data` at `timestamp`.
     /// `enabled` must be boolean.
     #[allow(clippy::too_many_arguments)]
     pub fn write<AB: InteractionBuilder>(
@@ -179,104 +238,18 @@ impl MemoryBridge {
         prev_data: [impl Into<AB::Expr>; MEMORY_BLOCK],
         data: [impl Into<AB::Expr>; MEMORY_BLOCK],
         timestamp: impl Into<AB::Expr>,
-        aux: &MemoryAccessAux<AB::Var>,
+        aux: &impl TimestampOrder<AB::Var>,
         enabled: impl Into<AB::Expr>,
-    ) {
-        let (timestamp, enabled) = (timestamp.into(), enabled.into());
-        let [low, high] = aux.lt_limbs;
-        let diff = timestamp.clone() - aux.prev_timestamp - AB::Expr::ONE;
-        let limbs = low + high * AB::Expr::from_u32(1 << TIMESTAMP_LIMB_BITS);
-        builder.assert_zero(enabled.clone() * (diff - limbs));
-        self.range
-            .range_check(builder, low, TIMESTAMP_LIMB_BITS, enabled.clone());
-        self.range
-            .range_check(builder, high, TIMESTAMP_LIMB_BITS, enabled.clone());
-        self.transition(
-            builder,
-            address_space,
-            pointer,
-            prev_data,
-            data,
-            (aux.prev_timestamp.into(), timestamp),
-            enabled,
-        );
-    }
-
-    /// Reads a word whose previous access was recent ([`RecentAccessAux`]).
-    #[allow(clippy::too_many_arguments)]
-    pub fn read_recent<AB: InteractionBuilder>(
-        &self,
-        builder: &mut AB,
-        address_space: impl Into<AB::Expr>,
-        pointer: impl Into<AB::Expr>,
-        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
-        timestamp: impl Into<AB::Expr>,
-        aux: &RecentAccessAux<AB::Var>,
-        enabled: impl Into<AB::Expr>,
-    ) {
-        let data = data.map(Into::into);
-        self.write_recent(
-            builder,
-            address_space,
-            pointer,
-            data.clone(),
-            data,
-            timestamp,
-            aux,
-            enabled,
-        );
-    }
-
-    /// Writes a word whose previous access was recent: one range check of
-    /// `RECENT_ACCESS_BITS` instead of two limbs. `enabled` must be boolean.
-    #[allow(clippy::too_many_arguments)]
-    pub fn write_recent<AB: InteractionBuilder>(
-        &self,
-        builder: &mut AB,
-        address_space: impl Into<AB::Expr>,
-        pointer: impl Into<AB::Expr>,
-        prev_data: [impl Into<AB::Expr>; MEMORY_BLOCK],
-        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
-        timestamp: impl Into<AB::Expr>,
-        aux: &RecentAccessAux<AB::Var>,
-        enabled: impl Into<AB::Expr>,
-    ) {
-        let (timestamp, enabled) = (timestamp.into(), enabled.into());
-        let diff = timestamp.clone() - aux.prev_timestamp - AB::Expr::ONE;
-        builder.assert_zero(enabled.clone() * (diff - aux.lt));
-        self.range
-            .range_check(builder, aux.lt, RECENT_ACCESS_BITS, enabled.clone());
-        self.transition(
-            builder,
-            address_space,
-            pointer,
-            prev_data,
-            data,
-            (aux.prev_timestamp.into(), timestamp),
-            enabled,
-        );
-    }
-
-    /// The memory-bus messages of an access: `prev_data` at the first timestamp is received,
-    /// `data` at the second is sent.
-    #[allow(clippy::too_many_arguments)]
-    fn transition<AB: InteractionBuilder>(
-        &self,
-        builder: &mut AB,
-        address_space: impl Into<AB::Expr>,
-        pointer: impl Into<AB::Expr>,
-        prev_data: [impl Into<AB::Expr>; MEMORY_BLOCK],
-        data: [impl Into<AB::Expr>; MEMORY_BLOCK],
-        (prev_timestamp, timestamp): (AB::Expr, AB::Expr),
-        enabled: AB::Expr,
     ) {
         let (address_space, pointer) = (address_space.into(), pointer.into());
+        let (timestamp, enabled) = (timestamp.into(), enabled.into());
+        aux.assert_after(builder, &self.range, timestamp.clone(), enabled.clone());
         self.memory.receive(
             builder,
             address_space.clone(),
             pointer.clone(),
             prev_data,
-            prev_timestamp,
+            aux.prev_timestamp(),
             enabled.clone(),
         );
         self.memory

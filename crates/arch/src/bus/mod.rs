@@ -17,9 +17,9 @@ mod program;
 pub use execution::{ExecutionBus, ExecutionState, ExitBus};
 pub use lookup::{BitwiseBus, RangeCheckerBus};
 pub use memory::{
-    MemoryAccessAux, MemoryBridge, MemoryBus, RecentAccessAux, MEMORY_BLOCK, RECENT_ACCESS_BITS,
-    REGISTER_REFRESH_AGE, REGISTER_REFRESH_PERIOD, REGISTER_REFRESH_SLOTS, TIMESTAMP_BITS,
-    TIMESTAMP_LIMB_BITS,
+    MemoryAccessAux, MemoryBridge, MemoryBus, RecentAccessAux, TimestampOrder, MEMORY_BLOCK,
+    RECENT_ACCESS_BITS, REGISTER_REFRESH_AGE, REGISTER_REFRESH_PERIOD, REGISTER_REFRESH_SLOTS,
+    TIMESTAMP_BITS, TIMESTAMP_LIMB_BITS,
 };
 pub use program::ProgramBus;
 

@@ -45,7 +45,7 @@ impl<V: Copy> RegReadCols<V> {
         timestamp: impl Into<AB::Expr>,
         enabled: impl Into<AB::Expr>,
     ) {
-        bridge.read_recent(
+        bridge.read(
             builder,
             AB::Expr::from_u32(address_space::REGISTER),
             self.pointer,
@@ -66,7 +66,7 @@ impl<V: Copy> RegWriteCols<V> {
         timestamp: impl Into<AB::Expr>,
         enabled: impl Into<AB::Expr>,
     ) {
-        bridge.write_recent(
+        bridge.write(
             builder,
             AB::Expr::from_u32(address_space::REGISTER),
             self.pointer,
