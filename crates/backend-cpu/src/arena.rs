@@ -32,20 +32,6 @@ impl<R> RecordArena<R> {
         self.records.push(record);
     }
 
-    /// The records, in execution order.
-    pub fn records(&self) -> &[R] {
-        &self.records
-    }
-
-    /// How many records the arena holds.
-    pub fn len(&self) -> usize {
-        self.records.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
-    }
-
     /// How many records fit before the arena reallocates.
     pub fn capacity(&self) -> usize {
         self.records.capacity()
@@ -62,7 +48,7 @@ impl<R> RecordArena<R> {
     }
 }
 
-/// The records as a slice: read, or changed in place (tests forge records this way), but
+/// The records as a slice, in execution order (`len`, `iter`, indexing): read, or changed in place (tests forge records this way), but
 /// never reordered into other AIRs' rows or resized except by [`RecordArena::push`].
 impl<R> std::ops::Deref for RecordArena<R> {
     type Target = [R];
@@ -78,14 +64,6 @@ impl<R> std::ops::DerefMut for RecordArena<R> {
     }
 }
 
-impl<R> FromIterator<R> for RecordArena<R> {
-    fn from_iter<T: IntoIterator<Item = R>>(iter: T) -> Self {
-        Self {
-            records: iter.into_iter().collect(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,13 +71,13 @@ mod tests {
     #[test]
     fn a_planned_arena_does_not_reallocate() {
         let mut arena = RecordArena::with_capacity(1000);
-        let buffer = arena.records().as_ptr();
+        let buffer = arena.as_ptr();
         for i in 0..1000u64 {
             arena.push(i);
         }
-        assert_eq!(arena.records().as_ptr(), buffer);
+        assert_eq!(arena.as_ptr(), buffer);
         assert_eq!(arena.len(), 1000);
-        assert_eq!(arena.records()[999], 999);
+        assert_eq!(arena[999], 999);
     }
 
     #[test]
@@ -120,6 +98,6 @@ mod tests {
         for i in 0..10u8 {
             arena.push(i);
         }
-        assert_eq!(arena.records(), &(0..10).collect::<Vec<u8>>()[..]);
+        assert_eq!(&arena[..], &(0..10).collect::<Vec<u8>>()[..]);
     }
 }

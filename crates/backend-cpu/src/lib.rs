@@ -24,7 +24,7 @@
 //!     arena.push(value);
 //! }
 //! // Trace generation: one row per record (value, value squared), padded to 4 rows.
-//! let trace = fill_trace(arena.records(), 2, |&v, row: &mut [F]| {
+//! let trace = fill_trace(&arena, 2, |&v, row: &mut [F]| {
 //!     row[0] = F::from_u32(v);
 //!     row[1] = F::from_u32(v * v);
 //! });

@@ -530,7 +530,8 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         // Both count lookups in the periphery, whose traces come last.
         let poseidon2 = Poseidon2Chip::new();
         let touched = memory.touched();
-        let (dims, extensions) = (self.dims(), (&self.extensions, &self.extension_airs));
+        let (dims, extensions, extension_airs) =
+            (self.dims(), &self.extensions, &self.extension_airs);
         let (memory_tables, extension_traces) = join(
             || {
                 let _span = tracing::info_span!("memory_traces").entered();
@@ -541,7 +542,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             },
             || {
                 let _span = tracing::info_span!("extension_traces").entered();
-                extension_traces(extensions.0, extensions.1, chips)
+                extension_traces(extensions, extension_airs, chips)
             },
         );
         let (tree, memory_traces) = memory_tables?;
