@@ -3,25 +3,23 @@
 //! Where: `$TESSERA_KEY_DIR` if set, else `$XDG_CACHE_HOME/tessera/keys`, else
 //! `$HOME/.cache/tessera/keys`. A key file is named after the configuration, the parameters
 //! and a fingerprint of the running executable, so a rebuilt Tessera (whose AIRs may have
-//! changed) never picks up a stale key; an unreadable file is regenerated. Keys are derived
-//! deterministically, so a cache is only ever a shortcut, never something to trust: the
-//! verifier's key comes from the same derivation.
+//! changed) never picks up a stale key; an unreadable file is regenerated.
+//!
+//! The cache speeds up the prover only: whoever can write the directory (a shared CI cache, a
+//! key directory shipped next to proofs) must not decide what `verify` accepts. The verifier's
+//! key is derived from the configuration and the parameters ([`KeyStore::verifying_key`]), and
+//! the program commitment from the ELF (`VirtualMachine::exe_identity`); a bad proving key in
+//! the cache can only make the prover produce proofs that the verifier rejects.
 
 use std::{
+    collections::BTreeMap,
     hash::{Hash, Hasher},
     path::{Path, PathBuf},
-    sync::OnceLock,
+    sync::{Mutex, OnceLock},
 };
 
-use openvm_stark_backend::{
-    keygen::types::MultiStarkProvingKey,
-    p3_field::{PrimeCharacteristicRing, PrimeField32},
-};
-use tessera_arch::VmExe;
-use tessera_system::{
-    poseidon2::Digest,
-    vm::{VirtualMachine, VmCircuitConfig, VmKeys, VmVerifyingKey, F, SC},
-};
+use openvm_stark_backend::keygen::types::MultiStarkProvingKey;
+use tessera_system::vm::{VirtualMachine, VmCircuitConfig, VmKeys, VmVerifyingKey, SC};
 
 use crate::SdkError;
 
@@ -74,55 +72,30 @@ impl KeyStore {
             return Ok(keys);
         }
         let keys = vm.keygen()?;
+        // Generated here, so as good as the verifier's own derivation.
+        remember_derived(vm, name, &keys.vk);
         if let Some(path) = path {
             write_cached(&path, &keys.pk)?;
-            write_cached(&self.path(vm, name, "vk").expect("a dir"), &keys.vk)?;
         }
         Ok(keys)
     }
 
-    /// The verifying key of `vm`, from the cache or generated (and cached).
+    /// The verifying key of `vm` for a verifier: derived from the configuration and the
+    /// parameters by keygen, never read from the cache (which anyone who can write it would
+    /// control). Keygen commits the preprocessed tables at the stacked height, which costs
+    /// ~0.5 s at 2^16 and ~7 s at 2^20 on a 2-core machine, so a derived key is kept for the
+    /// life of the process.
     pub fn verifying_key<C: VmCircuitConfig>(
         &self,
         vm: &VirtualMachine<C>,
         name: &str,
     ) -> Result<VmVerifyingKey, SdkError> {
-        let path = self.path(vm, name, "vk");
-        if let Some(vk) = path.as_ref().and_then(|p| read_cached::<VmVerifyingKey>(p)) {
-            return Ok(vk);
+        if let Some(vk) = derived().get(&derived_id(vm, name)) {
+            return Ok(vk.clone());
         }
-        Ok(self.keys(vm, name)?.vk)
-    }
-
-    /// The commitment to `exe`'s program under `vm`'s parameters, from the cache or computed
-    /// (committing the program costs a stacked-height commitment, most of a verification at
-    /// large heights). A cache entry holds the program it was computed for and is used only if
-    /// that program equals `exe`'s byte for byte, so a hash collision cannot substitute one
-    /// program's commitment for another's.
-    pub fn program_commitment<C: VmCircuitConfig>(
-        &self,
-        vm: &VirtualMachine<C>,
-        name: &str,
-        exe: &VmExe<F>,
-    ) -> Result<Digest, SdkError> {
-        let program = bincode::serialize(&exe.program).expect("programs serialize");
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        program.hash(&mut hasher);
-        let path = self.path(vm, name, &format!("{:016x}.program", hasher.finish()));
-        if let Some((cached, commitment)) = path
-            .as_ref()
-            .and_then(|p| read_cached::<(Vec<u8>, [u32; 8])>(p))
-        {
-            if cached == program {
-                return Ok(commitment.map(F::from_u32));
-            }
-        }
-        let commitment = vm.commit_program(exe)?.commitment;
-        if let Some(path) = path {
-            let words = commitment.map(|x| x.as_canonical_u32());
-            write_cached(&path, &(program, words))?;
-        }
-        Ok(commitment)
+        let vk = vm.keygen()?.vk;
+        remember_derived(vm, name, &vk);
+        Ok(vk)
     }
 
     fn path<C: VmCircuitConfig>(
@@ -140,6 +113,22 @@ impl KeyStore {
         let lsh = p.l_skip + p.n_stack;
         Some(dir.join(format!("{name}-lsh{lsh}-{:016x}.{kind}", hasher.finish())))
     }
+}
+
+/// Verifying keys this process derived by keygen, by configuration and parameters.
+fn derived() -> std::sync::MutexGuard<'static, BTreeMap<String, VmVerifyingKey>> {
+    static DERIVED: Mutex<BTreeMap<String, VmVerifyingKey>> = Mutex::new(BTreeMap::new());
+    DERIVED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn derived_id<C: VmCircuitConfig>(vm: &VirtualMachine<C>, name: &str) -> String {
+    format!("{name} {:?} {:?}", vm.params(), vm.config.system())
+}
+
+fn remember_derived<C: VmCircuitConfig>(vm: &VirtualMachine<C>, name: &str, vk: &VmVerifyingKey) {
+    derived().insert(derived_id(vm, name), vk.clone());
 }
 
 /// A hash of the running executable's bytes (computed once per process), or of the crate

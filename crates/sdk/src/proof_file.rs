@@ -43,7 +43,8 @@ pub struct Claims {
     pub log_stacked_height: usize,
     pub exit_code: u32,
     pub public_output: PublicOutputProof,
-    /// Instructions executed (informational; not proven in this format version).
+    /// Instructions executed: the prover's word, not proven (`verify` reports it as
+    /// `claimed_instret`).
     pub instret: u64,
 }
 

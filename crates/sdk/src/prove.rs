@@ -14,9 +14,8 @@ use tessera_arch::{
 };
 use tessera_rv32im::Rv32ImConfig;
 use tessera_system::vm::{
-    exe_commitment, verify_segments, PublicOutputProof, VirtualMachine, VmInstance,
-    VmVerificationError, BOUNDARY_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
-    SC, TRACE_PARTS,
+    verify_segments, PublicOutputProof, VirtualMachine, VmInstance, VmVerificationError,
+    BOUNDARY_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID, SC, TRACE_PARTS,
 };
 use thiserror::Error;
 
@@ -126,6 +125,9 @@ pub struct VerifiedRun {
     pub exe_commitment: String,
     /// Segments the run was proven in.
     pub segments: usize,
+    /// The instructions the proof file says the run executed. NOT proven: the proof does not
+    /// count instructions, so this is only the prover's word.
+    pub claimed_instret: u64,
 }
 
 /// What metered execution found: the segments a run will be proven in.
@@ -504,11 +506,11 @@ impl Sdk {
         .map_err(|_| VerifyError::VerifierPanicked)?
         .map_err(VerifyError::from)?;
 
-        let program = self.keys.program_commitment(&vm, CONFIG_NAME, exe)?;
-        let expected = exe_commitment(program, vm.initial_root(exe)?, exe.pc_start);
-        if verified.exe_commitment != expected {
-            return Err(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch).into());
-        }
+        // The program's identity (table commitment and height, initial memory, entry point)
+        // is derived from the ELF here, never read from a cache.
+        verified
+            .check_exe(&vm.exe_identity(exe)?)
+            .map_err(VerifyError::from)?;
         let proven = verified.exit_code;
         if proven != claims.exit_code {
             return Err(VerifyError::ExitCodeMismatch {
@@ -531,6 +533,7 @@ impl Sdk {
             public_output,
             exe_commitment: digest_hex(&verified.exe_commitment),
             segments: verified.segments,
+            claimed_instret: claims.instret,
         })
     }
 }

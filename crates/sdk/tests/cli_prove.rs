@@ -102,11 +102,21 @@ fn verify_prints_the_proven_exit_code_and_public_output() {
     assert!(stdout.contains("proof accepted"), "{stdout}");
     assert!(stdout.contains("exit code:       0"), "{stdout}");
     assert!(stdout.contains("public output:   6d1a0000"), "{stdout}");
+    let instret = &proven().report["instret"];
+    assert!(
+        stdout.contains(&format!(
+            "instructions:    {instret} (claimed by the prover, not proven)"
+        )),
+        "{stdout}"
+    );
 
     let output = verify(&proven().proof, &example("c-fibonacci.elf"), true);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["exit_code"], 0);
     assert_eq!(json["public_output"], "6d1a0000");
+    // What the proof does not prove is named as a claim.
+    assert_eq!(&json["claimed_instret"], instret);
+    assert!(json.get("instret").is_none());
 }
 
 #[test]

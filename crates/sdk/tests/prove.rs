@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use openvm_stark_backend::p3_field::PrimeField32;
 use tessera_arch::VmExe;
 use tessera_rv32im::encode::*;
 use tessera_sdk::{
@@ -223,45 +224,76 @@ fn keys_are_cached_and_reused() {
         .prove(&sum_exe(3), vec![], ProveOptions::default())
         .unwrap();
     let cached: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(cached.len(), 2, "a proving and a verifying key");
+    assert_eq!(
+        cached.len(),
+        1,
+        "a proving key (the verifier caches nothing)"
+    );
     sdk.verify(&sum_exe(3), &file).unwrap();
     // A corrupted cache entry is regenerated, not trusted.
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
     }
+    sdk.prove(&sum_exe(3), vec![], ProveOptions::default())
+        .unwrap();
     sdk.verify(&sum_exe(3), &file).unwrap();
 }
 
+/// Whoever can write the key directory does not decide what `verify` accepts: the verifier
+/// derives its key from the configuration and the parameters, and the program commitment from
+/// the executable. Here the directory of a 100-bit verifier holds the toy parameters' key
+/// under every name, and entries of another program: verify still accepts the honest proof,
+/// and still rejects a toy-parameter proof that claims 100 bits and a proof of another
+/// program.
 #[test]
-fn a_cached_program_commitment_is_used_only_for_the_same_program() {
-    let dir = tempfile::tempdir().unwrap();
-    let sdk = Sdk::default()
+fn a_poisoned_key_directory_does_not_change_what_verify_accepts() {
+    let (secure_dir, toy_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let secure = Sdk::default().with_key_store(KeyStore::at(secure_dir.path()));
+    let toy = Sdk::default()
         .insecure_for_tests()
-        .with_key_store(KeyStore::at(dir.path()));
-    let exe = sum_exe(4);
-    let (file, _) = sdk.prove(&exe, vec![], ProveOptions::default()).unwrap();
-    sdk.verify(&exe, &file).unwrap();
-    let cached = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "program"))
-        .expect("the program commitment is cached");
-    let program = bincode::serialize(&exe.program).unwrap();
-    let other = bincode::serialize(&sum_exe(5).program).unwrap();
-    // An entry for another program (as a hash collision would leave) is not used.
-    std::fs::write(&cached, bincode::serialize(&(other, [7u32; 8])).unwrap()).unwrap();
-    sdk.verify(&exe, &file).unwrap();
-    // The entry is what the verifier compares against: a wrong commitment stored for this very
-    // program makes the proof look like one of another program.
-    std::fs::write(&cached, bincode::serialize(&(program, [7u32; 8])).unwrap()).unwrap();
-    let err = sdk.verify(&exe, &file).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            SdkError::Verify(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch))
-        ),
-        "{err}"
+        .with_key_store(KeyStore::at(toy_dir.path()));
+    let exe = sum_exe(5);
+    let (honest, _) = secure.prove(&exe, vec![], ProveOptions::default()).unwrap();
+    let (other, _) = secure
+        .prove(&sum_exe(6), vec![], ProveOptions::default())
+        .unwrap();
+    let (mut weak, _) = toy.prove(&exe, vec![], ProveOptions::default()).unwrap();
+    weak.claims.security = Security::Bits100;
+    assert_eq!(
+        weak.claims.log_stacked_height,
+        honest.claims.log_stacked_height
     );
+
+    // The toy keys under the names of the 100-bit ones (the verifying key where this cache
+    // kept one before), and the other program's commitment under this program's name.
+    let toy_pk = std::fs::read_dir(toy_dir.path()).unwrap().next().unwrap();
+    let toy_pk = std::fs::read(toy_pk.unwrap().path()).unwrap();
+    let toy_vk = bincode::serialize(&toy.segment_prover(&exe, 16).unwrap().keys().vk).unwrap();
+    let program = bincode::serialize(&exe.program).unwrap();
+    let other_commitment = secure
+        .segment_prover(&sum_exe(6), 16)
+        .unwrap()
+        .program()
+        .commitment
+        .map(|x| x.as_canonical_u32());
+    let other_entry = bincode::serialize(&(program, other_commitment)).unwrap();
+    for entry in std::fs::read_dir(secure_dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::write(&path, &toy_pk).unwrap();
+        std::fs::write(path.with_extension("vk"), &toy_vk).unwrap();
+        std::fs::write(path.with_extension("program"), &other_entry).unwrap();
+    }
+
+    let verifier = Sdk::default().with_key_store(KeyStore::at(secure_dir.path()));
+    assert_eq!(verifier.verify(&exe, &honest).unwrap().exit_code, 15);
+    assert!(matches!(
+        verifier.verify(&exe, &weak).unwrap_err(),
+        SdkError::Verify(VerifyError::Vm(VmVerificationError::Segment { .. }))
+    ));
+    assert!(matches!(
+        verifier.verify(&exe, &other).unwrap_err(),
+        SdkError::Verify(VerifyError::Vm(VmVerificationError::ExeCommitmentMismatch))
+    ));
 }
 
 #[test]

@@ -362,6 +362,10 @@ fn print_verified(run: &VerifiedRun, json: bool) {
         println!("segments:        {}", run.segments);
         println!("public output:   {}", hex(&run.public_output));
         println!("exe commitment:  {}", run.exe_commitment);
+        println!(
+            "instructions:    {} (claimed by the prover, not proven)",
+            run.claimed_instret
+        );
     }
 }
 

@@ -10,4 +10,4 @@ mod tests;
 mod trace;
 
 pub use air::ProgramAir;
-pub use trace::{multiplicity_trace, program_trace, PROGRAM_WIDTH};
+pub use trace::{multiplicity_trace, program_trace, program_trace_height, PROGRAM_WIDTH};

@@ -10,7 +10,7 @@ pub const PROGRAM_WIDTH: usize = 9;
 /// The cached trace of a program: one row per slot of `program.instructions` (gaps and padding
 /// up to a power of two are all-zero rows: no chip has opcode 0, so no row can look them up).
 pub fn program_trace<F: PrimeField32>(program: &Program<F>) -> RowMajorMatrix<F> {
-    let height = program.instructions.len().next_power_of_two();
+    let height = program_trace_height(program);
     let mut values = vec![F::ZERO; height * PROGRAM_WIDTH];
     for (i, inst) in program.instructions.iter().enumerate() {
         let Some(inst) = inst else { continue };
@@ -21,6 +21,13 @@ pub fn program_trace<F: PrimeField32>(program: &Program<F>) -> RowMajorMatrix<F>
         row[2..].copy_from_slice(&[inst.a, inst.b, inst.c, inst.d, inst.e, inst.f, inst.g]);
     }
     RowMajorMatrix::new(values, PROGRAM_WIDTH)
+}
+
+/// Rows of `program`'s table: its slots, padded to a power of two. The verifier checks a proof's
+/// program table against this height (a cached trace's commitment does not bind its height:
+/// see `docs/proving.md`, "What the verifier checks").
+pub fn program_trace_height<F>(program: &Program<F>) -> usize {
+    program.instructions.len().next_power_of_two()
 }
 
 /// The multiplicity column from per-instruction execution counts (index = slot of

@@ -113,12 +113,26 @@ impl<C: VmCircuitConfig> VmInstance<C> {
     }
 
     fn prove_traces(&self, traces: SegmentTraces) -> Result<ProvenSegment, VirtualMachineError> {
+        self.prove_traces_with(&self.program, traces)
+    }
+
+    /// Proves `traces` against `program`, whatever they hold: the real prover on traces and
+    /// a program table that may have been modified by hand. Honest proving goes through
+    /// [`Self::prove_segment`]; this is the malicious prover of the forgery tests, which show
+    /// that the verifier rejects what such a prover makes (a prover can always run this code,
+    /// so exposing it costs nothing). Only the checks of
+    /// [`VirtualMachine::generate_proving_ctx`] (heights the key can prove) still apply.
+    pub fn prove_traces_with(
+        &self,
+        program: &CommittedProgram,
+        traces: SegmentTraces,
+    ) -> Result<ProvenSegment, VirtualMachineError> {
         let (heights, main_cells) = (traces.heights(), traces.main_cells());
         let (next_start, exit_code) = (traces.next_start.clone(), traces.exit_code);
         let public_output = traces.public_output.clone();
         let ctx = self
             .vm
-            .generate_proving_ctx(&self.keys.pk, &self.program, traces)?;
+            .generate_proving_ctx(&self.keys.pk, program, traces)?;
         Ok(ProvenSegment {
             proof: self.vm.prove(&self.device_pk, ctx)?,
             next_start,

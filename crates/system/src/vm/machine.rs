@@ -25,9 +25,9 @@ use tessera_arch::{
 };
 
 use super::{
-    exe_commitment, preflight, CircuitExtension, Engine, GenerationError, Periphery,
-    PreflightError, PreflightOutput, PublicOutputProof, SegmentChips, SegmentStart, SystemBuses,
-    VirtualMachineError, VmCircuitConfig, VmVerifyingKey, F, PB, SC,
+    exe_commitment, preflight, CircuitExtension, Engine, ExeIdentity, GenerationError, Periphery,
+    PreflightError, PreflightOutput, ProgramTable, PublicOutputProof, SegmentChips, SegmentStart,
+    SystemBuses, VirtualMachineError, VmCircuitConfig, VmVerifyingKey, F, PB, SC,
 };
 use crate::{
     bitwise::{BitwiseLookupAir, BITWISE_ROWS},
@@ -134,6 +134,16 @@ pub struct VmKeys {
 pub struct CommittedProgram {
     pub commitment: Digest,
     trace: CommittedTraceData<PB>,
+}
+
+impl CommittedProgram {
+    /// The table as a proof shows it: commitment and height.
+    pub fn table(&self) -> ProgramTable {
+        ProgramTable {
+            commitment: self.commitment,
+            log_height: self.trace.trace.height().ilog2() as usize,
+        }
+    }
 }
 
 /// A segment's traces and public values, before they meet a proving key.
@@ -385,7 +395,16 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
 
     /// Commits the program's cached trace.
     pub fn commit_program(&self, exe: &VmExe<F>) -> Result<CommittedProgram, VirtualMachineError> {
-        let trace = program_trace(&exe.program);
+        self.commit_program_table(program_trace(&exe.program))
+    }
+
+    /// Commits any 9-column matrix as a program table. Provers use [`Self::commit_program`];
+    /// this is for adversarial tests that prove with a forged table (a verifier must reject
+    /// every proof that is not of the expected program, whatever table the prover committed).
+    pub fn commit_program_table(
+        &self,
+        trace: RowMajorMatrix<F>,
+    ) -> Result<CommittedProgram, VirtualMachineError> {
         let (commitment, data) = self
             .engine
             .device()
@@ -406,14 +425,26 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         Ok(MemoryTree::new(self.dims(), &exe.init_memory)?.root())
     }
 
-    /// The commitment to WHICH program runs: program, initial memory and entry point.
+    /// What identifies `exe` in a proof, derived from the executable alone: its program table
+    /// (committed here: this costs a commitment at the stacked height), initial memory root
+    /// and entry point.
+    pub fn exe_identity(&self, exe: &VmExe<F>) -> Result<ExeIdentity, VirtualMachineError> {
+        let program = self.commit_program(exe)?;
+        Ok(ExeIdentity {
+            program: program.table(),
+            initial_root: self.initial_root(exe)?,
+            pc_start: exe.pc_start,
+        })
+    }
+
+    /// The commitment to WHICH program runs: program table, initial memory and entry point.
     pub fn exe_commitment(
         &self,
         exe: &VmExe<F>,
         program: &CommittedProgram,
     ) -> Result<Digest, VirtualMachineError> {
         Ok(exe_commitment(
-            program.commitment,
+            program.table(),
             self.initial_root(exe)?,
             exe.pc_start,
         ))

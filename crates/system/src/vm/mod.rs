@@ -73,18 +73,57 @@ pub struct VmVerifyingKey {
     pub public_output_capacity: usize,
 }
 
-/// The commitment to which program ran: `compress(compress(program, initial_root), pc_start)`.
-pub fn exe_commitment(program: Digest, initial_root: Digest, pc_start: u32) -> Digest {
-    let mut pc = [F::ZERO; 8];
-    pc[0] = F::from_u32(pc_start);
-    compress(compress(program, initial_root), pc)
+/// A committed program table as a proof shows it: the commitment and the height.
+///
+/// Both are needed: a cached trace's commitment binds its values, not its shape. The proof
+/// system stacks a table column after column, so the 9-column table of height H and the same
+/// values read as a 9-column table of height 4H commit to the same digest, and the reread rows
+/// are other instructions (`docs/proving.md`, "What the verifier checks"). The verifier takes
+/// the height from the proof and compares it with the one the program has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgramTable {
+    pub commitment: Digest,
+    /// log2 of the table's rows.
+    pub log_height: usize,
+}
+
+impl ProgramTable {
+    pub fn rows(&self) -> usize {
+        1 << self.log_height
+    }
+}
+
+/// Which program runs: its table, its initial memory and its entry point, derived from an
+/// executable by [`VirtualMachine::exe_identity`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExeIdentity {
+    pub program: ProgramTable,
+    pub initial_root: Digest,
+    pub pc_start: u32,
+}
+
+impl ExeIdentity {
+    /// The commitment to all of it (see [`exe_commitment`]).
+    pub fn commitment(&self) -> Digest {
+        exe_commitment(self.program, self.initial_root, self.pc_start)
+    }
+}
+
+/// The commitment to which program ran:
+/// `compress(compress(program, initial_root), [pc_start, program_log_height, 0, ..])`.
+pub fn exe_commitment(program: ProgramTable, initial_root: Digest, pc_start: u32) -> Digest {
+    let mut entry = [F::ZERO; 8];
+    entry[0] = F::from_u32(pc_start);
+    entry[1] = F::from_usize(program.log_height);
+    compress(compress(program.commitment, initial_root), entry)
 }
 
 /// What a verified segment proof says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VerifiedSegment {
     pub exe_commitment: Digest,
-    pub program_commitment: Digest,
+    /// The program table the segment's instructions were looked up in.
+    pub program: ProgramTable,
     pub initial_pc: u32,
     pub final_pc: u32,
     /// `Some` if the segment ended with the guest's exit.
@@ -94,6 +133,9 @@ pub struct VerifiedSegment {
 }
 
 /// Verifies a single-segment proof and reads its public values.
+///
+/// What it proves is a segment of SOME program: compare [`VerifiedSegment::exe_commitment`]
+/// (or the parts of it) with what the expected executable derives to.
 pub fn verify_single(
     engine: &Engine,
     vk: &VmVerifyingKey,
@@ -107,9 +149,14 @@ pub fn verify_single(
             return Err(VmVerificationError::MissingSystemAir { air_id: id });
         }
     }
-    let program_commitment = proof.trace_vdata[PROGRAM_AIR_ID]
+    let program = proof.trace_vdata[PROGRAM_AIR_ID]
         .as_ref()
-        .and_then(|v| v.cached_commitments.first().copied())
+        .and_then(|v| {
+            Some(ProgramTable {
+                commitment: v.cached_commitments.first().copied()?,
+                log_height: v.log_height,
+            })
+        })
         .ok_or(VmVerificationError::MissingSystemAir {
             air_id: PROGRAM_AIR_ID,
         })?;
@@ -132,8 +179,8 @@ pub fn verify_single(
     let initial_pc = connector[0];
     let exit_code = (connector[4] == 1).then(|| connector[2] | connector[3] << 16);
     Ok(VerifiedSegment {
-        exe_commitment: exe_commitment(program_commitment, initial_root, initial_pc),
-        program_commitment,
+        exe_commitment: exe_commitment(program, initial_root, initial_pc),
+        program,
         initial_pc,
         final_pc: connector[1],
         exit_code,
@@ -145,16 +192,40 @@ pub fn verify_single(
 /// What a verified chain of segment proofs says about the whole run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VerifiedRun {
+    /// The commitment to the program table, the initial memory and the entry point of the
+    /// first segment.
     pub exe_commitment: Digest,
+    /// The program table every segment was proven with.
+    pub program: ProgramTable,
     pub exit_code: u32,
     pub final_root: Digest,
     pub segments: usize,
 }
 
+impl VerifiedRun {
+    /// Checks that this is a run of the executable `expected` identifies (derive it from the
+    /// executable with [`VirtualMachine::exe_identity`], never from a cache): the program
+    /// table's height, then the commitment to program, initial memory and entry point.
+    pub fn check_exe(&self, expected: &ExeIdentity) -> Result<(), VmVerificationError> {
+        if self.program.log_height != expected.program.log_height {
+            return Err(VmVerificationError::ProgramHeight {
+                expected_rows: expected.program.rows(),
+                found_rows: self.program.rows(),
+            });
+        }
+        if self.exe_commitment != expected.commitment() {
+            return Err(VmVerificationError::ExeCommitmentMismatch);
+        }
+        Ok(())
+    }
+}
+
 /// Verifies the proofs of a run's segments, in order, and every check across them: each proof
-/// verifies; all prove the same program; each segment starts at the pc and in the memory (root)
-/// the previous one ended with; only the last terminates. Returns the exe commitment (of the
-/// first segment's program, initial memory and pc), the exit code and the final memory root.
+/// verifies; all prove the same program (table commitment and height); each segment starts at
+/// the pc and in the memory (root) the previous one ended with; only the last terminates.
+/// Returns the exe commitment (of the first segment's program, initial memory and pc), the
+/// exit code and the final memory root: check it against the expected executable with
+/// [`VerifiedRun::check_exe`].
 pub fn verify_segments(
     engine: &Engine,
     vk: &VmVerifyingKey,
@@ -169,7 +240,14 @@ pub fn verify_segments(
                 error: Box::new(error),
             })?;
         if let Some(prev) = previous {
-            if segment.program_commitment != prev.program_commitment {
+            if segment.program.log_height != prev.program.log_height {
+                return Err(VmVerificationError::ProgramHeightMismatch {
+                    index,
+                    expected_rows: prev.program.rows(),
+                    found_rows: segment.program.rows(),
+                });
+            }
+            if segment.program.commitment != prev.program.commitment {
                 return Err(VmVerificationError::ProgramMismatch { index });
             }
             if segment.initial_pc != prev.final_pc {
@@ -192,6 +270,7 @@ pub fn verify_segments(
     let exit_code = last.exit_code.ok_or(VmVerificationError::NotTerminated)?;
     Ok(VerifiedRun {
         exe_commitment: first.exe_commitment,
+        program: first.program,
         exit_code,
         final_root: last.final_root,
         segments: proofs.len(),
@@ -263,6 +342,17 @@ pub enum VmVerificationError {
     UnexpectedPublicValues { air_id: usize },
     #[error("the proof is of another program (exe commitment differs)")]
     ExeCommitmentMismatch,
+    #[error("the proof's program table has {found_rows} rows, the program's has {expected_rows}: a program table read at another height is another program")]
+    ProgramHeight {
+        expected_rows: usize,
+        found_rows: usize,
+    },
+    #[error("segment {index}'s program table has {found_rows} rows, the previous segment's has {expected_rows}: a program table read at another height is another program")]
+    ProgramHeightMismatch {
+        index: usize,
+        expected_rows: usize,
+        found_rows: usize,
+    },
     #[error("the run did not terminate: the last segment was suspended (a partial run)")]
     NotTerminated,
     #[error("segment {index}: {error}")]

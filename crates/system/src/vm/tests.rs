@@ -6,7 +6,7 @@ use openvm_stark_backend::{
     p3_matrix::{dense::RowMajorMatrix, Matrix},
 };
 
-use super::{exe_commitment, split_trace, F};
+use super::{exe_commitment, split_trace, ProgramTable, F};
 
 /// `rows` real rows (row i holds i + 1) of width 2, padded to a power of two with zeros.
 fn trace(rows: usize) -> RowMajorMatrix<F> {
@@ -60,12 +60,18 @@ fn empty_and_absent_traces_have_no_parts() {
 }
 
 #[test]
-fn the_exe_commitment_binds_program_memory_and_entry_point() {
+fn the_exe_commitment_binds_program_table_memory_and_entry_point() {
+    let table = |commitment, log_height| ProgramTable {
+        commitment,
+        log_height,
+    };
     let a = [F::ONE; 8];
     let b = [F::TWO; 8];
-    let base = exe_commitment(a, b, 0x1000);
-    assert_ne!(base, exe_commitment(b, b, 0x1000));
-    assert_ne!(base, exe_commitment(a, a, 0x1000));
-    assert_ne!(base, exe_commitment(a, b, 0x1004));
-    assert_eq!(base, exe_commitment(a, b, 0x1000));
+    let base = exe_commitment(table(a, 4), b, 0x1000);
+    assert_ne!(base, exe_commitment(table(b, 4), b, 0x1000));
+    // The same committed values read at another height are another program.
+    assert_ne!(base, exe_commitment(table(a, 6), b, 0x1000));
+    assert_ne!(base, exe_commitment(table(a, 4), a, 0x1000));
+    assert_ne!(base, exe_commitment(table(a, 4), b, 0x1004));
+    assert_eq!(base, exe_commitment(table(a, 4), b, 0x1000));
 }
