@@ -1,9 +1,16 @@
 //! Loading static ELF32 RISC-V executables.
 //!
 //! The `elf` crate parses the format; this module adds the VM's rules: 32-bit little-endian
-//! RISC-V, a static executable, no compressed-instruction or floating-point ABI, loadable segments
-//! inside the VM's memory that do not overlap, code aligned to 4 bytes, the entry point in code.
-//! Every rejection is an [`ElfError`] that says what was wrong.
+//! RISC-V, a static executable, no floating-point ABI, loadable segments inside the VM's memory
+//! that do not overlap, the entry point an aligned address in code. Every rejection is an
+//! [`ElfError`] that says what was wrong.
+//!
+//! What executable segments hold is not checked here: like a real core, the VM faults on an
+//! illegal instruction when it executes it, not when it loads it. Stock linker scripts put
+//! `.rodata` in the code segment, and the RVC flag (`EF_RISCV_RVC`) may be set in a file without
+//! a single compressed instruction (assembler macros switch `.option rvc` on around an
+//! `.align`), so neither is an error; the transpiler keeps every word that is not an
+//! instruction as an illegal entry of the program.
 
 use std::collections::BTreeMap;
 
@@ -12,8 +19,6 @@ use thiserror::Error;
 
 use crate::program::FnBound;
 
-/// `e_flags` bit: the ELF uses compressed (RVC) instructions.
-const EF_RISCV_RVC: u32 = 0x1;
 /// `e_flags` bits: the floating-point ABI (0 = soft float).
 const EF_RISCV_FLOAT_ABI: u32 = 0x6;
 /// `e_flags` bit: the RV32E base ISA (16 registers).
@@ -37,8 +42,6 @@ pub enum ElfError {
     WrongMachine(u16),
     #[error("ELF type is {0} (expected a static executable, ET_EXEC = 2; position-independent executables and shared objects are not supported)")]
     NotExecutable(u16),
-    #[error("ELF uses compressed instructions (EF_RISCV_RVC); build with -march=rv32im")]
-    CompressedInstructions,
     #[error("ELF uses a hardware floating-point ABI (e_flags {0:#x}); build with -mabi=ilp32")]
     FloatAbi(u32),
     #[error("ELF targets RV32E; Tessera runs RV32IM")]
@@ -67,12 +70,6 @@ pub enum ElfError {
     },
     #[error("program headers {first} and {second} overlap in memory")]
     OverlappingSegments { first: usize, second: usize },
-    #[error("program header {index}: executable segment at {vaddr:#x} with {filesz:#x} bytes is not made of whole 4-byte-aligned instructions")]
-    MisalignedCode {
-        index: usize,
-        vaddr: u64,
-        filesz: u64,
-    },
     #[error("ELF has no executable segment")]
     NoCode,
     #[error("code spans {span:#x} bytes from its first to its last executable byte; at most {max:#x} are supported")]
@@ -123,9 +120,6 @@ impl Elf {
         }
         if header.e_type != abi::ET_EXEC {
             return Err(ElfError::NotExecutable(header.e_type));
-        }
-        if header.e_flags & EF_RISCV_RVC != 0 {
-            return Err(ElfError::CompressedInstructions);
         }
         if header.e_flags & EF_RISCV_FLOAT_ABI != 0 {
             return Err(ElfError::FloatAbi(header.e_flags));
@@ -248,13 +242,6 @@ fn load_segment(
         });
     }
     let executable = ph.p_flags & abi::PF_X != 0;
-    if executable && (!ph.p_vaddr.is_multiple_of(4) || !ph.p_filesz.is_multiple_of(4)) {
-        return Err(ElfError::MisalignedCode {
-            index,
-            vaddr: ph.p_vaddr,
-            filesz: ph.p_filesz,
-        });
-    }
     Ok(ElfSegment {
         vaddr: ph.p_vaddr as u32,
         data: bytes[ph.p_offset as usize..end as usize].to_vec(),

@@ -25,16 +25,33 @@ pub use execution::{
 };
 
 pub use isa::{address_space, Instruction, LocalOpcode, VmOpcode};
-pub use program::{FnBound, Program, SparseMemoryImage, VmExe, PC_STEP};
+pub use program::{
+    FnBound, IllegalReason, IllegalWord, Program, SparseMemoryImage, VmExe, PC_STEP,
+};
 pub use transpiler::{TranspileError, Transpiled, Transpiler, TranspilerExtension};
 
 /// Loading an ELF into an executable: parse and validate, then transpile.
+///
+/// Its message includes the cause's, so it has no `source()`: an error chain printed in full
+/// (`{:#}` of `anyhow`) says each thing once.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LoadError {
     #[error("invalid ELF: {0}")]
-    Elf(#[from] elf::ElfError),
+    Elf(elf::ElfError),
     #[error("cannot transpile: {0}")]
-    Transpile(#[from] TranspileError),
+    Transpile(TranspileError),
+}
+
+impl From<elf::ElfError> for LoadError {
+    fn from(error: elf::ElfError) -> Self {
+        Self::Elf(error)
+    }
+}
+
+impl From<TranspileError> for LoadError {
+    fn from(error: TranspileError) -> Self {
+        Self::Transpile(error)
+    }
 }
 
 /// Parses, validates and transpiles an ELF for a configuration.

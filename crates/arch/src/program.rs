@@ -1,6 +1,6 @@
 //! Programs and executables: what the transpiler produces and the VM runs.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -9,13 +9,66 @@ use crate::isa::Instruction;
 /// Distance in bytes between consecutive instructions.
 pub const PC_STEP: u32 = 4;
 
-/// The program: instructions at `pc_base + PC_STEP * i`. Gaps (addresses between executable
-/// segments) are `None`; jumping into one is an execution error.
+/// The program: instructions at `pc_base + PC_STEP * i`. Slots without an instruction are
+/// `None`: gaps between executable segments, and words of executable segments that no
+/// configured extension decodes (data, padding, compressed or CSR instructions), which
+/// [`Program::illegal`] lists. Executing either is an execution error; in the proof such a slot
+/// is an all-zero row of the program table, which no instruction AIR accepts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound = "F: Serialize + serde::de::DeserializeOwned")]
 pub struct Program<F> {
     pub pc_base: u32,
     pub instructions: Vec<Option<Instruction<F>>>,
+    /// The words of executable segments that are not instructions of this VM, by pc.
+    #[serde(default)]
+    pub illegal: BTreeMap<u32, IllegalWord>,
+}
+
+/// A word of an executable segment that is not an instruction of the VM: a fault when it is
+/// executed, not when it is loaded (it may be data, padding, or code that never runs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IllegalWord {
+    /// The word (for a partial word, its bytes present, the others zero).
+    pub word: u32,
+    pub reason: IllegalReason,
+}
+
+/// Why a word of an executable segment is not an instruction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IllegalReason {
+    /// The low two bits are not `11`: a 16-bit instruction of the C extension.
+    Compressed,
+    /// A RISC-V instruction the VM deliberately does not support (CSR, `fence.i`, ...).
+    Unsupported(Cow<'static, str>),
+    /// No configured extension decodes it (data, zero padding, an unknown encoding).
+    Unknown,
+    /// The executable segment ends (or starts) inside this word: only `bytes` of it are code.
+    PartialWord { bytes: u8 },
+}
+
+impl std::fmt::Display for IllegalReason {
+    /// Completes "the word 0x... is ".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Compressed => write!(
+                f,
+                "a compressed (16-bit) instruction: rebuild with -march=rv32im, without the C extension"
+            ),
+            Self::Unsupported(what) if what.contains("CSR") => write!(
+                f,
+                "not an instruction Tessera supports: {what}; Tessera has no CSRs, so build without code that reads counters or status registers"
+            ),
+            Self::Unsupported(what) => write!(f, "not an instruction Tessera supports: {what}"),
+            Self::Unknown => write!(
+                f,
+                "not an instruction of any configured extension (data or padding in an executable segment, or an extension this VM lacks)"
+            ),
+            Self::PartialWord { bytes } => write!(
+                f,
+                "only partly in the executable segment ({bytes} of its 4 bytes)"
+            ),
+        }
+    }
 }
 
 impl<F> Program<F> {

@@ -1,6 +1,6 @@
 //! The transpiler: RISC-V machine words to VM instructions, through the configured extensions.
 
-use std::sync::Arc;
+use std::{borrow::Cow, collections::BTreeMap, sync::Arc};
 
 use p3_field::PrimeField32;
 use thiserror::Error;
@@ -8,7 +8,7 @@ use thiserror::Error;
 use crate::{
     elf::Elf,
     isa::{address_space, Instruction},
-    program::{Program, SparseMemoryImage, VmExe, PC_STEP},
+    program::{IllegalReason, IllegalWord, Program, SparseMemoryImage, VmExe, PC_STEP},
 };
 
 /// What an extension makes of one 32-bit instruction word it recognizes.
@@ -51,6 +51,22 @@ pub enum TranspileError {
         "two extensions decode the word {word:#010x} at {pc:#010x}; their opcode spaces overlap"
     )]
     Ambiguous { pc: u32, word: u32 },
+    #[error("only {bytes} bytes of the word at {pc:#010x} lie in an executable segment")]
+    Partial { pc: u32, word: u32, bytes: u8 },
+}
+
+impl TranspileError {
+    /// Why the word is not an instruction, if the error is about the word (a word is kept as
+    /// an illegal entry of the program); `None` for a configuration error.
+    pub fn illegal_reason(&self) -> Option<IllegalReason> {
+        match self {
+            Self::Unsupported { what, .. } => Some(IllegalReason::Unsupported(Cow::Borrowed(what))),
+            Self::Compressed { .. } => Some(IllegalReason::Compressed),
+            Self::Unknown { .. } => Some(IllegalReason::Unknown),
+            Self::Partial { bytes, .. } => Some(IllegalReason::PartialWord { bytes: *bytes }),
+            Self::Ambiguous { .. } => None,
+        }
+    }
 }
 
 /// The transpiler of a VM configuration: the transpiler extensions of its extensions.
@@ -75,7 +91,9 @@ impl<F: PrimeField32> Transpiler<F> {
 
     /// Translates one word at `pc`. Exactly one extension must claim it.
     pub fn transpile_word(&self, pc: u32, word: u32) -> Result<Instruction<F>, TranspileError> {
-        if word & 0b11 != 0b11 {
+        // The all-zero word is illegal in every RISC-V encoding; it is padding or data, not a
+        // compressed instruction.
+        if word != 0 && word & 0b11 != 0b11 {
             return Err(TranspileError::Compressed { pc, word });
         }
         let mut claims = self.extensions.iter().filter_map(|ext| ext.transpile(word));
@@ -89,32 +107,59 @@ impl<F: PrimeField32> Transpiler<F> {
         }
     }
 
-    /// Builds the executable: every word of every executable segment becomes an instruction;
-    /// every segment's bytes (code included) become initial memory.
+    /// Builds the executable: every word of every executable segment that decodes becomes an
+    /// instruction; every other word (data, padding, compressed or CSR instructions, a word
+    /// the segment covers only in part) an entry of [`Program::illegal`], a fault only if it
+    /// is executed. Every segment's bytes (code included) become initial memory. Fails only if
+    /// two extensions decode the same word (a configuration error).
     pub fn transpile(&self, elf: &Elf) -> Result<VmExe<F>, TranspileError> {
         let code: Vec<_> = elf.segments.iter().filter(|s| s.executable).collect();
         // Elf::parse guarantees at least one executable segment, sorted by address.
-        let pc_base = code.first().map_or(elf.entry, |s| s.vaddr);
+        let pc_base = code.first().map_or(elf.entry, |s| s.vaddr) & !3;
         // In u64: with a 4 GiB memory (memory_bits = 32) a code segment may end at 2^32, which
         // overflows u32.
         let pc_end = code
             .iter()
-            .map(|s| s.vaddr as u64 + s.data.len() as u64)
+            .map(|s| (s.vaddr as u64 + s.data.len() as u64).next_multiple_of(4))
             .max()
             .unwrap_or(pc_base as u64);
-        let mut instructions = vec![None; ((pc_end - pc_base as u64) / PC_STEP as u64) as usize];
+        let slots = ((pc_end - pc_base as u64) / PC_STEP as u64) as usize;
+        // Each slot's bytes and which of them executable segments cover.
+        let mut words = vec![(0u32, 0u8); slots];
         for segment in &code {
-            for (i, bytes) in segment.data.chunks_exact(4).enumerate() {
-                let pc = segment.vaddr + PC_STEP * i as u32;
-                let word = u32::from_le_bytes(bytes.try_into().expect("chunks of 4"));
-                instructions[((pc - pc_base) / PC_STEP) as usize] =
-                    Some(self.transpile_word(pc, word)?);
+            for (i, &byte) in segment.data.iter().enumerate() {
+                let addr = segment.vaddr as u64 + i as u64 - pc_base as u64;
+                let (word, covered) = &mut words[(addr / 4) as usize];
+                *word |= (byte as u32) << (8 * (addr % 4));
+                *covered |= 1 << (addr % 4);
+            }
+        }
+        let mut instructions = vec![None; slots];
+        let mut illegal = BTreeMap::new();
+        for (i, &(word, covered)) in words.iter().enumerate() {
+            let pc = pc_base + PC_STEP * i as u32;
+            let decoded = match covered {
+                0 => continue,
+                0b1111 => self.transpile_word(pc, word),
+                partial => Err(TranspileError::Partial {
+                    pc,
+                    word,
+                    bytes: partial.count_ones() as u8,
+                }),
+            };
+            match decoded {
+                Ok(instruction) => instructions[i] = Some(instruction),
+                Err(error) => {
+                    let reason = error.illegal_reason().ok_or(error)?;
+                    illegal.insert(pc, IllegalWord { word, reason });
+                }
             }
         }
         Ok(VmExe {
             program: Program {
                 pc_base,
                 instructions,
+                illegal,
             },
             pc_start: elf.entry,
             init_memory: memory_image(elf),

@@ -289,14 +289,13 @@ fn position_independent_executable() {
 }
 
 #[test]
-fn compressed_instructions_flag() {
+fn compressed_instructions_flag_alone_is_accepted() {
+    // Assembler macros (the RISC-V architecture tests') switch `.option rvc` on around an
+    // `.align`: the flag says nothing about whether a compressed instruction is there. One
+    // that is there is an illegal instruction when executed (tessera-sdk's ordinary_elfs).
     let mut bytes = fib();
     write_u32(&mut bytes, ehdr::FLAGS, 0x1); // EF_RISCV_RVC
-    assert_rejected(
-        &bytes,
-        ElfError::CompressedInstructions,
-        &["compressed", "EF_RISCV_RVC"],
-    );
+    assert!(parse(&bytes).is_ok());
 }
 
 #[test]
@@ -322,10 +321,10 @@ fn rv32e_flag() {
 
 #[test]
 fn flags_are_checked_in_order() {
-    // RVC is reported before the float ABI, the float ABI before RVE.
+    // The float ABI is reported before RVE; RVC is no error.
     let mut bytes = fib();
     write_u32(&mut bytes, ehdr::FLAGS, 0xf);
-    assert_eq!(parse(&bytes), Err(ElfError::CompressedInstructions));
+    assert_eq!(parse(&bytes), Err(ElfError::FloatAbi(0xf)));
     write_u32(&mut bytes, ehdr::FLAGS, 0xe);
     assert_eq!(parse(&bytes), Err(ElfError::FloatAbi(0xe)));
     // Flags the loader does not know about (e.g. EF_RISCV_TSO = 0x10) are accepted.
@@ -604,41 +603,19 @@ fn overlapping_segments_reported_in_address_order() {
 }
 
 #[test]
-fn misaligned_code_address() {
-    let mut bytes = fib();
-    let i = text(&bytes);
-    let filesz = ph_get(&bytes, i, phdr::FILESZ);
-    ph_set(&mut bytes, i, phdr::VADDR, 0x10002);
-    assert_rejected(
-        &bytes,
-        ElfError::MisalignedCode {
-            index: i,
-            vaddr: 0x10002,
-            filesz: filesz as u64,
-        },
-        &[
-            &format!("program header {i}"),
-            "executable segment at 0x10002",
-            "4-byte-aligned",
-        ],
-    );
-}
-
-#[test]
-fn misaligned_code_size() {
+fn code_segments_of_any_address_and_length_are_accepted() {
+    // What the bytes of an executable segment hold is the transpiler's business: words it
+    // only partly covers become illegal entries that fault when executed.
     let mut bytes = fib();
     let i = text(&bytes);
     let filesz = ph_get(&bytes, i, phdr::FILESZ);
     ph_set(&mut bytes, i, phdr::FILESZ, filesz - 2);
-    assert_rejected(
-        &bytes,
-        ElfError::MisalignedCode {
-            index: i,
-            vaddr: 0x10000,
-            filesz: filesz as u64 - 2,
-        },
-        &[&format!("{:#x} bytes", filesz - 2), "4-byte-aligned"],
-    );
+    assert!(parse(&bytes).is_ok());
+    let mut bytes = fib();
+    ph_set(&mut bytes, i, phdr::VADDR, 0x10002);
+    // The entry point must still be an aligned address in code.
+    write_u32(&mut bytes, ehdr::ENTRY, 0x10004);
+    assert!(parse(&bytes).is_ok());
 }
 
 #[test]
@@ -770,10 +747,10 @@ fn rejections_come_from_the_first_bad_header() {
     let mut bytes = fib();
     let (t, d) = (text(&bytes), data(&bytes));
     ph_set(&mut bytes, d, phdr::VADDR, 0x2000_0000);
-    ph_set(&mut bytes, t, phdr::VADDR, 0x10002);
+    ph_set(&mut bytes, t, phdr::VADDR, 0x2000_0000);
     assert!(matches!(
         parse(&bytes),
-        Err(ElfError::MisalignedCode { index, .. }) if index == t
+        Err(ElfError::SegmentOutsideMemory { index, .. }) if index == t.min(d)
     ));
 }
 

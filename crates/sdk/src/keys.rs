@@ -151,9 +151,9 @@ fn read_cached<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
 }
 
 fn write_cached<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), SdkError> {
-    let io = |source| SdkError::Io {
+    let io = |error| SdkError::Write {
         path: path.display().to_string(),
-        source,
+        error,
     };
     let dir = path.parent().expect("a file in a directory");
     std::fs::create_dir_all(dir).map_err(io)?;

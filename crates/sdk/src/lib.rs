@@ -33,30 +33,41 @@ use thiserror::Error;
 pub type F = BabyBear;
 
 /// Errors of the SDK facade.
+///
+/// A variant's message includes its cause's, and no variant has a `source()` that would say
+/// it again: an error printed as a chain (`{:#}` of `anyhow`) says each thing once.
 #[derive(Debug, Error)]
 pub enum SdkError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    Load { path: String, source: LoadError },
+    #[error("cannot read {path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("cannot write {path}: {error}")]
+    Write { path: String, error: std::io::Error },
+    #[error("{path}: {error}")]
+    Load { path: String, error: LoadError },
     #[error("invalid VM configuration: {0}")]
-    Config(#[from] tessera_arch::ConfigError),
+    Config(tessera_arch::ConfigError),
     #[error(transparent)]
     Run(#[from] VmRunError),
-    #[error("{path}: {source}")]
-    ProofFile {
-        path: String,
-        source: ProofFileError,
-    },
+    #[error("{path}: {error}")]
+    ProofFile { path: String, error: ProofFileError },
     #[error(transparent)]
     Machine(#[from] tessera_system::vm::VirtualMachineError),
     #[error("the proof is rejected: {0}")]
-    Verify(#[from] VerifyError),
+    Verify(VerifyError),
     #[error("invalid options: {0}")]
     Options(String),
+}
+
+impl From<tessera_arch::ConfigError> for SdkError {
+    fn from(error: tessera_arch::ConfigError) -> Self {
+        Self::Config(error)
+    }
+}
+
+impl From<VerifyError> for SdkError {
+    fn from(error: VerifyError) -> Self {
+        Self::Verify(error)
+    }
 }
 
 /// What the guest wrote: host output and public output. In JSON its fields appear in the
@@ -157,9 +168,9 @@ impl Sdk {
     /// Reads a proof file.
     pub fn read_proof_file(&self, path: impl AsRef<Path>) -> Result<ProofFile, SdkError> {
         let path = path.as_ref();
-        ProofFile::from_bytes(&read_file(path)?).map_err(|source| SdkError::ProofFile {
+        ProofFile::from_bytes(&read_file(path)?).map_err(|error| SdkError::ProofFile {
             path: path.display().to_string(),
-            source,
+            error,
         })
     }
 
@@ -172,9 +183,9 @@ impl Sdk {
     pub fn load_elf_file(&self, path: impl AsRef<Path>) -> Result<Arc<VmExe<F>>, SdkError> {
         let path = path.as_ref();
         let bytes = read_file(path)?;
-        self.load_elf(&bytes).map_err(|source| SdkError::Load {
+        self.load_elf(&bytes).map_err(|error| SdkError::Load {
             path: path.display().to_string(),
-            source,
+            error,
         })
     }
 
@@ -204,8 +215,8 @@ impl Sdk {
 
 /// Reads a file, naming it in the error.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, SdkError> {
-    std::fs::read(path).map_err(|source| SdkError::Io {
+    std::fs::read(path).map_err(|error| SdkError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     })
 }

@@ -180,3 +180,42 @@ fn run_cost_prints_what_proving_would_cost() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Each command that reads an ELF prints why it was rejected once (no cause repeated by the
+/// error chain), and keeps its documented exit status.
+#[test]
+fn a_rejected_elf_names_its_reason_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut elf64 = tessera_test_utils::elf_from_words(0x1000, &[0x13]);
+    elf64[4] = 2; // ELFCLASS64
+    let elf64_path = dir.path().join("elf64.elf");
+    std::fs::write(&elf64_path, &elf64).unwrap();
+    let mut outside = tessera_test_utils::elf_from_words(0x1000, &[0x13]);
+    outside[52 + 8..52 + 12].copy_from_slice(&0x3000_0000u32.to_le_bytes()); // p_vaddr
+    let outside_path = dir.path().join("outside.elf");
+    std::fs::write(&outside_path, &outside).unwrap();
+    let proof = dir.path().join("x.proof");
+    for (path, reason) in [
+        (&elf64_path, "ELF class is 64-bit"),
+        (&outside_path, "lie outside the VM memory"),
+    ] {
+        let path = path.to_str().unwrap();
+        for (args, status) in [
+            (vec!["run", path], 2),
+            (vec!["run", path, "--segments"], 2),
+            (vec!["prove", path, "--out", proof.to_str().unwrap()], 2),
+            (vec!["verify", proof.to_str().unwrap(), "--elf", path], 2),
+        ] {
+            let output = bin().args(&args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(status), "{args:?}: {stderr}");
+            assert_eq!(stderr.matches(reason).count(), 1, "{args:?}: {stderr}");
+            assert_eq!(
+                stderr.matches("invalid ELF").count(),
+                1,
+                "{args:?}: {stderr}"
+            );
+            assert!(stderr.contains(path), "{args:?}: {stderr}");
+        }
+    }
+}

@@ -2,12 +2,20 @@
 //! instruction words, entry at its start, no sections. For tests that need an ELF file of a
 //! program written as words (the CLI reads ELF files only).
 
+/// `e_flags` bit: the ELF may contain compressed (RVC) instructions.
+pub const EF_RISCV_RVC: u32 = 0x1;
+
 /// An ELF32 little-endian RISC-V executable whose only segment holds `words` at `base` (also
 /// the entry point).
 pub fn elf_from_words(base: u32, words: &[u32]) -> Vec<u8> {
+    let code: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    elf_from_code(base, &code, 0)
+}
+
+/// Like [`elf_from_words`], with the segment's bytes (any length) and `e_flags` given.
+pub fn elf_from_code(base: u32, code: &[u8], flags: u32) -> Vec<u8> {
     const EHDR: u32 = 52;
     const PHDR: u32 = 32;
-    let code: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     let offset = EHDR + PHDR;
     let mut out = Vec::with_capacity(offset as usize + code.len());
     out.extend_from_slice(b"\x7fELF\x01\x01\x01\x00"); // ELF32, little-endian, version 1
@@ -20,7 +28,7 @@ pub fn elf_from_words(base: u32, words: &[u32]) -> Vec<u8> {
     word(&mut out, base); // e_entry
     word(&mut out, EHDR); // e_phoff
     word(&mut out, 0); // e_shoff
-    word(&mut out, 0); // e_flags: soft float, no RVC
+    word(&mut out, flags); // e_flags
     half(&mut out, EHDR as u16);
     half(&mut out, PHDR as u16);
     half(&mut out, 1); // e_phnum
@@ -39,6 +47,6 @@ pub fn elf_from_words(base: u32, words: &[u32]) -> Vec<u8> {
     ] {
         word(&mut out, field);
     }
-    out.extend_from_slice(&code);
+    out.extend_from_slice(code);
     out
 }

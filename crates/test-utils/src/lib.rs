@@ -9,5 +9,5 @@ mod elf_writer;
 pub mod random_program;
 mod tools;
 
-pub use elf_writer::elf_from_words;
+pub use elf_writer::{elf_from_code, elf_from_words, EF_RISCV_RVC};
 pub use tools::{repo_root, QemuRun, Tools};

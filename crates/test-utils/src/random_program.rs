@@ -94,6 +94,18 @@ impl Generator {
         }
     }
 
+    /// A word of data in the code segment: zero, a compressed-looking or CSR instruction, or
+    /// anything.
+    fn data_word(&mut self) -> u32 {
+        match self.rng.gen_range(0..5) {
+            0 => 0,
+            1 => 0x4501_4501, // two `c.li a0, 0`
+            2 => 0xc000_2573, // `rdcycle a0` (csrrs a0, cycle, x0)
+            3 => 0x0000_100f, // `fence.i`
+            _ => self.rng.gen(),
+        }
+    }
+
     fn any_reg(&mut self) -> u32 {
         self.rng.gen_range(0..32)
     }
@@ -204,7 +216,13 @@ impl Generator {
     }
 
     /// Dumps registers and the buffer to stdout and exits with a code derived from a register.
+    /// After the exit, still in the code segment, come random data words (never executed,
+    /// one of them loaded as data), as stock linker scripts put `.rodata` after `.text`.
     fn epilogue(&mut self) {
+        let data_words = self.rng.gen_range(1..16);
+        let loaded = self.rng.gen_range(0..data_words);
+        self.line("    la x28, code_data");
+        self.line(&format!("    lw x29, {}(x28)", 4 * loaded));
         self.line("    # epilogue: registers, then the buffer, to stdout");
         self.line(&format!("    la x{LOOP_COUNTER}, regdump"));
         for reg in 1..32 {
@@ -224,6 +242,11 @@ impl Generator {
         self.line("    andi a0, x28, 0xff");
         self.line("    li a7, 93");
         self.line("    ecall");
+        self.line("code_data:");
+        for _ in 0..data_words {
+            let word = self.data_word();
+            self.line(&format!("    .word {word:#010x}"));
+        }
         self.line("    .section .data");
         self.line("    .balign 4");
         self.line("buffer:");

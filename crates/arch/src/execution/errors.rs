@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::IllegalReason;
+
 /// Why an instruction could not complete. Handlers return it; the interpreter wraps it in an
 /// [`ExecutionError::Fault`] that names the pc and the instruction.
 #[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
@@ -14,6 +16,8 @@ pub enum Fault {
     MisalignedJump { target: u32 },
     #[error("no instruction at this pc (a gap between executable segments)")]
     NoInstruction,
+    #[error("illegal instruction")]
+    IllegalInstruction,
     #[error("unknown syscall {0} in a7 (supported: 93 exit, 64 write, 63 read)")]
     UnknownSyscall(u32),
     #[error("write to file descriptor {0} (supported: 1 stdout, 2 stderr, 3 public output)")]
@@ -60,6 +64,13 @@ pub enum ExecutionError {
         end: u32,
         last_pc: u32,
         function: Option<String>,
+    },
+    #[error("illegal instruction at pc {pc:#010x}{}: the word {word:#010x} is {reason}", in_function(.function))]
+    IllegalInstruction {
+        pc: u32,
+        function: Option<String>,
+        word: u32,
+        reason: IllegalReason,
     },
     #[error("instruction limit of {limit} reached at pc {pc:#010x} without the guest exiting")]
     InstructionLimit { limit: u64, pc: u32 },

@@ -97,6 +97,9 @@ impl<F: PrimeField32, Ctx: ExecutionCtx> InterpretedInstance<F, Ctx> {
         for (i, inst) in program.instructions.iter().enumerate() {
             let pc = program.pc_base + PC_STEP * i as u32;
             let pre = match inst {
+                None if program.illegal.contains_key(&pc) => {
+                    PreInsn::new(illegal_instruction::<Ctx>, 0, 0, 0)
+                }
                 None => PreInsn::new(no_instruction::<Ctx>, 0, 0, 0),
                 Some(inst) => {
                     let (_, executor) = inventory.executor(inst.opcode).ok_or_else(|| {
@@ -185,6 +188,16 @@ impl<F: PrimeField32, Ctx: ExecutionCtx> InterpretedInstance<F, Ctx> {
     }
 
     fn fault_error(&self, pc: u32, fault: Fault) -> ExecutionError {
+        if let (Fault::IllegalInstruction, Some(illegal)) =
+            (fault, self.exe.program.illegal.get(&pc))
+        {
+            return ExecutionError::IllegalInstruction {
+                pc,
+                function: self.exe.function_at(pc).map(str::to_owned),
+                word: illegal.word,
+                reason: illegal.reason.clone(),
+            };
+        }
         ExecutionError::Fault {
             pc,
             function: self.exe.function_at(pc).map(str::to_owned),
@@ -213,4 +226,9 @@ impl<F: PrimeField32, Ctx: ExecutionCtx> InterpretedInstance<F, Ctx> {
 
 fn no_instruction<Ctx>(_: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
     Err(Trap::Fault(Fault::NoInstruction))
+}
+
+/// A word of an executable segment that is not an instruction (see `Program::illegal`).
+fn illegal_instruction<Ctx>(_: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
+    Err(Trap::Fault(Fault::IllegalInstruction))
 }

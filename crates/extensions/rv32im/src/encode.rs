@@ -155,6 +155,7 @@ pub fn exe_from_words<F: PrimeField32>(
         program: Program {
             pc_base: base,
             instructions,
+            illegal: BTreeMap::new(),
         },
         pc_start: base,
         init_memory,

@@ -94,11 +94,14 @@ fn try_load_unless_known(
     }
 }
 
-/// What an `Ok` executable must satisfy: the entry point is a defined instruction and every
-/// initial memory word is an aligned main-memory address.
+/// What an `Ok` executable must satisfy: the entry point is a slot of the program, a defined
+/// instruction or an illegal word (which faults when executed), and every initial memory word
+/// is an aligned main-memory address.
 fn check_exe(config: &Rv32ImConfig, exe: &VmExe<BabyBear>) -> Result<(), String> {
     let program = &exe.program;
-    if program.index_of(exe.pc_start).is_none() || program.get(exe.pc_start).is_none() {
+    let defined = program.get(exe.pc_start).is_some();
+    let illegal = program.illegal.contains_key(&exe.pc_start);
+    if program.index_of(exe.pc_start).is_none() || !(defined || illegal) {
         return Err(format!(
             "pc_start {:#x} is not an instruction of the program ({:#x} + 4 * {})",
             exe.pc_start,

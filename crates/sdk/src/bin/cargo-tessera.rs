@@ -233,6 +233,10 @@ fn main() -> ExitCode {
                     print_verified(&run, json);
                     ExitCode::SUCCESS
                 }
+                Err(SdkError::Verify(e)) => {
+                    eprintln!("error: proof rejected: {e}");
+                    ExitCode::from(1)
+                }
                 Err(e) => {
                     eprintln!("error: proof rejected: {e}");
                     ExitCode::from(1)
@@ -322,9 +326,9 @@ fn prove(
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
     let (file, report) = sdk.prove(&exe, input, options)?;
-    std::fs::write(out, file.to_bytes()).map_err(|source| SdkError::Io {
+    std::fs::write(out, file.to_bytes()).map_err(|error| SdkError::Write {
         path: out.display().to_string(),
-        source,
+        error,
     })?;
     Ok(report)
 }

@@ -60,6 +60,7 @@ fn program() -> Program<F> {
             Some(inst(0x1c0, 0, 0)),
             Some(inst(0x100, 12, 2047)),
         ],
+        illegal: Default::default(),
     }
 }
 

@@ -90,6 +90,12 @@ pub enum PreflightError {
     Unprovable { pc: u32, message: String },
     #[error("pc {pc:#x} is outside the program or holds no instruction")]
     NoInstruction { pc: u32 },
+    #[error("illegal instruction at pc {pc:#x}: the word {word:#010x} is {reason}; a run that executes it cannot be proven")]
+    IllegalInstruction {
+        pc: u32,
+        word: u32,
+        reason: tessera_arch::IllegalReason,
+    },
     #[error("pc {pc:#x}: opcode {opcode:?} belongs to no circuit extension")]
     NoChip { pc: u32, opcode: VmOpcode },
 }

@@ -287,7 +287,7 @@ pub enum VirtualMachineError {
     #[error("the prover failed: {0}")]
     Prover(String),
     #[error("the program's memory image does not fit the memory tree: {0}")]
-    Memory(#[from] MemoryTreeError),
+    Memory(MemoryTreeError),
     #[error(transparent)]
     Preflight(#[from] PreflightError),
     #[error(transparent)]
@@ -298,6 +298,12 @@ pub enum VirtualMachineError {
     PlanMismatch { index: usize, exited: bool },
     #[error("the run did not exit within {max_instructions} instructions: it needs more than one segment")]
     NotOneSegment { max_instructions: u64 },
+}
+
+impl From<MemoryTreeError> for VirtualMachineError {
+    fn from(error: MemoryTreeError) -> Self {
+        Self::Memory(error)
+    }
 }
 
 /// Traces the proving key cannot prove, caught before the prover runs.

@@ -152,7 +152,14 @@ pub(super) fn run(
         let index = program
             .index_of(pc)
             .filter(|&i| program.instructions[i].is_some())
-            .ok_or(PreflightError::NoInstruction { pc })?;
+            .ok_or_else(|| match program.illegal.get(&pc) {
+                Some(illegal) => PreflightError::IllegalInstruction {
+                    pc,
+                    word: illegal.word,
+                    reason: illegal.reason.clone(),
+                },
+                None => PreflightError::NoInstruction { pc },
+            })?;
         let instruction = program.instructions[index].as_ref().expect("filtered");
         let owner = owners[index].ok_or(PreflightError::NoChip {
             pc,
