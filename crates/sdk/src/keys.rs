@@ -9,7 +9,9 @@
 //! key directory shipped next to proofs) must not decide what `verify` accepts. The verifier's
 //! key is derived from the configuration and the parameters ([`KeyStore::verifying_key`]), and
 //! the program commitment from the ELF (`VirtualMachine::exe_identity`); a bad proving key in
-//! the cache can only make the prover produce proofs that the verifier rejects.
+//! the cache can only make the prover produce proofs that the verifier rejects. The one
+//! exception is a cached verifying key whose SHA-256 this build pins (`pinned_keys`): that is
+//! the key keygen derives, byte for byte.
 
 use std::{
     collections::BTreeMap,
@@ -76,15 +78,18 @@ impl KeyStore {
         remember_derived(vm, name, &keys.vk);
         if let Some(path) = path {
             write_cached(&path, &keys.pk)?;
+            self.cache_verifying_key(vm, name, &keys.vk)?;
         }
         Ok(keys)
     }
 
     /// The verifying key of `vm` for a verifier: derived from the configuration and the
-    /// parameters by keygen, never read from the cache (which anyone who can write it would
-    /// control). Keygen commits the preprocessed tables at the stacked height, which costs
-    /// ~0.5 s at 2^16 and ~7 s at 2^20 on a 2-core machine, so a derived key is kept for the
-    /// life of the process.
+    /// parameters by keygen, never taken on trust from the cache (which anyone who can write
+    /// it would control). Keygen commits the preprocessed tables at the stacked height (~0.5 s
+    /// at 2^16, ~7 s at 2^20, ~2 min at 2^24 on a 2-core machine), so a cached key is used
+    /// when its SHA-256 is the one this build pins for these parameters
+    /// ([`crate::pinned_verifying_key_digest`]), and a derived key is kept for the life of the
+    /// process.
     pub fn verifying_key<C: VmCircuitConfig>(
         &self,
         vm: &VirtualMachine<C>,
@@ -93,9 +98,43 @@ impl KeyStore {
         if let Some(vk) = derived().get(&derived_id(vm, name)) {
             return Ok(vk.clone());
         }
+        if let Some(vk) = self.pinned_cached_verifying_key(vm, name) {
+            remember_derived(vm, name, &vk);
+            return Ok(vk);
+        }
         let vk = vm.keygen()?.vk;
         remember_derived(vm, name, &vk);
+        self.cache_verifying_key(vm, name, &vk)?;
         Ok(vk)
+    }
+
+    /// The cached verifying key of `vm`, if its SHA-256 is the one pinned for `vm`'s
+    /// configuration and parameters (else `None`: the key must be derived).
+    pub fn pinned_cached_verifying_key<C: VmCircuitConfig>(
+        &self,
+        vm: &VirtualMachine<C>,
+        name: &str,
+    ) -> Option<VmVerifyingKey> {
+        let pin = pin_for(vm, name)?;
+        let bytes = std::fs::read(self.path(vm, name, "vk")?).ok()?;
+        if crate::pinned_keys::digest_of(&bytes) != pin {
+            return None;
+        }
+        bincode::deserialize(&bytes).ok()
+    }
+
+    /// Caches a verifying key that keygen derived, where a verifier can use it (pinned
+    /// configurations only).
+    fn cache_verifying_key<C: VmCircuitConfig>(
+        &self,
+        vm: &VirtualMachine<C>,
+        name: &str,
+        vk: &VmVerifyingKey,
+    ) -> Result<(), SdkError> {
+        match (pin_for(vm, name), self.path(vm, name, "vk")) {
+            (Some(_), Some(path)) => write_cached(&path, vk),
+            _ => Ok(()),
+        }
     }
 
     fn path<C: VmCircuitConfig>(
@@ -113,6 +152,20 @@ impl KeyStore {
         let lsh = p.l_skip + p.n_stack;
         Some(dir.join(format!("{name}-lsh{lsh}-{:016x}.{kind}", hasher.finish())))
     }
+}
+
+/// The pinned digest of `vm`'s verifying key: only for the SDK's configuration (by name, with
+/// the default system configuration) at 100-bit security.
+fn pin_for<C: VmCircuitConfig>(vm: &VirtualMachine<C>, name: &str) -> Option<&'static str> {
+    let params = vm.params();
+    let lsh = params.l_skip + params.n_stack;
+    let default_system = format!("{:?}", tessera_rv32im::Rv32ImConfig::default().system);
+    let secure = *params == crate::params_for(crate::Security::Bits100, lsh);
+    (name == crate::prove::CONFIG_NAME
+        && secure
+        && format!("{:?}", vm.config.system()) == default_system)
+        .then(|| crate::pinned_verifying_key_digest(lsh))
+        .flatten()
 }
 
 /// Verifying keys this process derived by keygen, by configuration and parameters.
@@ -158,8 +211,11 @@ fn write_cached<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), SdkEr
     let dir = path.parent().expect("a file in a directory");
     std::fs::create_dir_all(dir).map_err(io)?;
     let bytes = bincode::serialize(value).expect("keys serialize");
-    // Write then rename, so a concurrent reader never sees half a key.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Write then rename, so a concurrent reader never sees half a key; the temporary name is
+    // unique to this write (threads of one process write keys concurrently too).
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{write}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }

@@ -10,10 +10,12 @@
 //! ```
 
 mod keys;
+mod pinned_keys;
 mod proof_file;
 mod prove;
 
 pub use keys::KeyStore;
+pub use pinned_keys::{pinned_verifying_key_digest, verifying_key_digest};
 pub use proof_file::{Claims, ProofFile, ProofFileError, Security, PROOF_FORMAT_VERSION};
 pub use prove::{
     params_for, CostReport, MeterReport, ProveOptions, ProveReport, SegmentProver, VerifiedRun,

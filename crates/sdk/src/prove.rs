@@ -27,7 +27,7 @@ pub const MIN_LOG_STACKED_HEIGHT: usize = 16;
 /// Largest stacked height of the 100-bit application parameters.
 pub const MAX_LOG_STACKED_HEIGHT: usize = 24;
 /// Name of the configuration in key file names.
-const CONFIG_NAME: &str = "rv32im";
+pub(crate) const CONFIG_NAME: &str = "rv32im";
 
 /// The parameters of a security level at a stacked height.
 pub fn params_for(security: Security, log_stacked_height: usize) -> SystemParams {

@@ -219,3 +219,34 @@ fn a_rejected_elf_names_its_reason_exactly_once() {
         }
     }
 }
+
+#[test]
+fn run_verbose_lists_the_words_that_are_not_instructions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data-in-code.elf");
+    // exit(0), then a compressed-looking word and a zero word: never executed.
+    let words = [0x0000_0513, 0x05d0_0893, 0x0000_0073, 0x4501_4501, 0];
+    std::fs::write(&path, tessera_test_utils::elf_from_words(0x1000, &words)).unwrap();
+    let output = bin()
+        .args(["run", "--verbose"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("2 words of executable segments"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("0x0000100c: 0x45014501 is a compressed (16-bit) instruction"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("0x00001010: 0x00000000 is not an instruction"),
+        "{stderr}"
+    );
+    // Without --verbose, nothing is listed.
+    let output = bin().arg("run").arg(&path).output().unwrap();
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("words of executable"));
+}

@@ -53,6 +53,10 @@ enum Command {
         /// of every instruction AIR, memory tables, bus messages) instead of running purely.
         #[arg(long, conflicts_with = "segments")]
         cost: bool,
+        /// Also list, at load time, the words of executable segments that are not instructions
+        /// (data, padding, compressed or CSR words): each faults only if it is executed.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Execute an RV32IM ELF and prove the run (100-bit parameters).
     ///
@@ -166,8 +170,9 @@ fn main() -> ExitCode {
             max_instructions,
             json,
             segments: None,
+            verbose,
             ..
-        } => match run(&elf, input.as_deref(), max_instructions) {
+        } => match run(&elf, input.as_deref(), max_instructions, verbose) {
             Ok(report) => {
                 if json {
                     println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -377,9 +382,28 @@ fn run(
     elf: &std::path::Path,
     input: Option<&std::path::Path>,
     max_instructions: Option<u64>,
+    verbose: bool,
 ) -> anyhow::Result<ExecutionReport> {
     let sdk = Sdk::default();
     let exe = sdk.load_elf_file(elf)?;
+    if verbose {
+        let illegal = &exe.program.illegal;
+        eprintln!(
+            "{}: {} words of executable segments are not instructions (each faults only if executed)",
+            elf.display(),
+            illegal.len()
+        );
+        for (pc, word) in illegal {
+            let function = exe
+                .function_at(*pc)
+                .map(|f| format!(" in `{f}`"))
+                .unwrap_or_default();
+            eprintln!(
+                "  {pc:#010x}{function}: {:#010x} is {}",
+                word.word, word.reason
+            );
+        }
+    }
     let input = input.map(read_file).transpose()?.unwrap_or_default();
     Ok(sdk.execute(&exe, input, max_instructions)?)
 }

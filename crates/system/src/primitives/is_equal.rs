@@ -47,14 +47,21 @@ impl<V: Clone> IsEqualCols<V> {
         out: impl Into<AB::Expr>,
         condition: impl Into<AB::Expr>,
     ) {
-        let out = out.into();
+        let (out, condition) = (out.into(), condition.into());
         let mut sum_sq = AB::Expr::ZERO;
         for (x, y) in x.into_iter().zip(y) {
             let d = x - y;
             builder.assert_zero(out.clone() * d.clone());
             sum_sq += d.clone() * d;
         }
-        builder.assert_eq(sum_sq * self.diff_inv.clone() + out, condition);
+        builder.assert_eq(
+            sum_sq * self.diff_inv.clone() + out.clone(),
+            condition.clone(),
+        );
+        // The inverse is 0 where it is not needed (x = y, or the test disabled), so every row
+        // has one honest filling (the column mutation checker holds each AIR to it).
+        builder.assert_zero(out * self.diff_inv.clone());
+        builder.assert_zero((AB::Expr::ONE - condition) * self.diff_inv.clone());
     }
 }
 

@@ -21,7 +21,10 @@
 //! //     cols.eval(builder, y_sum, y_zero, is_valid);
 //! ```
 
-use openvm_stark_backend::{p3_air::AirBuilder, p3_field::Field};
+use openvm_stark_backend::{
+    p3_air::AirBuilder,
+    p3_field::{Field, PrimeCharacteristicRing},
+};
 
 /// The columns of an is-zero test: the witness inverse.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,9 +43,13 @@ impl<V: Clone> IsZeroCols<V> {
         out: impl Into<AB::Expr>,
         condition: impl Into<AB::Expr>,
     ) {
-        let (x, out) = (x.into(), out.into());
+        let (x, out, condition) = (x.into(), out.into(), condition.into());
         builder.assert_zero(out.clone() * x.clone());
-        builder.assert_eq(x * self.inv.clone() + out, condition);
+        builder.assert_eq(x * self.inv.clone() + out.clone(), condition.clone());
+        // The inverse is 0 where it is not needed (x = 0, or the test disabled), so every row
+        // has one honest filling (the column mutation checker holds each AIR to it).
+        builder.assert_zero(out * self.inv.clone());
+        builder.assert_zero((AB::Expr::ONE - condition) * self.inv.clone());
     }
 }
 

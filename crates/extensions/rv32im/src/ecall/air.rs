@@ -167,6 +167,41 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
         builder.assert_zero(c.stderr * (AB::Expr::ONE - host));
         builder.assert_bool(c.nonempty);
         builder.assert_zero(c.nonempty * (AB::Expr::ONE - io.clone()));
+        // The columns of the other kinds of syscall are zero (so are all on padding rows):
+        // every row has one honest filling (the column mutation checker holds each AIR to it).
+        let unused = |builder: &mut AB, used: &AB::Expr, columns: &[AB::Var]| {
+            for &column in columns {
+                builder.assert_zero((AB::Expr::ONE - used.clone()) * column);
+            }
+        };
+        let a1 = c.a1;
+        unused(builder, &io, &a1.data);
+        unused(
+            builder,
+            &io,
+            &[
+                a1.aux.prev_timestamp,
+                a1.aux.lt,
+                c.buf_offset,
+                c.buf_quarter,
+            ],
+        );
+        let length = c.length;
+        unused(builder, &public.into(), &length.prev_data);
+        unused(builder, &public.into(), &length.data);
+        unused(
+            builder,
+            &public.into(),
+            &[
+                length.aux.prev_timestamp,
+                length.aux.lt_limbs[0],
+                length.aux.lt_limbs[1],
+                c.length_offset,
+                c.length_quarter,
+            ],
+        );
+        unused(builder, &read.into(), &c.slack);
+        unused(builder, &read.into(), &c.borrows);
 
         // The registers are a7, a2, a0 and a1 (fixed pointers), and a7 holds the syscall number.
         builder.assert_eq(c.a7.pointer, is_valid.clone() * k(4 * A7));
