@@ -19,6 +19,7 @@
 mod extension;
 mod instance;
 mod machine;
+pub mod mutation;
 mod preflight;
 mod public_output;
 #[cfg(test)]
