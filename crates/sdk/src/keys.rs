@@ -104,7 +104,8 @@ impl KeyStore {
         }
         let vk = vm.keygen()?.vk;
         remember_derived(vm, name, &vk);
-        self.cache_verifying_key(vm, name, &vk)?;
+        // Best effort: a verifier with a read-only cache still verifies, only slower next time.
+        let _ = self.cache_verifying_key(vm, name, &vk);
         Ok(vk)
     }
 
