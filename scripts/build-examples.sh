@@ -10,7 +10,9 @@
 #   scripts/build-examples.sh --verify FILE.. only run the instruction check on the given ELFs
 #   scripts/build-examples.sh --clean ...     also delete the Rust build cache first (see STAGE)
 #
-# Inputs:   examples/c/<name>/*.c   (linked with crates/guest/c/{start.S,tessera.c,link.ld})
+# Inputs:   examples/c/<name>/*.c   (linked with crates/guest/c/{start.S,tessera.c,link.ld});
+#           a C example with a file named `zbb` in its directory is also built with
+#           -march=rv32im_zbb into c-<name>-zbb.elf (for the `rv32im + zbb` configuration)
 #           examples/rust/<name>/   (a standalone Cargo project depending on crates/guest)
 # Toolchains (Debian 12 packages, which pin the versions and so the bytes of the ELFs):
 #   C:    gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf            (gcc 12.2, binutils 2.40)
@@ -47,6 +49,9 @@ C_LDFLAGS=(-march=rv32im -mabi=ilp32 -nostdlib -nostartfiles -static -Wl,--build
 RV32IM_MNEMONICS="lui auipc jal jalr beq bne blt bge bltu bgeu lb lh lw lbu lhu sb sh sw addi slti
 sltiu xori ori andi slli srli srai add sub sll slt sltu xor srl sra or and fence ecall mul mulh
 mulhsu mulhu div divu rem remu"
+# The RISC-V Zbb extension (contrib/zbb), allowed in the *-zbb.elf examples.
+ZBB_MNEMONICS="andn orn xnor clz ctz cpop max maxu min minu sext.b sext.h zext.h rol ror rori
+orc.b rev8"
 
 die() {
     echo "build-examples: error: $*" >&2
@@ -108,9 +113,13 @@ verify_elf() {
     # Disassembly (-z: do not skip zero words) of every executable section.
     local text_size bad count
     text_size=$(( $(sed -E 's/^text [^+]*\+(0x[0-9a-f]+);.*/\1/' <<<"$report") ))
-    local disasm
+    local disasm isa="RV32IM" allowed="$RV32IM_MNEMONICS"
+    if [[ "$name" == *-zbb.elf ]]; then
+        isa="RV32IM+Zbb"
+        allowed="$RV32IM_MNEMONICS $ZBB_MNEMONICS"
+    fi
     disasm="$("$OBJDUMP" -d -z -M no-aliases "$elf")"
-    bad="$(awk -F'\t' -v ok="$RV32IM_MNEMONICS" '
+    bad="$(awk -F'\t' -v ok="$allowed" '
         BEGIN { n = split(ok, list, /[ \n]+/); for (i = 1; i <= n; i++) good[list[i]] = 1 }
         /^Disassembly of section / { sec = $0; sub(/^Disassembly of section /, "", sec); sub(/:$/, "", sec)
             if (sec != ".text") print "executable section " sec " besides .text"; next }
@@ -120,7 +129,7 @@ verify_elf() {
         }' <<<"$disasm")"
     count="$(grep -cE '^ *[0-9a-f]+:'$'\t' <<<"$disasm" || true)"
     if [[ -n "$bad" ]]; then
-        echo "FAIL: $name: the executable segment holds words that are not RV32IM instructions" \
+        echo "FAIL: $name: the executable segment holds words that are not $isa instructions" \
              "(unimp/ebreak/csr*/compressed/.insn/data):" >&2
         head -n 20 <<<"$bad" >&2
         local nbad
@@ -132,12 +141,14 @@ verify_elf() {
         echo "FAIL: $name: objdump shows $count instructions but .text is $text_size bytes" >&2
         return 1
     fi
-    echo "  ok  $name: $count RV32IM instructions, no unimp/ebreak/csr/compressed/data words; $report"
+    echo "  ok  $name: $count $isa instructions, no unimp/ebreak/csr/compressed/data words; $report"
 }
 
 # ---------------------------------------------------------------------------------------------
-build_c() { # build_c NAME OUTDIR WORKDIR
-    local name="$1" out="$2" work="$3/c-$1"
+build_c() { # build_c NAME OUTDIR WORKDIR [SUFFIX MARCH]
+    local name="$1" out="$2" work="$3/c-$1${4:-}" march="${5:-rv32im}"
+    local C_FLAGS=("${C_FLAGS[@]/#-march=rv32im/-march=$march}")
+    local C_LDFLAGS=("${C_LDFLAGS[@]/#-march=rv32im/-march=$march}")
     mkdir -p "$work"
     local sources=()
     local f
@@ -154,7 +165,7 @@ build_c() { # build_c NAME OUTDIR WORKDIR
           objs+=("$o")
       done
       "$CC" "${C_LDFLAGS[@]}" "$work/start.o" "$work/tessera.o" "${objs[@]}" -lgcc \
-          -o "$out/c-$name.elf" )
+          -o "$out/c-$name${4:-}.elf" )
 }
 
 stage_rust_sources() { # copy crates/guest and examples/rust to $STAGE/src (fixed path)
@@ -237,6 +248,11 @@ build_all() { # build_all OUTDIR WORKDIR: builds and verifies every example into
             rust) build_rust "$name" "$out" ;;
         esac
         verify_elf "$out/$lang-$name.elf" || failed=1
+        if [[ "$lang" == c && -f "$ROOT/examples/c/$name/zbb" ]]; then
+            echo "building c-$name-zbb.elf"
+            build_c "$name" "$out" "$work" -zbb rv32im_zbb
+            verify_elf "$out/c-$name-zbb.elf" || failed=1
+        fi
     done
     (( failed == 0 )) || die "some ELFs hold words that are not RV32IM instructions (see above)"
 }

@@ -9,7 +9,11 @@ use crate::{
 };
 
 /// The part of a VM configuration that does not depend on extensions.
+///
+/// In a configuration file every field is optional (the default below) and an unknown field
+/// is an error that names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SystemConfig {
     /// Main memory is `2^memory_bits` bytes, addresses `0..2^memory_bits`.
     pub memory_bits: u32,

@@ -9,13 +9,15 @@
 //!
 //! Programs: `fib-loop`, a fibonacci loop of 5 instructions per iteration (the competitor's
 //! benchmark), and the bundled guests `c-fibonacci` and `c-sort`, whose input is scaled so
-//! the run has about 2^size instructions.
+//! the run has about 2^size instructions; `sha256-16k` and `sha256-16k-zbb`: `c-sha256` over
+//! 16 KiB, compiled for RV32IM and for RV32IM + Zbb (proven under `rv32im + zbb`), whatever
+//! the size.
 
 use std::{path::PathBuf, process::Command, sync::Arc, time::Instant};
 
 use tessera_arch::VmExe;
 use tessera_rv32im::encode::*;
-use tessera_sdk::{KeyStore, ProveOptions, Sdk, F};
+use tessera_sdk::{KeyStore, ProveOptions, Sdk, VmConfig, F};
 
 /// jemalloc instead of the system allocator: proving allocates and frees large trace buffers,
 /// and with jemalloc peak memory is 5-6% lower (fib-loop 2^20 and 2^22, c-sort 1.5 M
@@ -55,7 +57,7 @@ fn main() {
         value("--programs", "fib-loop,c-fibonacci,c-sort")
     };
     println!(
-        "{:<12} {:>4} {:>10} {:>4} {:>4} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+        "{:<14} {:>4} {:>10} {:>4} {:>4} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
         "program",
         "log",
         "instret",
@@ -115,16 +117,33 @@ fn run_case(program: &str, size: u32, segment_log: u32) {
         openvm_stark_sdk::utils::setup_tracing();
     }
     let target = 1u64 << size;
-    let sdk = Sdk::default();
+    let sdk = if program.ends_with("-zbb") {
+        let config = VmConfig::from_toml_str("extensions = [\"rv32im\", \"zbb\"]").expect("zbb");
+        Sdk::new(config).expect("config")
+    } else {
+        Sdk::default()
+    };
     let key_dir = tempfile::tempdir().expect("temp dir");
     let sdk = sdk.with_key_store(KeyStore::at(key_dir.path()));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let (exe, input) = match program {
+        "sha256-16k" | "sha256-16k-zbb" => {
+            let elf = if program == "sha256-16k" {
+                "c-sha256"
+            } else {
+                "c-sha256-zbb"
+            };
+            let exe = sdk
+                .load_elf_file(root.join(format!("examples/elf/{elf}.elf")))
+                .expect("example loads");
+            let input = (0..16 * 1024u32).map(|i| (i * 31 + 7) as u8).collect();
+            (exe, input)
+        }
         "fib-loop" => (
             fib_loop(((target - 6) / 5).min(0x7ff_ffff) as u32 & !0x800),
             vec![],
         ),
         name => {
-            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
             let exe = sdk
                 .load_elf_file(root.join(format!("examples/elf/{name}.elf")))
                 .expect("example loads");
@@ -160,7 +179,7 @@ fn run_case(program: &str, size: u32, segment_log: u32) {
     let verify_ms = start.elapsed().as_secs_f64() * 1e3;
     assert_eq!(verified.exit_code, report.exit_code);
     println!(
-        "{:<12} {:>4} {:>10} {:>4} {:>4} {:>8.2} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>8.0} {:>9.1} {:>8.0} {:>8}",
+        "{:<14} {:>4} {:>10} {:>4} {:>4} {:>8.2} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>8.0} {:>9.1} {:>8.0} {:>8}",
         program,
         size,
         report.instret,

@@ -1,7 +1,8 @@
 //! Keys, generated on first use and cached on disk.
 //!
 //! Where: `$TESSERA_KEY_DIR` if set, else `$XDG_CACHE_HOME/tessera/keys`, else
-//! `$HOME/.cache/tessera/keys`. A key file is named after the configuration, the parameters
+//! `$HOME/.cache/tessera/keys`. A key file is named after the configuration (its extensions
+//! and the first 16 hex digits of its fingerprint, [`VmConfig::fingerprint`]), the parameters
 //! and a fingerprint of the running executable, so a rebuilt Tessera (whose AIRs may have
 //! changed) never picks up a stale key; an unreadable file is regenerated.
 //!
@@ -21,7 +22,10 @@ use std::{
 };
 
 use openvm_stark_backend::keygen::types::MultiStarkProvingKey;
-use tessera_system::vm::{VirtualMachine, VmCircuitConfig, VmKeys, VmVerifyingKey, SC};
+use tessera_system::{
+    registry::VmConfig,
+    vm::{VirtualMachine, VmKeys, VmVerifyingKey, SC},
+};
 
 use crate::SdkError;
 
@@ -60,12 +64,8 @@ impl KeyStore {
     }
 
     /// The proving and verifying keys of `vm`, from the cache or generated (and cached).
-    pub fn keys<C: VmCircuitConfig>(
-        &self,
-        vm: &VirtualMachine<C>,
-        name: &str,
-    ) -> Result<VmKeys, SdkError> {
-        let path = self.path(vm, name, "pk");
+    pub fn keys(&self, vm: &VirtualMachine<VmConfig>) -> Result<VmKeys, SdkError> {
+        let path = self.path(vm, "pk");
         if let Some(pk) = path
             .as_ref()
             .and_then(|p| read_cached::<MultiStarkProvingKey<SC>>(p))
@@ -75,10 +75,10 @@ impl KeyStore {
         }
         let keys = vm.keygen()?;
         // Generated here, so as good as the verifier's own derivation.
-        remember_derived(vm, name, &keys.vk);
+        remember_derived(vm, &keys.vk);
         if let Some(path) = path {
             write_cached(&path, &keys.pk)?;
-            self.cache_verifying_key(vm, name, &keys.vk)?;
+            self.cache_verifying_key(vm, &keys.vk)?;
         }
         Ok(keys)
     }
@@ -90,34 +90,29 @@ impl KeyStore {
     /// when its SHA-256 is the one this build pins for these parameters
     /// ([`crate::pinned_verifying_key_digest`]), and a derived key is kept for the life of the
     /// process.
-    pub fn verifying_key<C: VmCircuitConfig>(
-        &self,
-        vm: &VirtualMachine<C>,
-        name: &str,
-    ) -> Result<VmVerifyingKey, SdkError> {
-        if let Some(vk) = derived().get(&derived_id(vm, name)) {
+    pub fn verifying_key(&self, vm: &VirtualMachine<VmConfig>) -> Result<VmVerifyingKey, SdkError> {
+        if let Some(vk) = derived().get(&derived_id(vm)) {
             return Ok(vk.clone());
         }
-        if let Some(vk) = self.pinned_cached_verifying_key(vm, name) {
-            remember_derived(vm, name, &vk);
+        if let Some(vk) = self.pinned_cached_verifying_key(vm) {
+            remember_derived(vm, &vk);
             return Ok(vk);
         }
         let vk = vm.keygen()?.vk;
-        remember_derived(vm, name, &vk);
+        remember_derived(vm, &vk);
         // Best effort: a verifier with a read-only cache still verifies, only slower next time.
-        let _ = self.cache_verifying_key(vm, name, &vk);
+        let _ = self.cache_verifying_key(vm, &vk);
         Ok(vk)
     }
 
     /// The cached verifying key of `vm`, if its SHA-256 is the one pinned for `vm`'s
     /// configuration and parameters (else `None`: the key must be derived).
-    pub fn pinned_cached_verifying_key<C: VmCircuitConfig>(
+    pub fn pinned_cached_verifying_key(
         &self,
-        vm: &VirtualMachine<C>,
-        name: &str,
+        vm: &VirtualMachine<VmConfig>,
     ) -> Option<VmVerifyingKey> {
-        let pin = pin_for(vm, name)?;
-        let bytes = std::fs::read(self.path(vm, name, "vk")?).ok()?;
+        let pin = pin_for(vm)?;
+        let bytes = std::fs::read(self.path(vm, "vk")?).ok()?;
         if crate::pinned_keys::digest_of(&bytes) != pin {
             return None;
         }
@@ -126,45 +121,41 @@ impl KeyStore {
 
     /// Caches a verifying key that keygen derived, where a verifier can use it (pinned
     /// configurations only).
-    fn cache_verifying_key<C: VmCircuitConfig>(
+    fn cache_verifying_key(
         &self,
-        vm: &VirtualMachine<C>,
-        name: &str,
+        vm: &VirtualMachine<VmConfig>,
         vk: &VmVerifyingKey,
     ) -> Result<(), SdkError> {
-        match (pin_for(vm, name), self.path(vm, name, "vk")) {
+        match (pin_for(vm), self.path(vm, "vk")) {
             (Some(_), Some(path)) => write_cached(&path, vk),
             _ => Ok(()),
         }
     }
 
-    fn path<C: VmCircuitConfig>(
-        &self,
-        vm: &VirtualMachine<C>,
-        name: &str,
-        kind: &str,
-    ) -> Option<PathBuf> {
+    fn path(&self, vm: &VirtualMachine<VmConfig>, kind: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         let p = vm.params();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         format!("{p:?}").hash(&mut hasher);
-        format!("{:?}", vm.config.system()).hash(&mut hasher);
         executable_fingerprint().hash(&mut hasher);
         let lsh = p.l_skip + p.n_stack;
-        Some(dir.join(format!("{name}-lsh{lsh}-{:016x}.{kind}", hasher.finish())))
+        let config = &vm.config;
+        Some(dir.join(format!(
+            "{}-{:.16}-lsh{lsh}-{:016x}.{kind}",
+            config.name(),
+            config.fingerprint(),
+            hasher.finish()
+        )))
     }
 }
 
-/// The pinned digest of `vm`'s verifying key: only for the SDK's configuration (by name, with
-/// the default system configuration) at 100-bit security.
-fn pin_for<C: VmCircuitConfig>(vm: &VirtualMachine<C>, name: &str) -> Option<&'static str> {
+/// The pinned digest of `vm`'s verifying key: only for the default configuration (RV32IM with
+/// the default system) at 100-bit security.
+fn pin_for(vm: &VirtualMachine<VmConfig>) -> Option<&'static str> {
     let params = vm.params();
     let lsh = params.l_skip + params.n_stack;
-    let default_system = format!("{:?}", tessera_rv32im::Rv32ImConfig::default().system);
     let secure = *params == crate::params_for(crate::Security::Bits100, lsh);
-    (name == crate::prove::CONFIG_NAME
-        && secure
-        && format!("{:?}", vm.config.system()) == default_system)
+    (secure && vm.config == VmConfig::default())
         .then(|| crate::pinned_verifying_key_digest(lsh))
         .flatten()
 }
@@ -177,12 +168,12 @@ fn derived() -> std::sync::MutexGuard<'static, BTreeMap<String, VmVerifyingKey>>
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn derived_id<C: VmCircuitConfig>(vm: &VirtualMachine<C>, name: &str) -> String {
-    format!("{name} {:?} {:?}", vm.params(), vm.config.system())
+fn derived_id(vm: &VirtualMachine<VmConfig>) -> String {
+    format!("{} {:?}", vm.config.fingerprint(), vm.params())
 }
 
-fn remember_derived<C: VmCircuitConfig>(vm: &VirtualMachine<C>, name: &str, vk: &VmVerifyingKey) {
-    derived().insert(derived_id(vm, name), vk.clone());
+fn remember_derived(vm: &VirtualMachine<VmConfig>, vk: &VmVerifyingKey) {
+    derived().insert(derived_id(vm), vk.clone());
 }
 
 /// A hash of the running executable's bytes (computed once per process), or of the crate

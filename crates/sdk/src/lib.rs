@@ -21,6 +21,7 @@ pub use prove::{
     params_for, CostReport, MeterReport, ProveOptions, ProveReport, SegmentProver, VerifiedRun,
     VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS, MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
+pub use tessera_system::registry::VmConfig;
 pub use tessera_system::vm::{ProvenSegment, SegmentStart};
 
 use std::{path::Path, sync::Arc, time::Instant};
@@ -28,7 +29,9 @@ use std::{path::Path, sync::Arc, time::Instant};
 use p3_baby_bear::BabyBear;
 use serde::Serialize;
 use tessera_arch::{load_elf, LoadError, Streams, VmExe, VmExecutor, VmRunError};
-use tessera_rv32im::Rv32ImConfig;
+// The extensions this SDK ships, linked so that they register by name (`VmConfig`).
+use tessera_rv32im as _;
+use tessera_zbb as _;
 use thiserror::Error;
 
 /// The field the VM's instructions are over.
@@ -48,6 +51,10 @@ pub enum SdkError {
     Load { path: String, error: LoadError },
     #[error("invalid VM configuration: {0}")]
     Config(tessera_arch::ConfigError),
+    #[error("invalid VM configuration: {0}")]
+    Registry(tessera_system::registry::RegistryError),
+    #[error("{0}")]
+    ConfigFile(tessera_system::registry::ConfigFileError),
     #[error(transparent)]
     Run(#[from] VmRunError),
     #[error("{path}: {error}")]
@@ -125,23 +132,32 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The facade: a VM configuration (RV32IM for now), its executor, the security level it
-/// proves with and requires of proofs, and where its keys are cached.
+/// The facade: a VM configuration ([`VmConfig`], RV32IM by default), its executor, the
+/// security level it proves with and requires of proofs, and where its keys are cached.
 pub struct Sdk {
-    executor: VmExecutor<F, Rv32ImConfig>,
+    executor: VmExecutor<F, VmConfig>,
     security: Security,
     keys: KeyStore,
 }
 
 impl Default for Sdk {
     fn default() -> Self {
-        Self::new(Rv32ImConfig::default()).expect("the default configuration is valid")
+        Self::new(VmConfig::default()).expect("the default configuration is valid")
     }
 }
 
 impl Sdk {
-    /// An SDK for a configuration.
-    pub fn new(config: Rv32ImConfig) -> Result<Self, SdkError> {
+    /// An SDK for a configuration (checked against the registry of extensions).
+    ///
+    /// ```
+    /// use tessera_sdk::{Sdk, VmConfig};
+    ///
+    /// let config = VmConfig::from_toml_str("extensions = [\"rv32im\"]").unwrap();
+    /// let sdk = Sdk::new(config).unwrap();
+    /// assert_eq!(sdk.config().name(), "rv32im");
+    /// ```
+    pub fn new(config: VmConfig) -> Result<Self, SdkError> {
+        config.resolve().map_err(SdkError::Registry)?;
         Ok(Self {
             executor: VmExecutor::new(config)?,
             security: Security::Bits100,
@@ -160,6 +176,11 @@ impl Sdk {
     pub fn insecure_for_tests(mut self) -> Self {
         self.security = Security::InsecureTesting;
         self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &VmConfig {
+        &self.executor.config
     }
 
     /// Where keys are cached.
@@ -221,4 +242,53 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, SdkError> {
         path: path.display().to_string(),
         error,
     })
+}
+
+/// Checks, before any work, that `path` can be written: its directory exists and accepts a
+/// new file (a temporary one, removed at once), and `path` is not a directory.
+pub fn check_writable(path: &Path) -> Result<(), SdkError> {
+    let write_error = |error| SdkError::Write {
+        path: path.display().to_string(),
+        error,
+    };
+    if path.is_dir() {
+        return Err(write_error(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "it is a directory",
+        )));
+    }
+    let probe = temporary_sibling(path);
+    std::fs::write(&probe, b"").map_err(write_error)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically: to a temporary file next to it, then renamed, so that
+/// `path` holds either its old contents or all of the new ones.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), SdkError> {
+    let write_error = |error| SdkError::Write {
+        path: path.display().to_string(),
+        error,
+    };
+    let tmp = temporary_sibling(path);
+    std::fs::write(&tmp, bytes).map_err(write_error)?;
+    std::fs::rename(&tmp, path).map_err(|error| {
+        let _ = std::fs::remove_file(&tmp);
+        write_error(error)
+    })
+}
+
+/// A file name next to `path` unique to this process and call.
+fn temporary_sibling(path: &Path) -> std::path::PathBuf {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map_or_else(|| "proof".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.tmp{}-{call}", std::process::id()))
+}
+
+/// Every extension a configuration can name in this build, sorted by name.
+pub fn registered_extensions() -> Vec<&'static tessera_system::registry::ExtensionRegistration> {
+    tessera_system::registry::registered()
 }

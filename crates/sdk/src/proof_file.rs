@@ -4,7 +4,7 @@
 //! ```text
 //! magic            8 bytes  b"TESSERA\x00"
 //! format version   u32      PROOF_FORMAT_VERSION
-//! claims length    u32      then the claims as JSON (security, stacked height, exit code,
+//! claims length    u32      then the claims as JSON (configuration, security, stacked height, exit code,
 //!                           public output with its Merkle siblings, instructions)
 //! segments         u32      then for each segment, in order:
 //!   proof length   u64      then the segment's STARK proof in openvm-stark-backend's codec
@@ -18,13 +18,17 @@ use openvm_stark_backend::{
     proof::Proof,
 };
 use serde::{Deserialize, Serialize};
-use tessera_system::vm::{PublicOutputProof, SC};
+use tessera_system::{
+    registry::VmConfig,
+    vm::{PublicOutputProof, SC},
+};
 use thiserror::Error;
 
 /// The file's magic bytes.
 pub const PROOF_MAGIC: &[u8; 8] = b"TESSERA\x00";
 /// The format version this build writes and reads.
-pub const PROOF_FORMAT_VERSION: u32 = 1;
+/// Version 2 added the configuration to the claims.
+pub const PROOF_FORMAT_VERSION: u32 = 2;
 
 /// The proof-system parameters a proof was made with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +43,9 @@ pub enum Security {
 /// What the prover claims, checked by the verifier against the proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
+    /// The configuration the prover used. A verifier derives its key from its own
+    /// configuration; this says which one to use, and a mismatch is reported as such.
+    pub config: VmConfig,
     pub security: Security,
     pub log_stacked_height: usize,
     pub exit_code: u32,

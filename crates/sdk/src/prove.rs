@@ -12,7 +12,7 @@ use serde::Serialize;
 use tessera_arch::{
     MemoryRows, MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecState, VmRunError,
 };
-use tessera_rv32im::Rv32ImConfig;
+use tessera_system::registry::VmConfig;
 use tessera_system::vm::{
     verify_segments, PublicOutputProof, VirtualMachine, VmInstance, VmVerificationError,
     BOUNDARY_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID, SC, TRACE_PARTS,
@@ -26,9 +26,6 @@ use crate::{lower_hex, Claims, GuestOutput, ProofFile, Sdk, SdkError, Security, 
 pub const MIN_LOG_STACKED_HEIGHT: usize = 16;
 /// Largest stacked height of the 100-bit application parameters.
 pub const MAX_LOG_STACKED_HEIGHT: usize = 24;
-/// Name of the configuration in key file names.
-pub(crate) const CONFIG_NAME: &str = "rv32im";
-
 /// The parameters of a security level at a stacked height.
 pub fn params_for(security: Security, log_stacked_height: usize) -> SystemParams {
     match security {
@@ -185,7 +182,7 @@ pub struct CostReport {
 }
 
 /// Proves the segments of one executable (see [`Sdk::segment_prover`]).
-pub type SegmentProver = VmInstance<Rv32ImConfig>;
+pub type SegmentProver = VmInstance<VmConfig>;
 
 /// The proofs of a run's segments and what they cost.
 struct Proven {
@@ -208,6 +205,13 @@ pub enum VerifyError {
     BadStackedHeight(usize),
     #[error("the proof file claims exit code {claimed}, the proof says {proven}")]
     ExitCodeMismatch { claimed: u32, proven: u32 },
+    #[error("the proof was made under configuration {proof} ({proof_fingerprint:.16}), this verifier's is {expected} ({expected_fingerprint:.16}): pass the prover's configuration with --config")]
+    WrongConfig {
+        proof: String,
+        proof_fingerprint: String,
+        expected: String,
+        expected_fingerprint: String,
+    },
     #[error("the verifier rejected the proof's shape")]
     VerifierPanicked,
     #[error(transparent)]
@@ -215,11 +219,12 @@ pub enum VerifyError {
 }
 
 impl Sdk {
-    fn machine(&self, log_stacked_height: usize) -> VirtualMachine<Rv32ImConfig> {
+    fn machine(&self, log_stacked_height: usize) -> VirtualMachine<VmConfig> {
         VirtualMachine::new(
             self.executor.config.clone(),
             params_for(self.security, log_stacked_height),
         )
+        .expect("the SDK's configuration was resolved when the SDK was made")
     }
 
     /// Metered execution of `exe` on `input`: the segment plan (segment sizes and instruction
@@ -376,6 +381,7 @@ impl Sdk {
 
         let file = ProofFile {
             claims: Claims {
+                config: self.executor.config.clone(),
                 security: self.security,
                 log_stacked_height: lsh,
                 exit_code,
@@ -478,13 +484,24 @@ impl Sdk {
             )));
         }
         let vm = self.machine(log_stacked_height);
-        let keys = self.keys.keys(&vm, CONFIG_NAME)?;
+        let keys = self.keys.keys(&vm)?;
         Ok(VmInstance::new(vm, keys, exe.clone())?)
     }
 
     /// Verifies that `file` proves a complete run of `exe`, and returns what it proves.
     pub fn verify(&self, exe: &VmExe<F>, file: &ProofFile) -> Result<VerifiedRun, SdkError> {
         let claims = &file.claims;
+        // Informative only (the key derived from this SDK's configuration is what decides):
+        // say plainly that the proof was made under another configuration.
+        if claims.config != self.executor.config {
+            return Err(VerifyError::WrongConfig {
+                proof: claims.config.name(),
+                proof_fingerprint: claims.config.fingerprint(),
+                expected: self.executor.config.name(),
+                expected_fingerprint: self.executor.config.fingerprint(),
+            }
+            .into());
+        }
         if claims.security != self.security {
             return Err(VerifyError::WrongSecurity {
                 found: claims.security,
@@ -499,7 +516,7 @@ impl Sdk {
         // The verifying key is derived here from the configuration and the parameters, never
         // read from the proof.
         let vm = self.machine(lsh);
-        let vk = self.keys.verifying_key(&vm, CONFIG_NAME)?;
+        let vk = self.keys.verifying_key(&vm)?;
         let verified = catch_unwind(AssertUnwindSafe(|| {
             verify_segments(vm.engine(), &vk, &file.proofs)
         }))

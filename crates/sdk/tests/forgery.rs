@@ -129,6 +129,7 @@ fn file_of(segments: &[ProvenSegment], security: Security) -> ProofFile {
     let last = segments.last().unwrap();
     ProofFile {
         claims: Claims {
+            config: tessera_sdk::VmConfig::default(),
             security,
             log_stacked_height: 16,
             exit_code: last.exit_code.unwrap(),

@@ -3,15 +3,14 @@
 //! one. Two stacked heights always; all of 2^16..=2^24 with `TESSERA_CHECK_ALL_PINS=1` (about
 //! four minutes of keygen on a 2-core machine; CI runs it).
 
-use tessera_rv32im::Rv32ImConfig;
 use tessera_sdk::{
-    params_for, pinned_verifying_key_digest, verifying_key_digest, KeyStore, Security,
+    params_for, pinned_verifying_key_digest, verifying_key_digest, KeyStore, Security, VmConfig,
     MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
 use tessera_system::vm::VirtualMachine;
 
-fn machine(lsh: usize, security: Security) -> VirtualMachine<Rv32ImConfig> {
-    VirtualMachine::new(Rv32ImConfig::default(), params_for(security, lsh))
+fn machine(lsh: usize, security: Security) -> VirtualMachine<VmConfig> {
+    VirtualMachine::new(VmConfig::default(), params_for(security, lsh)).unwrap()
 }
 
 #[test]
@@ -53,9 +52,9 @@ fn a_cached_verifying_key_is_used_only_if_it_is_the_pinned_one() {
     let store = KeyStore::at(dir.path());
     let vm = machine(16, Security::Bits100);
     // The prover caches the key it derives.
-    let keys = store.keys(&vm, "rv32im").unwrap();
+    let keys = store.keys(&vm).unwrap();
     let cached = store
-        .pinned_cached_verifying_key(&vm, "rv32im")
+        .pinned_cached_verifying_key(&vm)
         .expect("pinned and cached");
     assert_eq!(
         verifying_key_digest(&cached),
@@ -72,17 +71,21 @@ fn a_cached_verifying_key_is_used_only_if_it_is_the_pinned_one() {
     let at = flipped.len() / 2;
     flipped[at] ^= 1;
     std::fs::write(&vk_file, &flipped).unwrap();
-    assert!(store.pinned_cached_verifying_key(&vm, "rv32im").is_none());
+    assert!(store.pinned_cached_verifying_key(&vm).is_none());
 
     let other = machine(17, Security::Bits100).keygen().unwrap().vk;
     std::fs::write(&vk_file, bincode::serialize(&other).unwrap()).unwrap();
-    assert!(store.pinned_cached_verifying_key(&vm, "rv32im").is_none());
+    assert!(store.pinned_cached_verifying_key(&vm).is_none());
 
-    // The toy parameters and other configuration names are never pinned.
+    // The toy parameters and other configurations are never pinned.
     let toy = machine(16, Security::InsecureTesting);
-    store.keys(&toy, "rv32im").unwrap();
-    assert!(store.pinned_cached_verifying_key(&toy, "rv32im").is_none());
+    store.keys(&toy).unwrap();
+    assert!(store.pinned_cached_verifying_key(&toy).is_none());
     std::fs::write(&vk_file, &honest).unwrap();
-    assert!(store.pinned_cached_verifying_key(&vm, "rv32im").is_some());
-    assert!(store.pinned_cached_verifying_key(&vm, "another").is_none());
+    assert!(store.pinned_cached_verifying_key(&vm).is_some());
+    let mut other_config = VmConfig::default();
+    other_config.system.memory_bits = 28;
+    let other = VirtualMachine::new(other_config, params_for(Security::Bits100, 16)).unwrap();
+    store.keys(&other).unwrap();
+    assert!(store.pinned_cached_verifying_key(&other).is_none());
 }

@@ -9,12 +9,14 @@
 
 pub mod bitwise;
 pub mod connector;
+pub mod kit;
 pub mod memory;
 pub mod poseidon2;
 pub mod primitives;
 pub mod program;
 pub mod range_checker;
 pub mod register_refresh;
+pub mod registry;
 #[cfg(test)]
 mod test_utils;
 pub mod vm;

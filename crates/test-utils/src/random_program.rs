@@ -5,6 +5,9 @@
 //! and bounded-loop code over a 4 KiB data buffer, then writes all registers and the buffer to
 //! stdout and exits with a code derived from the registers. Every program terminates: branches
 //! and jumps go forward, and loops count down a register nothing else writes.
+//!
+//! [`random_program_with`] mixes in the instructions of an extension ([`RandomOptions`], e.g.
+//! Zbb's); [`random_program`] is the RV32IM-only program, the same for a seed as it always was.
 
 use std::fmt::Write;
 
@@ -30,20 +33,53 @@ const LOADS: [(&str, i32); 5] = [("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), (
 const STORES: [(&str, i32); 3] = [("sb", 1), ("sh", 2), ("sw", 4)];
 const BRANCHES: [&str; 6] = ["beq", "bne", "blt", "bge", "bltu", "bgeu"];
 
-struct Generator {
+/// Instructions of an extension that random programs mix in, by assembly mnemonic and form.
+/// They must have no control flow or memory access and write only `rd`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RandomOptions<'a> {
+    /// Register-register instructions: `op rd, rs1, rs2` (e.g. `"andn"`, `"rol"`).
+    pub extra_r_ops: &'a [&'a str],
+    /// One-operand instructions: `op rd, rs1` (e.g. `"clz"`, `"rev8"`).
+    pub extra_unary_ops: &'a [&'a str],
+    /// Shifts by a 5-bit immediate: `op rd, rs1, shamt` (e.g. `"rori"`).
+    pub extra_shift_i_ops: &'a [&'a str],
+}
+
+impl RandomOptions<'_> {
+    fn extra_ops(&self) -> usize {
+        self.extra_r_ops.len() + self.extra_unary_ops.len() + self.extra_shift_i_ops.len()
+    }
+}
+
+struct Generator<'a> {
     rng: StdRng,
     out: String,
     labels: u32,
+    options: &'a RandomOptions<'a>,
 }
 
 /// The assembly source of the random program for `seed` with about `length` top-level items.
 pub fn random_program(seed: u64, length: usize) -> String {
+    random_program_with(seed, length, &RandomOptions::default())
+}
+
+/// [`random_program`] with the instructions of `options` mixed in: about 30% of the
+/// straight-line instructions are drawn from them. With no extra instruction it is
+/// [`random_program`] exactly (the same random draws).
+pub fn random_program_with(seed: u64, length: usize, options: &RandomOptions) -> String {
     let mut g = Generator {
         rng: StdRng::seed_from_u64(seed),
         out: String::new(),
         labels: 0,
+        options,
     };
-    g.line(&format!("# random RV32IM program, seed {seed}"));
+    if options.extra_ops() == 0 {
+        g.line(&format!("# random RV32IM program, seed {seed}"));
+    } else {
+        g.line(&format!(
+            "# random RV32IM program with extra instructions {options:?}, seed {seed}"
+        ));
+    }
     g.line("    .section .text.init, \"ax\"");
     g.line("    .globl _start");
     g.line("_start:");
@@ -60,7 +96,7 @@ pub fn random_program(seed: u64, length: usize) -> String {
     g.out
 }
 
-impl Generator {
+impl Generator<'_> {
     fn line(&mut self, s: &str) {
         self.out.push_str(s);
         self.out.push('\n');
@@ -133,8 +169,34 @@ impl Generator {
         self.rng.gen_range(-2048 / width..2048 / width) * width
     }
 
+    /// One of the options' extra instructions.
+    fn extra(&mut self) {
+        let (rd, rs1, rs2) = (self.dest(), self.any_reg(), self.any_reg());
+        let RandomOptions {
+            extra_r_ops,
+            extra_unary_ops,
+            extra_shift_i_ops,
+        } = *self.options;
+        let pick = self.rng.gen_range(0..self.options.extra_ops());
+        let unary = pick.wrapping_sub(extra_r_ops.len());
+        let shift = unary.wrapping_sub(extra_unary_ops.len());
+        let line = if pick < extra_r_ops.len() {
+            format!("{} x{rd}, x{rs1}, x{rs2}", extra_r_ops[pick])
+        } else if unary < extra_unary_ops.len() {
+            format!("{} x{rd}, x{rs1}", extra_unary_ops[unary])
+        } else {
+            let shamt = self.rng.gen_range(0..32);
+            format!("{} x{rd}, x{rs1}, {shamt}", extra_shift_i_ops[shift])
+        };
+        self.line(&format!("    {line}"));
+    }
+
     /// One instruction without control flow.
     fn simple(&mut self) {
+        // No draw at all without extras: `random_program` stays what it was for each seed.
+        if self.options.extra_ops() > 0 && self.rng.gen_bool(0.3) {
+            return self.extra();
+        }
         let (rd, rs1, rs2) = (self.dest(), self.any_reg(), self.any_reg());
         let line = match self.rng.gen_range(0..100) {
             0..=34 => format!(
@@ -261,11 +323,30 @@ impl Generator {
 
 #[cfg(test)]
 mod tests {
-    use super::random_program;
+    use super::{random_program, random_program_with, RandomOptions};
 
     #[test]
     fn deterministic_per_seed() {
         assert_eq!(random_program(7, 50), random_program(7, 50));
         assert_ne!(random_program(7, 50), random_program(8, 50));
+    }
+
+    #[test]
+    fn extra_instructions_are_mixed_in() {
+        let options = RandomOptions {
+            extra_r_ops: &["andn"],
+            extra_unary_ops: &["clz"],
+            extra_shift_i_ops: &["rori"],
+        };
+        let program = random_program_with(7, 200, &options);
+        assert_eq!(program, random_program_with(7, 200, &options));
+        for op in ["andn", "clz", "rori"] {
+            assert!(program.contains(&format!("    {op} x")), "{op}");
+        }
+        // Without extras it is the plain program.
+        assert_eq!(
+            random_program_with(7, 50, &RandomOptions::default()),
+            random_program(7, 50)
+        );
     }
 }

@@ -59,18 +59,25 @@ impl Tools {
 
     /// Assembles and links a freestanding assembly program with the guest linker script.
     pub fn assemble(&self, source: &str, dir: &Path, name: &str) -> Result<PathBuf, String> {
+        self.assemble_with_march(source, dir, name, "rv32im")
+    }
+
+    /// [`Tools::assemble`] for another RV32 ISA string (`-march`), e.g. `"rv32im_zbb"` for
+    /// programs that use an extension's instructions.
+    pub fn assemble_with_march(
+        &self,
+        source: &str,
+        dir: &Path,
+        name: &str,
+        march: &str,
+    ) -> Result<PathBuf, String> {
         let asm = dir.join(format!("{name}.S"));
         let elf = dir.join(format!("{name}.elf"));
         std::fs::write(&asm, source).map_err(|e| e.to_string())?;
         let link_script = repo_root().join("crates/guest/c/link.ld");
         let output = Command::new(&self.gcc)
-            .args([
-                "-march=rv32im",
-                "-mabi=ilp32",
-                "-nostdlib",
-                "-nostartfiles",
-                "-static",
-            ])
+            .arg(format!("-march={march}"))
+            .args(["-mabi=ilp32", "-nostdlib", "-nostartfiles", "-static"])
             .arg("-T")
             .arg(&link_script)
             .arg(&asm)
@@ -87,16 +94,30 @@ impl Tools {
     /// Runs an ELF under qemu-riscv32 with `input` on stdin and fd 3 captured; gives up after
     /// 60 seconds.
     pub fn run_qemu(&self, elf: &Path, input: &[u8], dir: &Path) -> Result<QemuRun, String> {
+        self.run_qemu_with_args(elf, input, dir, &[])
+    }
+
+    /// [`Tools::run_qemu`] with extra qemu options before the ELF, e.g.
+    /// `["-cpu", "rv32,zbb=true"]` for a CPU with the Zbb extension.
+    pub fn run_qemu_with_args(
+        &self,
+        elf: &Path,
+        input: &[u8],
+        dir: &Path,
+        args: &[&str],
+    ) -> Result<QemuRun, String> {
         let public = dir.join(format!(
             "{}.fd3",
             elf.file_name().unwrap_or_default().to_string_lossy()
         ));
+        // bash -c SCRIPT qemu fd3-file [args..] elf: fd 3 goes to the file, the rest to qemu.
         let mut child = Command::new("bash")
             .arg("-c")
-            .arg(r#"exec "$0" "$1" 3>"$2""#)
+            .arg(r#"out="$1"; shift; exec "$0" "$@" 3>"$out""#)
             .arg(&self.qemu)
-            .arg(elf)
             .arg(&public)
+            .args(args)
+            .arg(elf)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

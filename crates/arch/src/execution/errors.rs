@@ -101,4 +101,8 @@ pub enum ExecutorInventoryError {
         existing: String,
         new: String,
     },
+    /// The configuration does not name a buildable set of extensions (unknown name, missing
+    /// dependency, ...; the registry says which).
+    #[error("{0}")]
+    Extensions(String),
 }

@@ -88,6 +88,11 @@ impl<F: 'static> ExecutorInventory<F> {
         Some((index, self.executors[index].as_ref()))
     }
 
+    /// Every opcode an executor owns.
+    pub fn opcodes(&self) -> impl Iterator<Item = VmOpcode> + '_ {
+        self.by_opcode.keys().copied()
+    }
+
     /// The opcode's name (its enum variant), or its number if no executor owns it.
     pub fn opcode_name(&self, opcode: VmOpcode) -> String {
         self.names

@@ -8,7 +8,7 @@ use openvm_stark_backend::{
     p3_matrix::dense::RowMajorMatrix,
     AirRef,
 };
-use tessera_arch::{Instruction, LocalOpcode, VmOpcode};
+use tessera_arch::{Instruction, LocalOpcode};
 use tessera_system::vm::{
     CircuitExtension, Periphery, PreflightError, PreflightMemory, SegmentChips, Step, SyscallIo,
     SystemBuses, VmCircuitConfig, F, SC,
@@ -19,13 +19,22 @@ use crate::{
     *,
 };
 
+tessera_system::register_extension! {
+    name: "rv32im",
+    summary: "RISC-V RV32I base integer instruction set and the M extension",
+    depends_on: [],
+    instruction_set: true,
+    create: || Box::new(Rv32Im),
+}
+
 impl CircuitExtension for Rv32Im {
     fn name(&self) -> &'static str {
         "rv32im"
     }
 
-    fn handles(&self, opcode: VmOpcode) -> bool {
-        (0x100..0x200).contains(&opcode.as_usize())
+    /// The chains of the public-write and read AIRs.
+    fn own_buses(&self) -> u16 {
+        2
     }
 
     fn airs(&self, b: &SystemBuses) -> Vec<AirRef<SC>> {
@@ -219,6 +228,8 @@ impl Rv32ImAir {
             exit: b.exit,
             range,
             bitwise,
+            public_write: b.own.get(0),
+            read: b.own.get(1),
         };
         let alu_air = |imm: bool, kind: AluKind| -> AirRef<SC> {
             if imm {

@@ -101,7 +101,7 @@ fn with_exit(mut words: Vec<u32>) -> Vec<u32> {
 /// executable.
 fn prove(words: &[u32], params: SystemParams) -> (Arc<VmExe<F>>, VerifiedSegment) {
     let exe = Arc::new(exe_from_words::<F>(BASE, words).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), params);
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), params).unwrap();
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let start = SegmentStart::initial(&exe);
@@ -245,7 +245,8 @@ fn assert_metering_counts_rows(
     };
 
     let exe = Arc::new(exe_from_words::<F>(BASE, words).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let vm =
+        VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16)).unwrap();
     let messages = vm.interactions_per_row();
     let keys = vm.keygen().unwrap();
     let keygen_counts: Vec<u32> = keys
@@ -381,7 +382,8 @@ fn metered_execution_cuts_segments_at_the_interaction_limit() {
     assert_eq!(whole.len(), 2);
     // Half of what the first segment's instruction and memory tables add to the fixed tables.
     let exe = exe_from_words::<F>(BASE, &words).unwrap();
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let vm =
+        VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16)).unwrap();
     let fixed = vm.metering_costs(&exe).interactions.fixed;
     let limits = tessera_arch::SegmentLimits {
         max_interactions: fixed + (whole[0].interactions - fixed) / 2,

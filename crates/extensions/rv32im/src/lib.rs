@@ -19,7 +19,7 @@
 //! assert_eq!(state.instret, 3);
 //! ```
 
-mod adapters;
+pub(crate) use tessera_system::kit as adapters;
 mod auipc;
 mod base_alu;
 mod branch;
@@ -66,7 +66,7 @@ pub use ecall::{
 };
 pub use ecall::{
     LengthCols, PublicByte, PublicWriteAir, PublicWriteCols, ReadAir, ReadCols, ReadWord,
-    MAX_PUBLIC_OUTPUT, PUBLIC_WRITE_BUS, READ_BUS,
+    MAX_PUBLIC_OUTPUT,
 };
 pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};

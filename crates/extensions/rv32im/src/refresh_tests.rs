@@ -34,7 +34,8 @@ fn idle_registers_program() -> Vec<u32> {
 /// verification.
 fn prove_tampered(tamper: impl FnOnce(&mut SegmentTraces)) -> Result<Option<u32>, String> {
     let exe = Arc::new(exe_from_words::<F>(BASE, &idle_registers_program()).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let vm =
+        VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16)).unwrap();
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm

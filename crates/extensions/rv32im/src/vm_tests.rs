@@ -39,7 +39,7 @@ struct Proven {
 
 fn prove(words: &[u32], params: SystemParams) -> Proven {
     let exe = Arc::new(exe_from_words::<F>(BASE, words).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), params);
+    let vm = VirtualMachine::new(Rv32ImConfig::default(), params).unwrap();
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm
@@ -110,7 +110,8 @@ fn prove_segments(
     Vec<openvm_stark_backend::proof::Proof<SC>>,
 ) {
     let exe = Arc::new(exe_from_words::<F>(BASE, words).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let vm =
+        VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16)).unwrap();
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let device_pk = vm.device_pk(&keys.pk);
@@ -224,7 +225,8 @@ fn traces_the_key_cannot_prove_are_refused_before_proving() {
     // are taller than the maximum.
     let words = sum_program(1 << 17);
     let exe = Arc::new(exe_from_words::<F>(BASE, &words).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let vm =
+        VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16)).unwrap();
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm
@@ -269,7 +271,8 @@ fn traces_the_key_cannot_prove_are_refused_before_proving() {
 
     // Parameters whose stacked height cannot hold the bitwise table (2^16 rows) are a keygen
     // error, not a panic.
-    let small = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(12));
+    let small =
+        VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(12)).unwrap();
     assert!(small.keygen().is_err());
 }
 

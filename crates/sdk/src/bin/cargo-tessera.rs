@@ -23,6 +23,11 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
     about = "Run, prove and verify RISC-V programs with Tessera"
 )]
 struct Cli {
+    /// The VM configuration (a `tessera.toml`: `extensions = ["rv32im", "zbb"]` and an optional
+    /// `[system]` table). Default: RV32IM with the default system. A proof verifies only under
+    /// the configuration it was made with. See `cargo tessera extensions`.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -90,6 +95,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the extensions a configuration can name, and print the configuration in use
+    /// (`--config`, or the default) as TOML with its fingerprint.
+    Extensions,
     /// Verify that PROOF proves a complete run of ELF; print its exit code and public output.
     ///
     /// Exit status: 0 if the proof is accepted, 1 if it is rejected (corrupted file, proof of
@@ -113,7 +121,19 @@ fn main() -> ExitCode {
         args.remove(1);
     }
     let cli = Cli::parse_from(args);
+    let sdk = match sdk(cli.config.as_deref()) {
+        Ok(sdk) => sdk,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match cli.command {
+        Command::Extensions => {
+            // Written, not printed: `cargo tessera extensions | head` must not panic.
+            let _ = std::io::stdout().write_all(extensions_listing(&sdk).as_bytes());
+            ExitCode::SUCCESS
+        }
         Command::Run {
             elf,
             input,
@@ -121,7 +141,7 @@ fn main() -> ExitCode {
             json,
             cost: true,
             ..
-        } => match cost(&elf, input.as_deref(), max_instructions) {
+        } => match cost(&sdk, &elf, input.as_deref(), max_instructions) {
             Ok(report) => {
                 if json {
                     println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -143,6 +163,7 @@ fn main() -> ExitCode {
             segments: Some(segment_instructions),
             ..
         } => match meter(
+            &sdk,
             &elf,
             input.as_deref(),
             &ProveOptions {
@@ -172,7 +193,7 @@ fn main() -> ExitCode {
             segments: None,
             verbose,
             ..
-        } => match run(&elf, input.as_deref(), max_instructions, verbose) {
+        } => match run(&sdk, &elf, input.as_deref(), max_instructions, verbose) {
             Ok(report) => {
                 if json {
                     println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -206,7 +227,7 @@ fn main() -> ExitCode {
                 segment_instructions,
                 segment_interactions,
             };
-            match prove(&elf, input.as_deref(), &out, options) {
+            match prove(&sdk, &elf, input.as_deref(), &out, options) {
                 Ok(report) => {
                     if json {
                         println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -222,7 +243,6 @@ fn main() -> ExitCode {
             }
         }
         Command::Verify { proof, elf, json } => {
-            let sdk = sdk();
             let exe = match sdk.load_elf_file(&elf) {
                 Ok(exe) => exe,
                 Err(e) => {
@@ -252,22 +272,22 @@ fn main() -> ExitCode {
 }
 
 fn meter(
+    sdk: &Sdk,
     elf: &std::path::Path,
     input: Option<&std::path::Path>,
     options: &ProveOptions,
 ) -> anyhow::Result<MeterReport> {
-    let sdk = Sdk::default();
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
     Ok(sdk.meter(&exe, input, options)?)
 }
 
 fn cost(
+    sdk: &Sdk,
     elf: &std::path::Path,
     input: Option<&std::path::Path>,
     max_instructions: Option<u64>,
 ) -> anyhow::Result<CostReport> {
-    let sdk = Sdk::default();
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
     Ok(sdk.cost(&exe, input, max_instructions)?)
@@ -317,24 +337,47 @@ fn print_plan(report: &MeterReport) {
     }
 }
 
-fn sdk() -> Sdk {
-    Sdk::default()
+/// The registered extensions, then the configuration in use as TOML.
+fn extensions_listing(sdk: &Sdk) -> String {
+    let mut out = format!("{:<10} {:<6} {:<16} summary\n", "name", "isa", "depends on");
+    for r in tessera_sdk::registered_extensions() {
+        let isa = if r.instruction_set { "yes" } else { "no" };
+        let deps = r.depends_on.join(", ");
+        out += &format!("{:<10} {isa:<6} {deps:<16} {}\n", r.name, r.summary);
+    }
+    let config = sdk.config();
+    out += &format!(
+        "\n# configuration in use: {} (fingerprint {})\n{}",
+        config.name(),
+        config.fingerprint(),
+        config.to_toml()
+    );
+    out
+}
+
+/// The SDK of `--config FILE`, or of the default configuration.
+fn sdk(config: Option<&std::path::Path>) -> Result<Sdk, SdkError> {
+    match config {
+        Some(path) => {
+            Sdk::new(tessera_sdk::VmConfig::from_file(path).map_err(SdkError::ConfigFile)?)
+        }
+        None => Ok(Sdk::default()),
+    }
 }
 
 fn prove(
+    sdk: &Sdk,
     elf: &std::path::Path,
     input: Option<&std::path::Path>,
     out: &std::path::Path,
     options: ProveOptions,
 ) -> anyhow::Result<ProveReport> {
-    let sdk = sdk();
+    // Before any work: a proof that cannot be written is minutes or hours thrown away.
+    tessera_sdk::check_writable(out)?;
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
     let (file, report) = sdk.prove(&exe, input, options)?;
-    std::fs::write(out, file.to_bytes()).map_err(|error| SdkError::Write {
-        path: out.display().to_string(),
-        error,
-    })?;
+    tessera_sdk::write_file_atomically(out, &file.to_bytes())?;
     Ok(report)
 }
 
@@ -379,12 +422,12 @@ fn print_verified(run: &VerifiedRun, json: bool) {
 }
 
 fn run(
+    sdk: &Sdk,
     elf: &std::path::Path,
     input: Option<&std::path::Path>,
     max_instructions: Option<u64>,
     verbose: bool,
 ) -> anyhow::Result<ExecutionReport> {
-    let sdk = Sdk::default();
     let exe = sdk.load_elf_file(elf)?;
     if verbose {
         let illegal = &exe.program.illegal;

@@ -1,24 +1,26 @@
 //! What an extension plugs into the machine: its AIRs and, for each segment, chips that run
 //! its instructions in preflight and fill its traces.
 
-use std::sync::Arc;
+use std::{collections::HashMap, ops::Deref, sync::Arc};
 
+use openvm_stark_backend::interaction::BusIndex;
 use openvm_stark_backend::{p3_matrix::dense::RowMajorMatrix, AirRef};
 use tessera_arch::{
     bus::{
         BitwiseBus, ExecutionBus, ExitBus, MemoryBridge, MemoryBus, ProgramBus, RangeCheckerBus,
-        BITWISE_BUS, EXECUTION_BUS, EXIT_BUS, MEMORY_BUS, PROGRAM_BUS, RANGE_CHECKER_BUS,
-        RANGE_CHECKER_MAX_BITS,
+        BITWISE_BUS, EXECUTION_BUS, EXIT_BUS, FIRST_EXTENSION_BUS, MEMORY_BUS, PROGRAM_BUS,
+        RANGE_CHECKER_BUS, RANGE_CHECKER_MAX_BITS,
     },
     execution::tracing_memory::TracingMemory,
-    Instruction, VmOpcode,
+    ExecutorInventory, ExecutorInventoryError, Instruction, VmExecutionExtension, VmOpcode,
 };
 use thiserror::Error;
 
 use super::{F, SC};
 use crate::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
-/// The buses every chip talks on, with the indices the system assigns them.
+/// The buses every chip talks on, with the indices the system assigns them, and the buses of
+/// the extension's own ([`CircuitExtension::own_buses`]).
 #[derive(Clone, Copy, Debug)]
 pub struct SystemBuses {
     pub execution: ExecutionBus,
@@ -27,6 +29,29 @@ pub struct SystemBuses {
     pub range: RangeCheckerBus,
     pub bitwise: BitwiseBus,
     pub exit: ExitBus,
+    /// The bus indices the machine assigned to this extension alone.
+    pub own: OwnBuses,
+}
+
+/// The bus indices one extension owns: `count` of them from `first`, disjoint from the system's
+/// and from every other extension's (the machine hands them out in configuration order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OwnBuses {
+    pub first: BusIndex,
+    pub count: u16,
+}
+
+impl OwnBuses {
+    /// The extension's `i`-th bus. Panics if the extension asked for fewer (a bug of the
+    /// extension, not of its input).
+    pub fn get(&self, i: u16) -> BusIndex {
+        assert!(
+            i < self.count,
+            "bus {i} of an extension that declared {} (CircuitExtension::own_buses)",
+            self.count
+        );
+        self.first + i
+    }
 }
 
 impl Default for SystemBuses {
@@ -42,6 +67,12 @@ impl Default for SystemBuses {
             range,
             bitwise: BitwiseBus::new(BITWISE_BUS),
             exit: ExitBus::new(EXIT_BUS),
+            // The first extension's (what a chip test of one extension sees); the machine
+            // assigns each extension its own.
+            own: OwnBuses {
+                first: FIRST_EXTENSION_BUS,
+                count: 16,
+            },
         }
     }
 }
@@ -100,15 +131,23 @@ pub enum PreflightError {
     NoChip { pc: u32, opcode: VmOpcode },
 }
 
-/// An extension's circuit: its AIRs, and for each segment a fresh set of chips.
+/// An extension: its executors and transpiler ([`VmExecutionExtension`]), its AIRs, and for
+/// each segment a fresh set of chips.
 ///
-/// The inventory keeps AIRs and chips in step: [`SegmentChips::generate_traces`] returns one
+/// The opcodes an extension proves are the ones its executors run: they are declared once,
+/// by [`VmExecutionExtension::extend_execution`], and the machine sends every instruction of
+/// those opcodes to this extension's chips ([`Extensions`]).
+///
+/// The machine keeps AIRs and chips in step: [`SegmentChips::generate_traces`] returns one
 /// trace per AIR of [`CircuitExtension::airs`], in the same order, and the machine checks it.
-pub trait CircuitExtension: Send + Sync {
+pub trait CircuitExtension: VmExecutionExtension<F> + Send + Sync {
     /// A name for reports and errors.
     fn name(&self) -> &'static str;
-    /// Whether this extension's chips prove `opcode`.
-    fn handles(&self, opcode: VmOpcode) -> bool;
+    /// How many buses of its own the extension's AIRs use (chains between its AIRs, ...): the
+    /// machine assigns them indices no other extension uses, in [`SystemBuses::own`].
+    fn own_buses(&self) -> u16 {
+        0
+    }
     /// The extension's AIRs, talking on `buses`.
     fn airs(&self, buses: &SystemBuses) -> Vec<AirRef<SC>>;
     /// Empty chips for one segment. When metered execution planned the segment, `rows` holds
@@ -127,6 +166,41 @@ pub trait CircuitExtension: Send + Sync {
     /// Empty (the default) if the extension has none.
     fn io_costs(&self) -> Vec<(usize, u32)> {
         Vec::new()
+    }
+}
+
+/// The extensions of a machine, in order, and which of them proves each opcode.
+pub struct Extensions {
+    list: Vec<Box<dyn CircuitExtension>>,
+    owners: HashMap<VmOpcode, usize>,
+}
+
+impl Extensions {
+    /// The extensions; fails if two of them execute the same opcode.
+    pub fn new(list: Vec<Box<dyn CircuitExtension>>) -> Result<Self, ExecutorInventoryError> {
+        // One inventory for all: it refuses an opcode claimed twice, naming both.
+        let mut all = ExecutorInventory::<F>::default();
+        let mut owners = HashMap::new();
+        for (index, extension) in list.iter().enumerate() {
+            let mut own = ExecutorInventory::<F>::default();
+            extension.extend_execution(&mut own)?;
+            owners.extend(own.opcodes().map(|op| (op, index)));
+            extension.extend_execution(&mut all)?;
+        }
+        Ok(Self { list, owners })
+    }
+
+    /// The index of the extension whose chips prove `opcode`.
+    pub fn owner(&self, opcode: VmOpcode) -> Option<usize> {
+        self.owners.get(&opcode).copied()
+    }
+}
+
+impl Deref for Extensions {
+    type Target = [Box<dyn CircuitExtension>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.list
     }
 }
 

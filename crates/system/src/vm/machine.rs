@@ -25,9 +25,10 @@ use tessera_arch::{
 };
 
 use super::{
-    exe_commitment, preflight, CircuitExtension, Engine, ExeIdentity, GenerationError, Periphery,
-    PreflightError, PreflightOutput, ProgramTable, PublicOutputProof, SegmentChips, SegmentStart,
-    SystemBuses, VirtualMachineError, VmCircuitConfig, VmVerifyingKey, F, PB, SC,
+    exe_commitment, preflight, CircuitExtension, Engine, ExeIdentity, Extensions, GenerationError,
+    OwnBuses, Periphery, PreflightError, PreflightOutput, ProgramTable, PublicOutputProof,
+    SegmentChips, SegmentStart, SystemBuses, VirtualMachineError, VmCircuitConfig, VmVerifyingKey,
+    F, PB, SC,
 };
 use crate::{
     bitwise::{BitwiseLookupAir, BITWISE_ROWS},
@@ -184,15 +185,16 @@ pub struct VirtualMachine<C> {
     pub config: C,
     engine: Engine,
     buses: SystemBuses,
-    extensions: Vec<Box<dyn CircuitExtension>>,
+    extensions: Extensions,
     airs: Vec<AirRef<SC>>,
     /// The AIR ids of each extension, in order.
     extension_airs: Vec<Range<usize>>,
 }
 
 impl<C: VmCircuitConfig> VirtualMachine<C> {
-    /// The machine of `config` proven with `params`.
-    pub fn new(config: C, params: SystemParams) -> Self {
+    /// The machine of `config` proven with `params`. Fails if two of the configuration's
+    /// extensions claim the same opcode.
+    pub fn new(config: C, params: SystemParams) -> Result<Self, VirtualMachineError> {
         let buses = SystemBuses::default();
         let dims = MemoryDimensions::new(config.system().memory_bits as usize);
         let merkle_bus = MerkleBus::new(MERKLE_BUS);
@@ -222,23 +224,31 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             }),
         ];
         debug_assert_eq!(airs.len(), FIRST_EXTENSION_AIR_ID);
-        let extensions = config.circuit_extensions();
+        let extensions = Extensions::new(config.circuit_extensions())
+            .map_err(|e| VirtualMachineError::Config(e.into()))?;
         let mut extension_airs = Vec::new();
-        for extension in &extensions {
+        let mut next_bus = tessera_arch::bus::FIRST_EXTENSION_BUS;
+        for extension in extensions.iter() {
             let start = airs.len();
-            for air in extension.airs(&buses) {
+            let count = extension.own_buses();
+            let own = OwnBuses {
+                first: next_bus,
+                count,
+            };
+            next_bus += count;
+            for air in extension.airs(&SystemBuses { own, ..buses }) {
                 airs.extend(std::iter::repeat_n(air, TRACE_PARTS));
             }
             extension_airs.push(start..airs.len());
         }
-        Self {
+        Ok(Self {
             config,
             engine: tessera_backend_cpu::engine(params),
             buses,
             extensions,
             airs,
             extension_airs,
-        }
+        })
     }
 
     /// What each instruction of `exe` costs the circuit, for metered execution: slots are the
@@ -256,13 +266,9 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             .iter()
             .map(|inst| {
                 let cost = inst.as_ref().and_then(|inst| {
-                    self.extensions
-                        .iter()
-                        .zip(&offsets)
-                        .find_map(|(e, &offset)| {
-                            let (air, accesses) = e.insn_cost(inst)?;
-                            Some((offset + air, accesses))
-                        })
+                    let owner = self.extensions.owner(inst.opcode)?;
+                    let (air, accesses) = self.extensions[owner].insn_cost(inst)?;
+                    Some((offsets[owner] + air, accesses))
                 });
                 // Gaps never run: a run that reaches one faults.
                 let (slot, accesses) = cost.unwrap_or((0, 0));

@@ -26,8 +26,8 @@ mod public_output;
 mod tests;
 
 pub use extension::{
-    CircuitExtension, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips,
-    Step, SyscallIo, SystemBuses,
+    CircuitExtension, Extensions, InitialMemory, OwnBuses, Periphery, PreflightError,
+    PreflightMemory, SegmentChips, Step, SyscallIo, SystemBuses,
 };
 pub use instance::{ProvenSegment, VmInstance};
 pub use machine::{

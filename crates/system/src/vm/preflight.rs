@@ -10,8 +10,8 @@ use tessera_arch::{
 };
 
 use super::{
-    CircuitExtension, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips,
-    Step, SyscallIo, F,
+    Extensions, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips, Step,
+    SyscallIo, F,
 };
 use crate::{
     bitwise::BitwiseLookupChip,
@@ -89,7 +89,7 @@ pub struct PreflightOutput {
 /// row counts, and the planned register refreshes (empty and 0 without a plan).
 pub(super) fn run(
     exe: &VmExe<F>,
-    extensions: &[Box<dyn CircuitExtension>],
+    extensions: &Extensions,
     (rows, refreshes): (&[Vec<usize>], usize),
     start: SegmentStart,
     input: &[u8],
@@ -103,7 +103,7 @@ pub(super) fn run(
         .iter()
         .map(|inst| {
             let opcode = inst.as_ref()?.opcode;
-            extensions.iter().position(|e| e.handles(opcode))
+            extensions.owner(opcode)
         })
         .collect();
     let periphery = Periphery {

@@ -34,7 +34,7 @@
 use std::{borrow::Borrow, sync::Arc};
 
 use openvm_stark_backend::{
-    interaction::{InteractionBuilder, PermutationCheckBus},
+    interaction::{BusIndex, InteractionBuilder, PermutationCheckBus},
     p3_air::{Air, BaseAir, BaseAirWithPublicValues},
     p3_field::{Field, PrimeCharacteristicRing},
     p3_matrix::Matrix,
@@ -51,7 +51,7 @@ use tessera_arch::{
 use tessera_guest::abi::{FD_PUBLIC, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE};
 use tessera_system::SC;
 
-use super::{EcallOpcode, PublicWriteAir, ReadAir, PUBLIC_WRITE_BUS, READ_BUS};
+use super::{EcallOpcode, PublicWriteAir, ReadAir};
 use crate::adapters::registers::{RegReadCols, RegWriteCols};
 
 /// The public output's length word: before and after a write to fd 3, and the access.
@@ -98,8 +98,8 @@ pub struct EcallCols<T> {
 tessera_arch::impl_columns!(LengthCols);
 tessera_arch::impl_columns!(EcallCols);
 
-/// The buses of the `ecall` AIRs (the chains between them have fixed indices:
-/// [`PUBLIC_WRITE_BUS`], [`READ_BUS`]).
+/// The buses of the `ecall` AIRs, and the two chains between them, on buses the machine
+/// assigned to RV32IM alone ([`tessera_system::vm::SystemBuses::own`]).
 #[derive(Clone, Copy, Debug)]
 pub struct EcallBuses {
     pub execution: ExecutionBus,
@@ -108,6 +108,11 @@ pub struct EcallBuses {
     pub exit: ExitBus,
     pub range: RangeCheckerBus,
     pub bitwise: BitwiseBus,
+    /// The chain of a write to the public output: `(id, timestamp, src_pointer, src_offset,
+    /// dst_pointer, dst_offset, remaining)`, where `id` is the `ecall`'s timestamp.
+    pub public_write: BusIndex,
+    /// The chain of a `read`: `(id, timestamp, pointer, offset, remaining)`.
+    pub read: BusIndex,
 }
 
 impl EcallBuses {
@@ -335,7 +340,7 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
         let buffer_start: AB::Expr = ts + k(3) + io + public;
         builder
             .assert_zero((is_valid.clone() - c.nonempty) * (c.to_timestamp - buffer_start.clone()));
-        let public_chain = PermutationCheckBus::new(PUBLIC_WRITE_BUS);
+        let public_chain = PermutationCheckBus::new(self.buses.public_write);
         let public_moves: AB::Expr = public * c.nonempty;
         public_chain.send(
             builder,
@@ -357,7 +362,7 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
                 .chain([AB::Expr::ZERO; 5]),
             public_moves,
         );
-        let read_chain = PermutationCheckBus::new(READ_BUS);
+        let read_chain = PermutationCheckBus::new(self.buses.read);
         let read_moves: AB::Expr = read * c.nonempty;
         read_chain.send(
             builder,

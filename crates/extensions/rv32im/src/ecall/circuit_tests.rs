@@ -34,6 +34,8 @@ pub(super) fn buses() -> EcallBuses {
         exit: ExitBus::new(EXIT_BUS),
         range: range_bus(),
         bitwise: BITWISE,
+        public_write: tessera_arch::bus::FIRST_EXTENSION_BUS,
+        read: tessera_arch::bus::FIRST_EXTENSION_BUS + 1,
     }
 }
 

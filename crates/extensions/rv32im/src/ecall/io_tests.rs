@@ -522,7 +522,8 @@ fn the_machine_proves_reads_and_public_writes() {
         (WRITE, 3, 0x200, 2),
     ]);
     let exe = Arc::new(exe_from_words::<F>(BASE, &words).unwrap());
-    let vm = VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16));
+    let vm =
+        VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16)).unwrap();
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm

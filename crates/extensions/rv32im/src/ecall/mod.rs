@@ -14,9 +14,6 @@ mod public_write_air;
 mod read_air;
 mod trace;
 
-use openvm_stark_backend::interaction::BusIndex;
-use tessera_arch::bus::FIRST_EXTENSION_BUS;
-
 pub use air::{EcallAir, EcallBuses, EcallCols, LengthCols};
 pub use execution::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
 pub use public_write_air::{PublicWriteAir, PublicWriteCols};
@@ -25,9 +22,3 @@ pub use trace::{
     preflight, EcallChip, EcallRecord, PublicByte, ReadWord, Syscall, UnprovenSyscall,
     MAX_PUBLIC_OUTPUT,
 };
-
-/// The chain of a write to the public output: `(id, timestamp, src_pointer, src_offset,
-/// dst_pointer, dst_offset, remaining)`, where `id` is the `ecall`'s timestamp.
-pub const PUBLIC_WRITE_BUS: BusIndex = FIRST_EXTENSION_BUS;
-/// The chain of a `read`: `(id, timestamp, pointer, offset, remaining)`.
-pub const READ_BUS: BusIndex = FIRST_EXTENSION_BUS + 1;

@@ -4,7 +4,7 @@
 //! `dst_pointer + dst_offset` of the public-output space: it reads the source word at its
 //! `timestamp` and rewrites the destination word at `timestamp + 1`, changing only the byte at
 //! `dst_offset` (the offsets are one-hot selectors). Rows form a chain on
-//! [`super::PUBLIC_WRITE_BUS`]: a row receives `(id, timestamp, src_pointer, src_offset,
+//! the public-write chain ([`super::EcallBuses::public_write`]): a row receives `(id, timestamp, src_pointer, src_offset,
 //! dst_pointer, dst_offset, remaining)` and sends the state of the next byte (two timestamps
 //! later, each offset one further, wrapping to the next word after 3). The `ecall` row sends
 //! the first state; the last row (`remaining = 1`) sends `(id, timestamp + 2, 0, 0, 0, 0, 0)`
@@ -27,7 +27,7 @@ use tessera_arch::{
     bus::{MemoryAccessAux, MEMORY_BLOCK},
 };
 
-use super::{EcallBuses, PUBLIC_WRITE_BUS};
+use super::EcallBuses;
 
 /// Columns of one copied byte.
 #[derive(Clone, Copy, Debug, Default)]
@@ -132,7 +132,7 @@ impl<AB: InteractionBuilder> Air<AB> for PublicWriteAir {
             c.is_valid,
         );
 
-        let chain = PermutationCheckBus::new(PUBLIC_WRITE_BUS);
+        let chain = PermutationCheckBus::new(self.buses.public_write);
         chain.receive(
             builder,
             [

@@ -4,7 +4,7 @@
 //! bytes (hints, range-checked), the others keep their previous values. `mask` is a run of
 //! ones that starts at the one-hot `start` (the first byte's position, non-zero only in the
 //! first word of an unaligned buffer) and reaches the end of the word unless the row is the
-//! last. Rows form a chain on [`super::READ_BUS`]: a row receives `(id, timestamp, pointer,
+//! last. Rows form a chain on the read chain ([`super::EcallBuses::read`]): a row receives `(id, timestamp, pointer,
 //! start, remaining)` and sends `(id, timestamp + 1, pointer + 4, 0, remaining - n)` for its
 //! `n` bytes; the last row (`n = remaining`) sends `(id, timestamp + 1, 0, 0, 0)`, which the
 //! `ecall` row receives. The chain starts at an aligned word, so every pointer is aligned,
@@ -24,7 +24,7 @@ use tessera_arch::{
     bus::{MemoryAccessAux, MEMORY_BLOCK},
 };
 
-use super::{public_write_air::one_hot, EcallBuses, READ_BUS};
+use super::{public_write_air::one_hot, EcallBuses};
 
 /// Columns of one written word.
 #[derive(Clone, Copy, Debug, Default)]
@@ -107,7 +107,7 @@ impl<AB: InteractionBuilder> Air<AB> for ReadAir {
             c.is_valid,
         );
 
-        let chain = PermutationCheckBus::new(READ_BUS);
+        let chain = PermutationCheckBus::new(self.buses.read);
         chain.receive(
             builder,
             [

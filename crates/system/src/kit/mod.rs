@@ -1,5 +1,17 @@
-//! Shared by the instruction families: operand decoding for executors, and (in [`registers`])
-//! the circuit side of register reads and writes.
+//! The extension author's kit: what every instruction family needs and no author should
+//! rewrite, because it is soundness-critical.
+//!
+//! - Execution: operand decoding ([`register`], [`destination`], [`immediate`],
+//!   [`expect_space`], [`opcode`]) and [`AluExecutor`], the executor of every
+//!   `rd = op(rs1, rs2 or imm)` family: implement [`AluFamily`] (the semantics) and it executes.
+//! - Preflight: [`alu_record::preflight`] runs such an instruction on the recording memory, in
+//!   the order the AIRs constrain, and returns the record trace generation fills a row from.
+//! - Circuit: [`registers`] (the columns of one register read or write, their constraints on
+//!   the memory bus with the recent-access timestamp check, and their fillers) and
+//!   [`alu_air`] (the common instruction row: execution step, program lookup, timestamps).
+//!
+//! The RV32IM families are built from these; so is the Zbb extension in `contrib/zbb`, which
+//! lives outside the core and uses only this public API (see `docs/extensions.md`).
 
 pub mod alu_air;
 pub mod alu_record;

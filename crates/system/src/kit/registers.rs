@@ -6,6 +6,7 @@
 //! timestamps before: preflight refreshes stale registers), so its ordering check is one limb
 //! and one range check instead of two.
 
+use crate::range_checker::RangeCheckerChip;
 use openvm_stark_backend::{interaction::InteractionBuilder, p3_field::PrimeCharacteristicRing};
 use tessera_arch::{
     address_space,
@@ -15,7 +16,6 @@ use tessera_arch::{
     },
     execution::tracing_memory::AccessRecord,
 };
-use tessera_system::range_checker::RangeCheckerChip;
 
 /// A register read: the register pointer (`4 * index`), the value's bytes, the ordering aux.
 #[derive(Clone, Copy, Debug, Default)]

@@ -1,0 +1,28 @@
+//! The logic-with-negate opcodes and their semantics.
+
+use tessera_system::kit::AluFamily;
+
+crate::local_opcode! {
+    /// `andn`, `orn`, `xnor` (register form only).
+    pub enum ZbbLogicOpcode: 0x200 {
+        /// `rd = rs1 & !rs2`.
+        ANDN,
+        /// `rd = rs1 | !rs2`.
+        ORN,
+        /// `rd = !(rs1 ^ rs2)`.
+        XNOR,
+    }
+}
+
+impl AluFamily for ZbbLogicOpcode {
+    const HAS_IMMEDIATE: bool = false;
+
+    #[inline(always)]
+    fn eval(self, x: u32, y: u32) -> u32 {
+        match self {
+            Self::ANDN => x & !y,
+            Self::ORN => x | !y,
+            Self::XNOR => !(x ^ y),
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! Test support: whole segments of RV32IM + Zbb programs through the machine
+//! (`VirtualMachine<VmConfig>` with `["rv32im", "zbb"]`, toy parameters), the Zbb traces of a
+//! segment by AIR, and a checker that says WHAT rejects a (tampered) segment.
+//!
+//! Why the checker: a result byte changed in a Zbb row also changes the value the row writes
+//! to memory, so the memory bus no longer balances and any tampering of `rd` is "rejected"
+//! whether or not the Zbb AIR checks anything. A cheating prover controls the memory chips'
+//! traces too and would keep that bus balanced; what it cannot fix are the Zbb AIR's
+//! constraints and lookups. [`Verdict::rejected_beyond_memory`] is therefore what the negative
+//! tests assert: a constraint of some AIR fails, or a bus other than the memory bus is
+//! unbalanced.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use openvm_stark_backend::{
+    air_builders::{debug::check_constraints, symbolic::SymbolicConstraints},
+    interaction::{
+        debug::{generate_logical_interactions, LogicalInteractions},
+        BusIndex,
+    },
+    p3_field::PrimeCharacteristicRing,
+    p3_matrix::{dense::RowMajorMatrix, Matrix},
+    SystemParams,
+};
+use tessera_arch::{bus::MEMORY_BUS, SystemConfig, VmExe};
+use tessera_system::{
+    program::program_trace,
+    registry::VmConfig,
+    vm::{
+        verify_single, SegmentStart, SegmentTraces, VerifiedSegment, VirtualMachine, VmKeys, F,
+        PROGRAM_AIR_ID,
+    },
+};
+
+use crate::ZbbAir;
+
+/// Where test programs start.
+pub const BASE: u32 = 0x1000;
+
+/// `["rv32im", "zbb"]` with the default system.
+pub fn config() -> VmConfig {
+    VmConfig::new(SystemConfig::default(), ["rv32im", "zbb"]).expect("zbb is registered")
+}
+
+/// `lui` + `addi` that load `value` into `rd`.
+pub fn li(rd: u32, value: u32) -> [u32; 2] {
+    use tessera_rv32im::encode::{addi, lui};
+    let hi = value.wrapping_add(0x800) >> 12;
+    let lo = value.wrapping_sub(hi << 12) as i32;
+    [lui(rd, hi), addi(rd, rd, lo)]
+}
+
+/// The executable of `words` at [`BASE`] under [`config`].
+pub fn exe(words: &[u32]) -> Arc<VmExe<F>> {
+    Arc::new(crate::encode::exe_from_words(&config(), BASE, words).expect("transpiles"))
+}
+
+/// One machine and its keys, shared by the tests of a process (keygen takes seconds).
+pub struct Machine {
+    pub vm: VirtualMachine<VmConfig>,
+    pub keys: VmKeys,
+}
+
+/// The `["rv32im", "zbb"]` machine with toy parameters (`SystemParams::new_for_testing(16)`).
+pub fn machine() -> &'static Machine {
+    static MACHINE: std::sync::OnceLock<Machine> = std::sync::OnceLock::new();
+    MACHINE.get_or_init(|| {
+        let vm = VirtualMachine::new(config(), SystemParams::new_for_testing(16)).unwrap();
+        let keys = vm.keygen().unwrap();
+        Machine { vm, keys }
+    })
+}
+
+/// A run of a program in one segment, with its traces.
+pub struct Segment {
+    pub exe: Arc<VmExe<F>>,
+    pub traces: SegmentTraces,
+}
+
+/// Runs `words` (which must exit) in one segment and generates its traces.
+pub fn segment(words: &[u32]) -> Segment {
+    let exe = exe(words);
+    let vm = &machine().vm;
+    let preflight = vm
+        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .unwrap();
+    let traces = vm.generate_traces(&exe, preflight).unwrap();
+    assert!(traces.exit_code.is_some(), "the program exits");
+    Segment { exe, traces }
+}
+
+impl Segment {
+    /// The machine AIR ids of a Zbb AIR's trace parts (the machine splits each extension
+    /// trace into `TRACE_PARTS` instances).
+    pub fn air_ids(air: ZbbAir) -> Vec<usize> {
+        machine()
+            .vm
+            .airs()
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.name() == air.name())
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// The real rows of a Zbb AIR, over its parts: `(air id, row index)`.
+    pub fn rows(&self, air: ZbbAir) -> Vec<(usize, usize)> {
+        let mut rows = Vec::new();
+        for id in Self::air_ids(air) {
+            if let Some(trace) = &self.traces.traces[id] {
+                let width = trace.width();
+                for (r, row) in trace.values.chunks_exact(width).enumerate() {
+                    if row.iter().any(|v| *v != F::ZERO) {
+                        rows.push((id, r));
+                    }
+                }
+            }
+        }
+        rows
+    }
+
+    /// The `index`-th real row of a Zbb AIR (in execution order), for editing.
+    pub fn row_mut(&mut self, air: ZbbAir, index: usize) -> &mut [F] {
+        let (id, r) = self.rows(air)[index];
+        let trace = self.traces.traces[id].as_mut().expect("present");
+        let width = trace.width();
+        &mut trace.values[r * width..(r + 1) * width]
+    }
+
+    /// The `index`-th real row of a Zbb AIR.
+    pub fn row(&self, air: ZbbAir, index: usize) -> Vec<F> {
+        let (id, r) = self.rows(air)[index];
+        let trace = self.traces.traces[id].as_ref().expect("present");
+        let width = trace.width();
+        trace.values[r * width..(r + 1) * width].to_vec()
+    }
+
+    /// Changes the bitwise lookup table's multiplicities as a cheating prover may: one fewer
+    /// range check of the byte pair `from`, one more of `to`.
+    pub fn move_range_check(&mut self, from: (u32, u32), to: (u32, u32)) {
+        let table = self.traces.traces[tessera_system::vm::BITWISE_AIR_ID]
+            .as_mut()
+            .expect("bitwise table");
+        let width = table.width();
+        let row = |(x, y): (u32, u32)| ((x << 8) | y) as usize * width;
+        table.values[row(from)] -= F::ONE;
+        table.values[row(to)] += F::ONE;
+    }
+
+    /// What the debug checks say about the segment (see the module documentation).
+    pub fn check(&self) -> Verdict {
+        check(&self.exe, &self.traces)
+    }
+
+    /// Proves the segment and verifies the proof.
+    pub fn prove(self) -> Result<VerifiedSegment, String> {
+        let Machine { vm, keys } = machine();
+        let program = vm.commit_program(&self.exe).map_err(|e| e.to_string())?;
+        let ctx = vm
+            .generate_proving_ctx(&keys.pk, &program, self.traces)
+            .map_err(|e| e.to_string())?;
+        let proof = vm
+            .prove(&vm.device_pk(&keys.pk), ctx)
+            .map_err(|e| e.to_string())?;
+        verify_single(vm.engine(), &keys.vk, &proof).map_err(|e| e.to_string())
+    }
+}
+
+/// What rejects a segment: the AIRs whose constraints fail, and the buses whose messages do
+/// not balance (with the AIRs that sent or received an unbalanced message).
+#[derive(Clone, Debug, Default)]
+pub struct Verdict {
+    pub failed_constraints: BTreeSet<String>,
+    pub unbalanced: BTreeMap<BusIndex, BTreeSet<String>>,
+}
+
+impl Verdict {
+    /// Nothing rejects the segment.
+    pub fn accepted(&self) -> bool {
+        self.failed_constraints.is_empty() && self.unbalanced.is_empty()
+    }
+
+    /// Something other than the memory bus rejects the segment: a constraint, or the
+    /// balance of the execution, program, range-checker or bitwise bus.
+    pub fn rejected_beyond_memory(&self) -> bool {
+        !self.failed_constraints.is_empty() || self.unbalanced.keys().any(|&b| b != MEMORY_BUS)
+    }
+
+    /// Asserts [`Self::rejected_beyond_memory`] with `air`'s constraints or lookups named.
+    #[track_caller]
+    pub fn assert_rejected_by(&self, air: ZbbAir) {
+        assert!(
+            self.rejected_beyond_memory(),
+            "only the memory bus rejects it: {self:?}"
+        );
+        let named = self.failed_constraints.contains(air.name())
+            || self
+                .unbalanced
+                .iter()
+                .any(|(&bus, airs)| bus != MEMORY_BUS && airs.contains(air.name()));
+        assert!(named, "{} does not reject it: {self:?}", air.name());
+    }
+}
+
+/// A turn of the tests that swap the panic hook (this checker and the column mutation
+/// checker): one at a time, so that none restores a hook another one set.
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The debug checks of every AIR with a trace: constraints AIR by AIR, then the balance of
+/// each bus. The debug builder reports a failed constraint by panicking: the panic hook is
+/// silenced meanwhile, one check at a time per process.
+pub fn check(exe: &VmExe<F>, segment: &SegmentTraces) -> Verdict {
+    let _turn = exclusive();
+    let Machine { vm, keys } = machine();
+    let table = program_trace(&exe.program);
+    let mut verdict = Verdict::default();
+    let present: Vec<usize> = (0..segment.traces.len())
+        .filter(|&id| segment.traces[id].is_some())
+        .collect();
+    let parts = |id: usize| -> Vec<&RowMajorMatrix<F>> {
+        let main = segment.traces[id].as_ref().expect("present");
+        if id == PROGRAM_AIR_ID {
+            vec![&table, main]
+        } else {
+            vec![main]
+        }
+    };
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut names = HashMap::new();
+    for &id in &present {
+        let air = &vm.airs()[id];
+        names.insert(id, air.name());
+        let preprocessed = keys.pk.per_air[id]
+            .preprocessed_data
+            .as_ref()
+            .map(|data| data.mat_view(0).to_row_major_matrix());
+        let views: Vec<_> = parts(id).into_iter().map(|m| m.as_view()).collect();
+        let ok = catch_unwind(AssertUnwindSafe(|| {
+            check_constraints(
+                air.as_ref(),
+                &air.name(),
+                &preprocessed.as_ref().map(|t| t.as_view()),
+                &views,
+                &segment.public_values[id],
+            )
+        }))
+        .is_ok();
+        if !ok {
+            verdict.failed_constraints.insert(air.name());
+        }
+    }
+    std::panic::set_hook(hook);
+
+    let mut interactions = LogicalInteractions::<F>::default();
+    for &id in &present {
+        let pk = &keys.pk.per_air[id];
+        let symbolic = SymbolicConstraints::from(&pk.vk.symbolic_constraints);
+        let preprocessed = pk
+            .preprocessed_data
+            .as_ref()
+            .map(|data| data.mat_view(0).to_row_major_matrix());
+        let views: Vec<_> = parts(id).into_iter().map(|m| m.as_view()).collect();
+        generate_logical_interactions(
+            id,
+            &symbolic.interactions,
+            &preprocessed.as_ref().map(|t| t.as_view()),
+            &views,
+            &segment.public_values[id],
+            &mut interactions,
+        );
+    }
+    for (bus, messages) in interactions.at_bus {
+        for connections in messages.values() {
+            let sum: F = connections.iter().map(|(_, count)| *count).sum();
+            if sum != F::ZERO {
+                verdict
+                    .unbalanced
+                    .entry(bus)
+                    .or_default()
+                    .extend(connections.iter().map(|(id, _)| names[id].clone()));
+            }
+        }
+    }
+    verdict
+}
+
+/// Every Zbb instruction on edge values: in each AIR the first rows are one per opcode (the
+/// column mutation checker changes the first rows), then the edge cases: counts of 0, -1, 1
+/// and `INT_MIN`; sign extensions of negative and positive bytes and halfwords; `orc.b` of
+/// zero, mixed and full words; comparisons of `INT_MIN`, -1, 0, `INT_MAX` and equal operands;
+/// rotations by 0, 31, 32, 33 and -1 (register) and 0, 1, 16, 31 (immediate); `rd == rs1`
+/// aliasing; a write to x0. Exits with `cpop(0x12345678) = 13`.
+pub fn every_instruction() -> Vec<u32> {
+    use crate::encode::*;
+    use tessera_rv32im::encode::{addi, ECALL};
+    let mut words = Vec::new();
+    for (rd, value) in [
+        (5, 0x8000_0000),
+        (6, 0xffff_ffff),
+        (7, 0x7fff_ffff),
+        (8, 0x1234_5678),
+        (9, 0x00ff_0080),
+        (10, 1),
+        (11, 33),
+        (12, 32),
+        (13, 31),
+        (14, 0x0000_8000),
+    ] {
+        words.extend(li(rd, value));
+    }
+    words.extend([
+        // One of each one-operand instruction, then the edge cases.
+        clz(15, 8),
+        ctz(16, 9),
+        cpop(17, 8),
+        sext_b(18, 9),
+        sext_h(19, 14),
+        zext_h(20, 6),
+        orc_b(21, 9),
+        rev8(22, 8),
+        clz(23, 0),
+        ctz(24, 0),
+        clz(25, 6),
+        ctz(26, 5),
+        clz(27, 5),
+        clz(28, 10),
+        cpop(29, 6),
+        cpop(30, 0),
+        sext_b(31, 8),
+        sext_h(15, 8),
+        orc_b(16, 0),
+        orc_b(17, 6),
+        rev8(18, 18),
+        clz(0, 8), // a NOP
+        // Logic.
+        andn(15, 8, 9),
+        orn(16, 8, 9),
+        xnor(17, 8, 9),
+        andn(18, 6, 6),
+        orn(19, 0, 0),
+        xnor(20, 5, 7),
+        andn(21, 21, 21),
+        // Min/max.
+        min(15, 5, 6),
+        max(16, 5, 6),
+        minu(17, 5, 6),
+        maxu(18, 5, 6),
+        min(19, 6, 0),
+        max(20, 6, 0),
+        minu(21, 6, 0),
+        maxu(22, 6, 0),
+        min(23, 8, 8),
+        max(24, 7, 5),
+        minu(25, 7, 5),
+        max(26, 0, 0),
+        min(27, 9, 8),
+        min(28, 10, 0),
+        // Rotations by a register: 0, 31, 32, 33, -1.
+        rol(15, 8, 0),
+        ror(16, 8, 13),
+        rol(17, 8, 13),
+        rol(18, 8, 12),
+        rol(19, 8, 11),
+        rol(20, 8, 6),
+        ror(21, 8, 0),
+        ror(22, 8, 12),
+        ror(23, 8, 11),
+        ror(24, 8, 6),
+        ror(25, 5, 10),
+        // Rotations by an immediate.
+        rori(26, 8, 0),
+        rori(27, 8, 1),
+        rori(28, 8, 31),
+        rori(29, 8, 16),
+        rori(29, 29, 8),
+        cpop(10, 8),
+        addi(17, 0, 93),
+        ECALL,
+    ]);
+    words
+}
