@@ -140,6 +140,17 @@ fn forms_without_an_air_are_refused_in_preflight() {
             .unwrap_err();
         assert!(matches!(err, PreflightError::Unprovable { .. }), "{err}");
     }
+    // The executors refuse the same forms (`AluFamily::FORMS`): a program that executes is
+    // one the circuit can prove.
+    use tessera_arch::{Executor, PureCtx};
+    let refused =
+        |result: Result<tessera_arch::PreInsn<PureCtx>, tessera_arch::StaticProgramError>| {
+            let error = result.err().expect("refused");
+            assert!(error.to_string().contains("operand e"), "{error}");
+        };
+    refused(crate::ZbbUnaryExecutor::default().pre_compute(BASE, &clz_reg));
+    refused(crate::ZbbLogicExecutor::default().pre_compute(BASE, &andn_imm));
+    refused(crate::ZbbMinMaxExecutor::default().pre_compute(BASE, &min_imm));
 }
 
 /// The executor's final registers for `words`.

@@ -72,27 +72,8 @@ pub use rotate::{
 pub use transpiler::ZbbTranspiler;
 pub use unary::{ZbbUnaryAir, ZbbUnaryChip, ZbbUnaryCols, ZbbUnaryExecutor, ZbbUnaryOpcode};
 
-/// Declares an opcode enum of this extension with its global opcode offset (the pattern of
-/// `tessera-rv32im`'s `local_opcode!`). Zbb owns global opcodes `0x200..0x240`; RV32IM owns
-/// `0x100..0x200`.
-macro_rules! local_opcode {
-    ($(#[$meta:meta])* pub enum $name:ident : $offset:literal { $($(#[$vmeta:meta])* $variant:ident),* $(,)? }) => {
-        $(#[$meta])*
-        #[allow(clippy::upper_case_acronyms, non_camel_case_types)]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[repr(u32)]
-        pub enum $name { $($(#[$vmeta])* $variant),* }
-
-        impl tessera_arch::LocalOpcode for $name {
-            const CLASS_OFFSET: u32 = $offset;
-            const ALL: &'static [Self] = &[$(Self::$variant),*];
-            fn local(self) -> u32 {
-                self as u32
-            }
-        }
-    };
-}
-pub(crate) use local_opcode;
+// `crate::local_opcode!` in the families' `core.rs`.
+pub(crate) use tessera_arch::local_opcode;
 
 /// The Zbb extension: executors for every Zbb instruction and the transpiler that decodes
 /// them; its circuit ([`tessera_system::vm::CircuitExtension`]) is in [`ZbbAir`] and

@@ -92,6 +92,41 @@ pub trait LocalOpcode: Copy + fmt::Debug + Sized + 'static {
     }
 }
 
+/// Declares an extension's opcode enum and its [`LocalOpcode`] impl: the variants are the
+/// local opcodes 0, 1, ... in order, at global opcodes from the offset.
+///
+/// ```
+/// use tessera_arch::{LocalOpcode, VmOpcode};
+///
+/// tessera_arch::local_opcode! {
+///     /// My extension's opcodes.
+///     pub enum MyOpcode: 0x1000 {
+///         /// The first.
+///         FOO,
+///         BAR,
+///     }
+/// }
+/// assert_eq!(MyOpcode::BAR.global(), VmOpcode::from_u32(0x1001));
+/// ```
+#[macro_export]
+macro_rules! local_opcode {
+    ($(#[$meta:meta])* pub enum $name:ident : $offset:literal { $($(#[$vmeta:meta])* $variant:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[allow(clippy::upper_case_acronyms, non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum $name { $($(#[$vmeta])* $variant),* }
+
+        impl $crate::LocalOpcode for $name {
+            const CLASS_OFFSET: u32 = $offset;
+            const ALL: &'static [Self] = &[$(Self::$variant),*];
+            fn local(self) -> u32 {
+                self as u32
+            }
+        }
+    };
+}
+
 /// One VM instruction: an opcode and seven field-element operands.
 ///
 /// Conventions used by the RISC-V extensions: `a`, `b`, `c` are operands (register pointers

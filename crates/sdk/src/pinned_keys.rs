@@ -16,39 +16,39 @@ use tessera_system::vm::VmVerifyingKey;
 const PINNED: &[(usize, &str)] = &[
     (
         16,
-        "bceabdbb30dffb5b36efe7eae101b816ef0d8768706d07186a422e7aac4abfc7",
+        "2f8f5695025b2d6e7ba45e513e6340c9503a97019453c16536e1b59178fda3f2",
     ),
     (
         17,
-        "b0393c5897a39be996d3b8ee9b375add6620b6307fbb2d0b0ec1a839167f4a74",
+        "f73eab008d1d397a9dd7c300e0a1e4a8ad8c4ac1ede9778e6cfde8cdf1163d1a",
     ),
     (
         18,
-        "b9361d67c9a5e44c1cdb3d73a8b94e35c7898578ac578e1edafa459a73c06000",
+        "1434ac5749290bcb171108cea1fe2786b293ed8bee831a2643556e5edb57a2ab",
     ),
     (
         19,
-        "54d125578720c92f924febd11d26a5b1eb42d84861ed907cbf95df0cc41ab807",
+        "228f9fe549a484f82eb1fd117bb66a812562f9dde8245b5657891e7087363016",
     ),
     (
         20,
-        "77f0c6702eb90a7bd5b96f6199b929c9ec8c0b9758caceb7a6c326b8d1ebd666",
+        "9f3cc02e01e58b2b55d6c00921ac5593205fe1b97aa7cd90ddef3194a79bcfe9",
     ),
     (
         21,
-        "4d23c76ea25290a97ab80d7870dc0096ccf86635f56af04f034f2cf2e70d90e8",
+        "993244fac026ebf86c296a3559f5d1288bc6943b9f6154dc0f294d035d0dc77c",
     ),
     (
         22,
-        "af799a2b15a873f5b5773eb44834b160175e44c09819f97b5b8dc843e36f3a0d",
+        "d43afd6e481cf3e5bfa6bdb774c7633d8189381d8a859a7f35a3ed8078b3c6d3",
     ),
     (
         23,
-        "30accd2ff0dd1c829a10c1134e27dd6d7671a40e618ced1e4c3be83ce6f00a9f",
+        "44841dc825a231734005763b5eeb0d04d1095c52f6af5c44fb04ca2ef6af90d3",
     ),
     (
         24,
-        "0470b5ebeae18720c930f2e24d93e3d143b62f0b4a55253a7a3deaaae2fefb49",
+        "8e2858a7a7cf7bf7f92950e26d5115c9d252a9cdacaa49309d6ede2c540b91d4",
     ),
 ];
 

@@ -225,3 +225,113 @@ fn cli_checks_the_output_path_before_proving() {
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
     }
 }
+
+/// A guest compiled with `-march=rv32im_zbb` proves and verifies under `rv32im + zbb` (100-bit
+/// parameters, through the CLI), and its proof is refused under the default configuration.
+#[test]
+fn cli_proves_a_zbb_guest_under_a_zbb_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tessera.toml");
+    std::fs::write(&config, "extensions = [\"rv32im\", \"zbb\"]\n").unwrap();
+    let input = dir.path().join("input.bin");
+    std::fs::write(&input, b"abc".repeat(300)).unwrap();
+    let proof = dir.path().join("sha.proof");
+    let elf = example("c-sha256-zbb.elf");
+
+    // Without Zbb the guest stops at its first Zbb instruction.
+    let output = cli(dir.path())
+        .args(["run", &elf, "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("illegal instruction"), "{stderr}");
+
+    let output = cli(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["prove", &elf, "--json", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&proof)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let expected = {
+        use sha2::Digest;
+        tessera_sdk::hex(&sha2::Sha256::digest(b"abc".repeat(300)))
+    };
+    assert_eq!(report["public_output"], expected);
+    let trace_airs = report["trace_heights"].to_string();
+    assert!(trace_airs.contains("ZbbRotateAir"), "{trace_airs}");
+
+    let verify = |with_config: bool| {
+        let mut command = cli(dir.path());
+        if with_config {
+            command.arg("--config").arg(&config);
+        }
+        command
+            .args(["verify", "--json", "--elf", &elf])
+            .arg(&proof)
+            .output()
+            .unwrap()
+    };
+    let output = verify(true);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(run["public_output"], expected);
+
+    let output = verify(false);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("made under configuration rv32im+zbb") && stderr.contains("--config"),
+        "{stderr}"
+    );
+}
+
+/// The same RV32IM program proven under `rv32im` and under `rv32im + zbb`: each proof verifies
+/// only under its own configuration, relabelled claims included (toy parameters).
+#[test]
+fn rv32im_and_rv32im_zbb_proofs_do_not_verify_under_each_other() {
+    let keys = tempfile::tempdir().unwrap();
+    let zbb = VmConfig::from_toml_str("extensions = [\"rv32im\", \"zbb\"]").unwrap();
+    let plain = sdk(VmConfig::default(), keys.path());
+    let with_zbb = sdk(zbb.clone(), keys.path());
+    let exe = sum_exe(&plain);
+    let (plain_proof, _) = plain.prove(&exe, vec![], ProveOptions::default()).unwrap();
+    let (zbb_proof, _) = with_zbb
+        .prove(&sum_exe(&with_zbb), vec![], ProveOptions::default())
+        .unwrap();
+    assert_eq!(plain.verify(&exe, &plain_proof).unwrap().exit_code, 55);
+    assert_eq!(
+        with_zbb
+            .verify(&sum_exe(&with_zbb), &zbb_proof)
+            .unwrap()
+            .exit_code,
+        55
+    );
+    let mut relabelled = plain_proof;
+    relabelled.claims.config = zbb;
+    let error = with_zbb
+        .verify(&sum_exe(&with_zbb), &relabelled)
+        .unwrap_err();
+    assert!(
+        matches!(error, SdkError::Verify(VerifyError::Vm(_))),
+        "{error}"
+    );
+    let mut relabelled = zbb_proof;
+    relabelled.claims.config = VmConfig::default();
+    let error = plain.verify(&exe, &relabelled).unwrap_err();
+    assert!(
+        matches!(error, SdkError::Verify(VerifyError::Vm(_))),
+        "{error}"
+    );
+}

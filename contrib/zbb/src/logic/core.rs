@@ -1,6 +1,6 @@
 //! The logic-with-negate opcodes and their semantics.
 
-use tessera_system::kit::AluFamily;
+use tessera_system::kit::{AluFamily, AluForms};
 
 crate::local_opcode! {
     /// `andn`, `orn`, `xnor` (register form only).
@@ -15,7 +15,7 @@ crate::local_opcode! {
 }
 
 impl AluFamily for ZbbLogicOpcode {
-    const HAS_IMMEDIATE: bool = false;
+    const FORMS: AluForms = AluForms::Register;
 
     #[inline(always)]
     fn eval(self, x: u32, y: u32) -> u32 {

@@ -12,9 +12,7 @@
 //! ones only the signed reading lies in `[-128, 128)`). Then `x < y` is the lexicographic
 //! comparison of `(msb_x, x2, x1, x0)` and `(msb_y, y2, y1, y0)`, decided by the system's
 //! [`IsLessThanCols`] gadget (result `lt`, condition `is_valid`), whose returned value is looked
-//! up as a byte. One constraint is added to the gadget's: `(is_valid - prefix) (diff_val + 1)
-//! = 0`, with `prefix` the sum of its markers, so that equal operands have the single witness
-//! `diff_val = -1` (the gadget alone accepts any `diff_val` in `[-256, -1]` there).
+//! up as a byte (equal operands have the single witness `diff_val = -1`: the gadget pins it).
 //!
 //! The result: `sel = min_like lt + max_like (1 - lt)` (`min_like = MIN + MINU`,
 //! `max_like = MAX + MAXU`), and `rd.data[i] = y_i + sel (x_i - y_i)` (degree 3). On a valid
@@ -140,13 +138,6 @@ impl<AB: InteractionBuilder> Air<AB> for ZbbMinMaxAir {
             cols.lt,
             is_valid.clone(),
         );
-        // Equal operands: no marker, and the one witness diff_val = -1 (lookup value 0).
-        let prefix = cols
-            .compare
-            .diff_marker
-            .iter()
-            .fold(AB::Expr::ZERO, |acc, &m| acc + m);
-        builder.assert_zero((is_valid.clone() - prefix) * (cols.compare.diff_val + AB::Expr::ONE));
         let half = AB::Expr::from_u32(128);
         self.buses.bitwise.range_check(
             builder,

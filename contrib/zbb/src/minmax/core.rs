@@ -1,6 +1,6 @@
 //! The minimum and maximum opcodes and their semantics.
 
-use tessera_system::kit::AluFamily;
+use tessera_system::kit::{AluFamily, AluForms};
 
 crate::local_opcode! {
     /// `min`, `max` (signed), `minu`, `maxu` (unsigned); register form only.
@@ -29,7 +29,7 @@ impl ZbbMinMaxOpcode {
 }
 
 impl AluFamily for ZbbMinMaxOpcode {
-    const HAS_IMMEDIATE: bool = false;
+    const FORMS: AluForms = AluForms::Register;
 
     #[inline(always)]
     fn eval(self, x: u32, y: u32) -> u32 {

@@ -3,7 +3,7 @@
 //!
 //! Columns: the kit's instruction row and [`ZbbRotateCoreCols`] (66: the flags of ROL and
 //! ROR, the 32 bits of `x = rs1` and a one-hot marker of the LEFT rotation amount `r`);
-//! the register form adds `high` ([`ZbbRotateRegCols`], 95 columns; [`ZbbRotateImmCols`]: 87).
+//! the register form adds `high` ([`ZbbRotateRegCols`], 94 columns; [`ZbbRotateImmCols`]: 86).
 //!
 //! Constraints (degree at most 2, except the flags' products in the kit):
 //! - flags boolean, at most one set (`is_valid` is their sum);

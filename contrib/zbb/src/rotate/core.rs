@@ -1,6 +1,6 @@
 //! The rotation opcodes and their semantics.
 
-use tessera_system::kit::AluFamily;
+use tessera_system::kit::{AluFamily, AluForms};
 
 crate::local_opcode! {
     /// `rol`, `ror` (register form) and `rori` (`ROR` in the immediate form, the immediate
@@ -14,7 +14,7 @@ crate::local_opcode! {
 }
 
 impl AluFamily for ZbbRotateOpcode {
-    const HAS_IMMEDIATE: bool = true;
+    const FORMS: AluForms = AluForms::Both;
 
     #[inline(always)]
     fn eval(self, x: u32, y: u32) -> u32 {

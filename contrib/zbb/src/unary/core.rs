@@ -1,6 +1,6 @@
 //! The one-operand opcodes (count, extend, byte operations) and their semantics.
 
-use tessera_system::kit::AluFamily;
+use tessera_system::kit::{AluFamily, AluForms};
 
 crate::local_opcode! {
     /// The Zbb instructions of one source register. They are VM instructions of the kit's
@@ -27,10 +27,9 @@ crate::local_opcode! {
 }
 
 impl AluFamily for ZbbUnaryOpcode {
-    /// The instructions are encoded in the immediate form (with immediate 0); the executor
-    /// also accepts a register form, which the circuit does not prove (preflight refuses it,
-    /// and the transpiler never emits it).
-    const HAS_IMMEDIATE: bool = true;
+    /// The instructions are encoded in the immediate form (with immediate 0), the one form the
+    /// circuit proves; the executor refuses a register form.
+    const FORMS: AluForms = AluForms::Immediate;
 
     #[inline(always)]
     fn eval(self, x: u32, _y: u32) -> u32 {

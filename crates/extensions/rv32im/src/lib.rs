@@ -103,26 +103,8 @@ pub use jalr::{
 };
 pub use nop::{preflight as nop_preflight, NopAir, NopChip, NopCols, NopRecord};
 
-/// Declares an opcode enum of this extension with its global opcode offset.
-/// RV32IM owns global opcodes `0x100..0x200`.
-macro_rules! local_opcode {
-    ($(#[$meta:meta])* pub enum $name:ident : $offset:literal { $($variant:ident),* $(,)? }) => {
-        $(#[$meta])*
-        #[allow(clippy::upper_case_acronyms)]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[repr(u32)]
-        pub enum $name { $($variant),* }
-
-        impl tessera_arch::LocalOpcode for $name {
-            const CLASS_OFFSET: u32 = $offset;
-            const ALL: &'static [Self] = &[$(Self::$variant),*];
-            fn local(self) -> u32 {
-                self as u32
-            }
-        }
-    };
-}
-pub(crate) use local_opcode;
+// `crate::local_opcode!` in the families' `core.rs`.
+pub(crate) use tessera_arch::local_opcode;
 
 /// Sets the pc to a jump or branch target, which must be 4-byte aligned (there are no
 /// compressed instructions). On a misaligned target the jump faults and nothing is written.

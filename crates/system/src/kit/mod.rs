@@ -93,8 +93,32 @@ pub fn invalid(pc: u32, reason: String) -> StaticProgramError {
 pub trait AluFamily: LocalOpcode {
     /// The instruction's semantics: the one definition execution and trace generation share.
     fn eval(self, x: u32, y: u32) -> u32;
-    /// Whether the family has immediate forms (`ADDI`, ...); the M extension has none.
-    const HAS_IMMEDIATE: bool;
+    /// The forms the family's circuit proves (`ADD` and `ADDI`: both; the M extension:
+    /// register only; Zbb's one-operand instructions: immediate only, with immediate 0). The
+    /// executor refuses the others, so that execution and proving accept the same programs.
+    const FORMS: AluForms;
+}
+
+/// The operand forms of an [`AluFamily`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AluForms {
+    /// `rd = op(rs1, rs2)` only.
+    Register,
+    /// `rd = op(rs1, imm)` only.
+    Immediate,
+    /// Both.
+    Both,
+}
+
+impl AluForms {
+    /// The address spaces operand `e` may name.
+    pub const fn spaces(self) -> &'static [u32] {
+        match self {
+            Self::Register => &[address_space::REGISTER],
+            Self::Immediate => &[address_space::IMMEDIATE],
+            Self::Both => &[address_space::REGISTER, address_space::IMMEDIATE],
+        }
+    }
 }
 
 /// Executor of every [`AluFamily`]. Operands: `a = 4 * rd`, `b = 4 * rs1`, `c = 4 * rs2` or a
@@ -115,12 +139,8 @@ impl<F: PrimeField32, O: AluFamily + Send + Sync> Executor<F> for AluExecutor<O>
     ) -> Result<PreInsn<Ctx>, StaticProgramError> {
         let op: O = opcode(pc, inst)?;
         expect_space(pc, inst.d, &[address_space::REGISTER], "operand d")?;
-        let allowed: &[u32] = if O::HAS_IMMEDIATE {
-            &[address_space::REGISTER, address_space::IMMEDIATE]
-        } else {
-            &[address_space::REGISTER]
-        };
-        let is_imm = expect_space(pc, inst.e, allowed, "operand e")? == address_space::IMMEDIATE;
+        let is_imm =
+            expect_space(pc, inst.e, O::FORMS.spaces(), "operand e")? == address_space::IMMEDIATE;
         let rd = destination(pc, inst.a)?;
         let rs1 = register(pc, inst.b, "rs1")?;
         let c = if is_imm {

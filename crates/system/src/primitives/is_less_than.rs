@@ -15,8 +15,8 @@
 //! 3. [`IsLessThanCols`]: `marker_i * (d_i - diff_val) = 0`, `prefix_0` boolean (at most one
 //!    marker) and `(condition - prefix_0) * lt = 0` (equal arrays are not less); the byte
 //!    lookup of `(2 lt - 1) diff_val - 1` then makes `diff_val` lie in `[1, 256]` if `lt` and in
-//!    `[-256, -1]` otherwise, so `lt` is the sign of `d_k`. The prover sets `diff_val = -1` for
-//!    equal arrays (lookup value 0).
+//!    `[-256, -1]` otherwise, so `lt` is the sign of `d_k`; and `(condition - prefix_0)
+//!    (diff_val + 1) = 0`: for equal arrays `diff_val = -1` (lookup value 0), the one witness.
 //! 4. [`AssertLessThanCols`] (`x < y` wherever `condition`): `prefix_0 = condition` (exactly one
 //!    marker) and the lookup of `sum_i marker_i d_i - condition`, which is `d_k - 1` (so `d_k`
 //!    is in `[1, 256]`) and 0 where `condition = 0`. No `diff_val` column: the marked
@@ -25,7 +25,7 @@
 //! The lookup is not sent here: `eval` returns the value, and the caller must look it up as a
 //! byte (the bitwise bus's `range_check`) with count `condition`, paired with any other byte it
 //! checks, which saves a message. Degrees: `deg(condition) + deg(d)` for 2, `deg(condition) +
-//! deg(lt)` and `deg(lt) + 1` for the lookup value of 3, `1 + deg(d)` for 4.
+//! deg(lt)`, `deg(condition) + 1` and `deg(lt) + 1` for the lookup value of 3, `1 + deg(d)` for 4.
 //!
 //! ```
 //! use tessera_system::primitives::LessThanWitness;
@@ -119,7 +119,11 @@ impl<V: Clone, const N: usize> IsLessThanCols<V, N> {
             builder.assert_zero((d - self.diff_val.clone()) * marker.clone());
         }
         builder.assert_bool(prefix.clone());
-        builder.assert_zero((condition - prefix) * lt.clone());
+        builder.assert_zero((condition.clone() - prefix.clone()) * lt.clone());
+        // Equal arrays: `diff_val = -1`, the one value of the 256 the lookup allows (a
+        // canonical witness).
+        let diff_val: AB::Expr = self.diff_val.clone().into();
+        builder.assert_zero((condition - prefix) * (diff_val + AB::Expr::ONE));
         (lt * AB::Expr::TWO - AB::Expr::ONE) * self.diff_val.clone() - AB::Expr::ONE
     }
 }

@@ -343,7 +343,7 @@ fn is_equal_rejects_tampered_rows() {
 // Is-less-than. Constraints: 0 condition boolean, 1 lt boolean; then for limb i = 3, 2, 1, 0:
 // `2 + 2 (3 - i)` marker_i boolean, `3 + 2 (3 - i)` `(condition - prefix_i) d_i = 0`; then
 // `10 + i` `marker_i (d_i - diff_val) = 0`; 14 prefix boolean; 15 `(condition - prefix) lt =
-// 0`. One byte lookup `((2 lt - 1) diff_val - 1, 0)` with count `condition`.
+// 0`; 16 `(condition - prefix) (diff_val + 1) = 0`. One byte lookup `((2 lt - 1) diff_val - 1, 0)` with count `condition`.
 
 #[repr(C)]
 struct IsLessThanTestCols<T> {
@@ -503,20 +503,26 @@ fn is_less_than_rejects_tampered_rows() {
     // statement of one-hot; it objects together with the others.
     let mut row = is_less_than_row(0x0101, 0x0202, true);
     lt_cols(&mut row).test.diff_marker[0] = F::ONE;
-    assert_rejected(&air, &row, &[above_equal(0), 14, 15]);
+    assert_rejected(&air, &row, &[above_equal(0), 14, 15, 16]);
     // (condition - prefix) lt: "less" for equal words with no marker (diff_val 1, lookup 0).
     let mut row = is_less_than_row(5, 5, true);
     let c = lt_cols(&mut row);
     c.lt = F::ONE;
     c.test.diff_val = F::ONE;
-    assert_rejected(&air, &row, &[15]);
+    assert_rejected(&air, &row, &[15, 16]);
+    // (condition - prefix) (diff_val + 1): equal words keep "not less" but with another of the
+    // 255 other values the lookup allows (here -2: lookup value 1); the result is right, the
+    // witness not canonical.
+    let mut row = is_less_than_row(5, 5, true);
+    lt_cols(&mut row).test.diff_val = -F::TWO;
+    assert_rejected(&air, &row, &[16]);
     // 0 and 1: the caller's booleanity of condition and result.
     let mut row = is_less_than_row(5, 7, true);
     lt_cols(&mut row).lt = F::TWO;
     assert_eq!(probe(&air, &row).0, [1]);
     let mut row = is_less_than_row(5, 5, false);
     lt_cols(&mut row).condition = F::TWO;
-    assert_eq!(probe(&air, &row).0, [0]);
+    assert_eq!(probe(&air, &row).0, [0, 16]);
 }
 
 #[test]

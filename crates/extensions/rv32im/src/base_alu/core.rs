@@ -1,4 +1,4 @@
-use crate::adapters::AluFamily;
+use crate::adapters::{AluFamily, AluForms};
 
 crate::local_opcode! {
     /// Base ALU opcodes.
@@ -6,7 +6,7 @@ crate::local_opcode! {
 }
 
 impl AluFamily for BaseAluOpcode {
-    const HAS_IMMEDIATE: bool = true;
+    const FORMS: AluForms = AluForms::Both;
 
     #[inline(always)]
     fn eval(self, x: u32, y: u32) -> u32 {

@@ -1,4 +1,4 @@
-use crate::adapters::AluFamily;
+use crate::adapters::{AluFamily, AluForms};
 
 crate::local_opcode! {
     /// Division and remainder opcodes.
@@ -6,7 +6,7 @@ crate::local_opcode! {
 }
 
 impl AluFamily for DivRemOpcode {
-    const HAS_IMMEDIATE: bool = false;
+    const FORMS: AluForms = AluForms::Register;
 
     /// RISC-V defines every case: `x / 0` is all ones (-1), `x % 0` is `x`, and
     /// `INT_MIN / -1` overflows to `INT_MIN` with remainder 0. No trap.

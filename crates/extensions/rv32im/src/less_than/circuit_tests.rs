@@ -588,12 +588,16 @@ fn padding_rows_stay_inert() {
     assert_unbalanced(tampered_row(true, imm_pad, None, &[], |r| {
         imm(r).flags[1] = F::ONE
     }));
-    // A padding row with a marker but no flag has no interaction and satisfies the
-    // constraints: it stays inert (and the run proves).
-    tampered_row(false, reg_pad, None, &[], |r| {
-        reg(r).compare.diff_marker[2] = F::ONE
-    })
-    .unwrap();
+    // A marker on a padding row (no flag, no interaction, operands zero) is refused: with
+    // no condition a marker demands `diff_val = -1` (the equal-operands witness), and the
+    // marked difference must equal `diff_val`, but the marked limbs are equal (0 - 0).
+    for diff_val in [F::ZERO, -F::ONE] {
+        assert!(tampered_row(false, reg_pad, None, &[], |r| {
+            reg(r).compare.diff_marker[2] = F::ONE;
+            reg(r).compare.diff_val = diff_val;
+        })
+        .is_err());
+    }
     // Dropping a real row breaks the execution chain.
     assert_unbalanced(tampered(5, None, &[], |r| r.fill(F::ZERO)));
 }

@@ -1,4 +1,4 @@
-use crate::adapters::AluFamily;
+use crate::adapters::{AluFamily, AluForms};
 
 crate::local_opcode! {
     /// The MUL opcode.
@@ -6,7 +6,7 @@ crate::local_opcode! {
 }
 
 impl AluFamily for MulOpcode {
-    const HAS_IMMEDIATE: bool = false;
+    const FORMS: AluForms = AluForms::Register;
 
     #[inline(always)]
     fn eval(self, x: u32, y: u32) -> u32 {
