@@ -18,9 +18,7 @@ use tessera_system::{
 
 use crate::{
     encode,
-    test_support::{
-        config, every_instruction, exclusive, exe, li, machine, segment, Segment, BASE,
-    },
+    test_support::{config, every_instruction, exe, li, machine, segment, Segment, BASE},
     transpiler::decode,
     Zbb, ZbbAir,
 };
@@ -220,7 +218,6 @@ fn every_column_of_every_zbb_air_is_bound() {
         .flat_map(|&air| Segment::air_ids(air))
         .collect();
     let m = machine();
-    let _turn = exclusive();
     let report = unbound_cells(
         &m.vm,
         &m.keys.pk,

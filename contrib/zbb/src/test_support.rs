@@ -13,7 +13,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
     panic::{catch_unwind, AssertUnwindSafe},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::Arc,
 };
 
 use openvm_stark_backend::{
@@ -206,18 +206,12 @@ impl Verdict {
     }
 }
 
-/// A turn of the tests that swap the panic hook (this checker and the column mutation
-/// checker): one at a time, so that none restores a hook another one set.
-pub fn exclusive() -> MutexGuard<'static, ()> {
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// The debug checks of every AIR with a trace: constraints AIR by AIR, then the balance of
 /// each bus. The debug builder reports a failed constraint by panicking: the panic hook is
 /// silenced meanwhile, one check at a time per process.
 pub fn check(exe: &VmExe<F>, segment: &SegmentTraces) -> Verdict {
-    let _turn = exclusive();
+    // One check at a time swaps the panic hook (shared with the column mutation checker).
+    let _turn = tessera_system::vm::mutation::panic_hook_turn();
     let Machine { vm, keys } = machine();
     let table = program_trace(&exe.program);
     let mut verdict = Verdict::default();

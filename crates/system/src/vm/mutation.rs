@@ -52,6 +52,15 @@ pub struct MutationReport {
     pub without_rows: Vec<String>,
 }
 
+/// A turn of the checks that silence the global panic hook while the proof system's debug
+/// checker panics on a violation (this checker, an extension's own rejection checks): hold it
+/// for the whole check, so that no other check restores a hook this one set. Not reentrant:
+/// [`unbound_cells`] takes it itself.
+pub fn panic_hook_turn() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Changes each column of up to `rows` real rows of the traces of the AIRs `check` selects
 /// (by AIR id), one cell at a time, and reports the changes the debug checker accepts. The
 /// honest traces must pass (else it panics). The debug checker reports a violation by
@@ -64,8 +73,7 @@ pub fn unbound_cells<C: VmCircuitConfig>(
     check: impl Fn(usize) -> bool,
     rows: usize,
 ) -> MutationReport {
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = panic_hook_turn();
     let table = Arc::new(program_trace(program));
     let traces: Vec<_> = segment
         .traces
