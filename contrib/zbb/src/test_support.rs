@@ -1,39 +1,18 @@
 //! Test support: whole segments of RV32IM + Zbb programs through the machine
 //! (`VirtualMachine<VmConfig>` with `["rv32im", "zbb"]`, toy parameters), the Zbb traces of a
-//! segment by AIR, and a checker that says WHAT rejects a (tampered) segment.
-//!
-//! Why the checker: a result byte changed in a Zbb row also changes the value the row writes
-//! to memory, so the memory bus no longer balances and any tampering of `rd` is "rejected"
-//! whether or not the Zbb AIR checks anything. A cheating prover controls the memory chips'
-//! traces too and would keep that bus balanced; what it cannot fix are the Zbb AIR's
-//! constraints and lookups. [`Verdict::rejected_beyond_memory`] is therefore what the negative
-//! tests assert: a constraint of some AIR fails, or a bus other than the memory bus is
-//! unbalanced.
+//! segment by AIR, and the kit's checker that says WHAT rejects a (tampered) segment
+//! ([`rejections`]: the negative tests assert that a Zbb AIR's constraints or its messages on
+//! a bus other than memory object, since any change of a result byte unbalances the memory
+//! bus whether or not the AIR checks anything).
 
-use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
-    panic::{catch_unwind, AssertUnwindSafe},
-    sync::Arc,
-};
+use std::sync::Arc;
 
-use openvm_stark_backend::{
-    air_builders::{debug::check_constraints, symbolic::SymbolicConstraints},
-    interaction::{
-        debug::{generate_logical_interactions, LogicalInteractions},
-        BusIndex,
-    },
-    p3_field::PrimeCharacteristicRing,
-    p3_matrix::{dense::RowMajorMatrix, Matrix},
-    SystemParams,
-};
-use tessera_arch::{bus::MEMORY_BUS, SystemConfig, VmExe};
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::Matrix, SystemParams};
+use tessera_arch::{SystemConfig, VmExe};
+pub use tessera_system::vm::mutation::{rejections, Verdict};
 use tessera_system::{
-    program::program_trace,
     registry::VmConfig,
-    vm::{
-        verify_single, SegmentStart, SegmentTraces, VerifiedSegment, VirtualMachine, VmKeys, F,
-        PROGRAM_AIR_ID,
-    },
+    vm::{verify_single, SegmentStart, SegmentTraces, VerifiedSegment, VirtualMachine, VmKeys, F},
 };
 
 use crate::ZbbAir;
@@ -170,120 +149,11 @@ impl Segment {
     }
 }
 
-/// What rejects a segment: the AIRs whose constraints fail, and the buses whose messages do
-/// not balance (with the AIRs that sent or received an unbalanced message).
-#[derive(Clone, Debug, Default)]
-pub struct Verdict {
-    pub failed_constraints: BTreeSet<String>,
-    pub unbalanced: BTreeMap<BusIndex, BTreeSet<String>>,
-}
-
-impl Verdict {
-    /// Nothing rejects the segment.
-    pub fn accepted(&self) -> bool {
-        self.failed_constraints.is_empty() && self.unbalanced.is_empty()
-    }
-
-    /// Something other than the memory bus rejects the segment: a constraint, or the
-    /// balance of the execution, program, range-checker or bitwise bus.
-    pub fn rejected_beyond_memory(&self) -> bool {
-        !self.failed_constraints.is_empty() || self.unbalanced.keys().any(|&b| b != MEMORY_BUS)
-    }
-
-    /// Asserts [`Self::rejected_beyond_memory`] with `air`'s constraints or lookups named.
-    #[track_caller]
-    pub fn assert_rejected_by(&self, air: ZbbAir) {
-        assert!(
-            self.rejected_beyond_memory(),
-            "only the memory bus rejects it: {self:?}"
-        );
-        let named = self.failed_constraints.contains(air.name())
-            || self
-                .unbalanced
-                .iter()
-                .any(|(&bus, airs)| bus != MEMORY_BUS && airs.contains(air.name()));
-        assert!(named, "{} does not reject it: {self:?}", air.name());
-    }
-}
-
-/// The debug checks of every AIR with a trace: constraints AIR by AIR, then the balance of
-/// each bus. The debug builder reports a failed constraint by panicking: the panic hook is
-/// silenced meanwhile, one check at a time per process.
+/// What the debug checks say about a segment of the Zbb machine (the kit's
+/// [`rejections`](tessera_system::vm::mutation::rejections)).
 pub fn check(exe: &VmExe<F>, segment: &SegmentTraces) -> Verdict {
-    // One check at a time swaps the panic hook (shared with the column mutation checker).
-    let _turn = tessera_system::vm::mutation::panic_hook_turn();
     let Machine { vm, keys } = machine();
-    let table = program_trace(&exe.program);
-    let mut verdict = Verdict::default();
-    let present: Vec<usize> = (0..segment.traces.len())
-        .filter(|&id| segment.traces[id].is_some())
-        .collect();
-    let parts = |id: usize| -> Vec<&RowMajorMatrix<F>> {
-        let main = segment.traces[id].as_ref().expect("present");
-        if id == PROGRAM_AIR_ID {
-            vec![&table, main]
-        } else {
-            vec![main]
-        }
-    };
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let mut names = HashMap::new();
-    for &id in &present {
-        let air = &vm.airs()[id];
-        names.insert(id, air.name());
-        let preprocessed = keys.pk.per_air[id]
-            .preprocessed_data
-            .as_ref()
-            .map(|data| data.mat_view(0).to_row_major_matrix());
-        let views: Vec<_> = parts(id).into_iter().map(|m| m.as_view()).collect();
-        let ok = catch_unwind(AssertUnwindSafe(|| {
-            check_constraints(
-                air.as_ref(),
-                &air.name(),
-                &preprocessed.as_ref().map(|t| t.as_view()),
-                &views,
-                &segment.public_values[id],
-            )
-        }))
-        .is_ok();
-        if !ok {
-            verdict.failed_constraints.insert(air.name());
-        }
-    }
-    std::panic::set_hook(hook);
-
-    let mut interactions = LogicalInteractions::<F>::default();
-    for &id in &present {
-        let pk = &keys.pk.per_air[id];
-        let symbolic = SymbolicConstraints::from(&pk.vk.symbolic_constraints);
-        let preprocessed = pk
-            .preprocessed_data
-            .as_ref()
-            .map(|data| data.mat_view(0).to_row_major_matrix());
-        let views: Vec<_> = parts(id).into_iter().map(|m| m.as_view()).collect();
-        generate_logical_interactions(
-            id,
-            &symbolic.interactions,
-            &preprocessed.as_ref().map(|t| t.as_view()),
-            &views,
-            &segment.public_values[id],
-            &mut interactions,
-        );
-    }
-    for (bus, messages) in interactions.at_bus {
-        for connections in messages.values() {
-            let sum: F = connections.iter().map(|(_, count)| *count).sum();
-            if sum != F::ZERO {
-                verdict
-                    .unbalanced
-                    .entry(bus)
-                    .or_default()
-                    .extend(connections.iter().map(|(id, _)| names[id].clone()));
-            }
-        }
-    }
-    verdict
+    rejections(vm, &keys.pk, &exe.program, segment)
 }
 
 /// Every Zbb instruction on edge values: in each AIR the first rows are one per opcode (the

@@ -11,7 +11,7 @@ use openvm_stark_backend::p3_field::PrimeCharacteristicRing;
 use tessera_rv32im::encode::*;
 use tessera_sdk::{Sdk, SegmentStart, F};
 use tessera_system::vm::{
-    mutation::{unbound_cells, MutationReport},
+    mutation::{rejections, unbound_cells, MutationReport},
     CONNECTOR_AIR_ID, REGISTER_REFRESH_AIR_ID,
 };
 
@@ -154,4 +154,38 @@ fn a_dishonest_segment_is_refused_by_the_checker() {
     let mut segment = vm.generate_traces(&exe, preflight).unwrap();
     segment.public_values[CONNECTOR_AIR_ID][0] += F::ONE;
     unbound_cells(vm, &prover.keys().pk, &exe.program, &segment, |_| true, 1);
+}
+
+/// `rejections` says what rejects a tampered segment: an ADD whose result byte is changed is
+/// rejected by the ALU AIR's own constraints (and, as any changed write, by the memory bus);
+/// the honest segment by nothing.
+#[test]
+fn rejections_name_the_air_that_objects() {
+    let sdk = Sdk::default().insecure_for_tests();
+    let words = [addi(5, 0, 7), add(10, 5, 5), addi(17, 0, 93), ECALL];
+    let exe = Arc::new(exe_from_words(0x1000, &words).unwrap());
+    let prover = sdk.segment_prover(&exe, 16).unwrap();
+    let vm = prover.vm();
+    let preflight = vm
+        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .unwrap();
+    let mut segment = vm.generate_traces(&exe, preflight).unwrap();
+    let pk = &prover.keys().pk;
+    let honest = rejections(vm, pk, &exe.program, &segment);
+    assert!(honest.accepted(), "{honest:?}");
+
+    // The ADD's row: the only real row of `BaseAluAir<false>` (arithmetic kind, register form).
+    let id = (0..vm.airs().len())
+        .find(|&id| vm.airs()[id].name() == "BaseAluAir<false>" && segment.traces[id].is_some())
+        .expect("the ADD's trace");
+    let trace = segment.traces[id].as_mut().unwrap();
+    // rd.data[0] sits after from_pc, from_timestamp, rs1 (7), rs2 (7), rd's pointer and
+    // previous bytes (5): column 21.
+    assert_eq!(trace.values[21], F::from_u32(14));
+    trace.values[21] += F::ONE;
+    let verdict = rejections(vm, pk, &exe.program, &segment);
+    assert!(!verdict.accepted());
+    assert!(verdict.rejected_beyond_memory(), "{verdict:?}");
+    verdict.assert_rejected_by("BaseAluAir<false>");
+    assert!(verdict.failed_constraints.contains("BaseAluAir<false>"));
 }

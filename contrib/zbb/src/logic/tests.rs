@@ -80,7 +80,7 @@ fn a_forged_result_byte_is_rejected() {
             cols(segment.row_mut(ZbbAir::Logic, row)).rd.data[byte] += F::ONE;
             let verdict = segment.check();
             assert!(!verdict.accepted());
-            verdict.assert_rejected_by(ZbbAir::Logic);
+            verdict.assert_rejected_by(ZbbAir::Logic.name());
         }
     }
 }
@@ -96,15 +96,15 @@ fn another_opcode_is_rejected() {
     let xnor_row = cols(segment.row_mut(ZbbAir::Logic, 2));
     xnor_row.rd.data = forged;
     xnor_row.flags = [F::ONE, F::ZERO, F::ZERO];
-    segment.check().assert_rejected_by(ZbbAir::Logic);
+    segment.check().assert_rejected_by(ZbbAir::Logic.name());
 }
 
 #[test]
 fn flags_must_be_boolean_and_exclusive() {
     let mut two_flags = segment(&program());
     cols(two_flags.row_mut(ZbbAir::Logic, 0)).flags[1] = F::ONE;
-    two_flags.check().assert_rejected_by(ZbbAir::Logic);
+    two_flags.check().assert_rejected_by(ZbbAir::Logic.name());
     let mut non_boolean = segment(&program());
     cols(non_boolean.row_mut(ZbbAir::Logic, 1)).flags[1] = F::TWO;
-    non_boolean.check().assert_rejected_by(ZbbAir::Logic);
+    non_boolean.check().assert_rejected_by(ZbbAir::Logic.name());
 }

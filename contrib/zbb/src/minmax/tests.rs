@@ -103,7 +103,7 @@ fn a_forged_result_byte_is_rejected() {
     for row in 0..8 {
         let mut segment = segment(&program());
         cols(segment.row_mut(ZbbAir::MinMax, row)).rd.data[row % 4] += F::ONE;
-        segment.check().assert_rejected_by(ZbbAir::MinMax);
+        segment.check().assert_rejected_by(ZbbAir::MinMax.name());
     }
 }
 
@@ -118,7 +118,7 @@ fn min_returning_the_max_is_rejected() {
         let (x, y) = (cols.rs1.data, cols.rs2.data);
         cols.rd.data = if cols.rd.data == x { y } else { x };
         cols.lt = F::ONE - cols.lt;
-        segment.check().assert_rejected_by(ZbbAir::MinMax);
+        segment.check().assert_rejected_by(ZbbAir::MinMax.name());
     }
     // Without flipping the comparison, the selection constraint refuses it.
     let mut segment = segment(&program());
@@ -138,7 +138,7 @@ fn a_forged_sign_reading_is_rejected() {
     let mut segment = segment(&program());
     let cols = cols(segment.row_mut(ZbbAir::MinMax, 0)); // min(-1, 0)
     cols.msb_x += F::from_u32(256);
-    segment.check().assert_rejected_by(ZbbAir::MinMax);
+    segment.check().assert_rejected_by(ZbbAir::MinMax.name());
 }
 
 /// Equal operands have one witness: `diff_val = -1`. Another value in `[-256, -1]` passes the
@@ -176,5 +176,5 @@ fn markers_pin_the_first_difference() {
     );
     let cols = cols(segment.row_mut(ZbbAir::MinMax, 7));
     cols.compare.diff_marker = [F::ZERO, F::ONE, F::ZERO, F::ZERO];
-    segment.check().assert_rejected_by(ZbbAir::MinMax);
+    segment.check().assert_rejected_by(ZbbAir::MinMax.name());
 }

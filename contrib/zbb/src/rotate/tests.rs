@@ -86,12 +86,12 @@ fn a_forged_result_byte_is_rejected() {
     for row in 0..5 {
         let mut segment = segment(&program());
         reg(segment.row_mut(ZbbAir::RotateReg, row)).rd.data[row % 4] += F::ONE;
-        segment.check().assert_rejected_by(ZbbAir::RotateReg);
+        segment.check().assert_rejected_by(ZbbAir::RotateReg.name());
     }
     for row in 0..3 {
         let mut segment = segment(&program());
         imm(segment.row_mut(ZbbAir::RotateImm, row)).rd.data[3 - row] += F::ONE;
-        segment.check().assert_rejected_by(ZbbAir::RotateImm);
+        segment.check().assert_rejected_by(ZbbAir::RotateImm.name());
     }
 }
 
@@ -121,7 +121,7 @@ fn a_wrong_rotation_is_rejected() {
         let mut segment = segment(&program());
         let cols = imm(segment.row_mut(ZbbAir::RotateImm, row));
         rotate_by(&mut cols.core.onehot, &mut cols.rd.data, r);
-        segment.check().assert_rejected_by(ZbbAir::RotateImm);
+        segment.check().assert_rejected_by(ZbbAir::RotateImm.name());
     }
 }
 
@@ -132,7 +132,7 @@ fn the_direction_is_the_programs() {
     let mut segment = segment(&program());
     let cols = reg(segment.row_mut(ZbbAir::RotateReg, 1)); // ror by 1 = rol by 31
     cols.core.flags = [F::ONE, F::ZERO];
-    segment.check().assert_rejected_by(ZbbAir::RotateReg);
+    segment.check().assert_rejected_by(ZbbAir::RotateReg.name());
 }
 
 /// The amount has one decomposition `y0 = s + 32 high`: for `ror` by 33 (`s = 1`, `high = 1`)
@@ -173,5 +173,5 @@ fn the_amount_has_one_witness() {
 fn high_is_range_checked() {
     let mut segment = segment(&program());
     reg(segment.row_mut(ZbbAir::RotateReg, 2)).high += F::ONE; // rol by 33
-    segment.check().assert_rejected_by(ZbbAir::RotateReg);
+    segment.check().assert_rejected_by(ZbbAir::RotateReg.name());
 }

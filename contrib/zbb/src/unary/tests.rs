@@ -112,7 +112,7 @@ fn a_forged_count_with_forged_runs_is_rejected() {
         let cols = cols(segment.row_mut(ZbbAir::Unary, row));
         cols.run[16] = F::ONE;
         cols.rd.data[0] = F::from_u32(claimed);
-        segment.check().assert_rejected_by(ZbbAir::Unary);
+        segment.check().assert_rejected_by(ZbbAir::Unary.name());
     }
     // clz(0) = 32 claimed 31: run_0 cleared.
     let mut segment = segment(&program());
@@ -120,7 +120,7 @@ fn a_forged_count_with_forged_runs_is_rejected() {
     assert_eq!(cols.rd.data[0], F::from_u32(32));
     cols.run[0] = F::ZERO;
     cols.rd.data[0] = F::from_u32(31);
-    segment.check().assert_rejected_by(ZbbAir::Unary);
+    segment.check().assert_rejected_by(ZbbAir::Unary.name());
 }
 
 /// The run and inverse columns are zero where their opcode is not set.
@@ -128,10 +128,12 @@ fn a_forged_count_with_forged_runs_is_rejected() {
 fn helper_columns_are_zero_on_other_opcodes() {
     let mut run_on_cpop = segment(&program());
     cols(run_on_cpop.row_mut(ZbbAir::Unary, 2)).run[31] = F::ONE;
-    run_on_cpop.check().assert_rejected_by(ZbbAir::Unary);
+    run_on_cpop.check().assert_rejected_by(ZbbAir::Unary.name());
     let mut inverse_on_rev8 = segment(&program());
     cols(inverse_on_rev8.row_mut(ZbbAir::Unary, 7)).inv[0] = F::ONE;
-    inverse_on_rev8.check().assert_rejected_by(ZbbAir::Unary);
+    inverse_on_rev8
+        .check()
+        .assert_rejected_by(ZbbAir::Unary.name());
 }
 
 /// ORC.B with a forged inverse: a non-zero byte claimed zero, or a zero byte claimed
@@ -143,12 +145,16 @@ fn orc_b_needs_true_inverses() {
     let row = cols(claimed_zero.row_mut(ZbbAir::Unary, 6));
     row.inv[1] = F::ZERO;
     row.rd.data[1] = F::ZERO;
-    claimed_zero.check().assert_rejected_by(ZbbAir::Unary);
+    claimed_zero
+        .check()
+        .assert_rejected_by(ZbbAir::Unary.name());
     let mut claimed_non_zero = segment(&program());
     let row = cols(claimed_non_zero.row_mut(ZbbAir::Unary, 6));
     row.inv[2] = F::ONE;
     row.rd.data[2] = F::from_u32(255);
-    claimed_non_zero.check().assert_rejected_by(ZbbAir::Unary);
+    claimed_non_zero
+        .check()
+        .assert_rejected_by(ZbbAir::Unary.name());
 }
 
 /// The bits must be `x`'s: a flipped bit (with the result of the flipped value) is refused.
@@ -158,5 +164,5 @@ fn bits_must_be_the_operand() {
     let cols = cols(segment.row_mut(ZbbAir::Unary, 2)); // cpop(0x01008080) = 3
     cols.bits[0] = F::ONE;
     cols.rd.data[0] = F::from_u32(4);
-    segment.check().assert_rejected_by(ZbbAir::Unary);
+    segment.check().assert_rejected_by(ZbbAir::Unary.name());
 }
