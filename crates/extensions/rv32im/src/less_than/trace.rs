@@ -4,11 +4,7 @@ use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::REGISTER,
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::TracingMemory};
 use tessera_system::{
     bitwise::BitwiseLookupChip,
     primitives::{IsLessThanCols, LessThanWitness},
@@ -21,28 +17,18 @@ use super::{
 };
 use crate::{
     adapters::{
+        alu_record::{self, AluRecord},
         registers::{RegReadCols, RegWriteCols},
         AluFamily,
     },
     base_alu::AluOperand,
 };
 
-/// What trace generation needs from one executed SLT/SLTU instruction.
-#[derive(Clone, Copy, Debug)]
-pub struct LessThanRecord {
-    pub from_pc: u32,
-    pub from_timestamp: u32,
-    pub opcode: LessThanOpcode,
-    pub rd: u32,
-    pub rs1: u32,
-    pub operand: AluOperand,
-    pub rs1_read: AccessRecord,
-    pub rs2_read: Option<AccessRecord>,
-    pub rd_write: AccessRecord,
-}
+/// What trace generation needs from one executed SLT/SLTU instruction (the kit's record).
+pub type LessThanRecord = AluRecord<LessThanOpcode>;
 
-/// Executes one SLT/SLTU instruction on tracing memory (registers in address space 1) and
-/// records it. The accesses happen in the order the AIR constrains: `rs1`, `rs2`, then `rd`.
+/// Executes one SLT/SLTU instruction on tracing memory and records it (the kit's preflight:
+/// `rs1`, `rs2`, then `rd`, the order the AIR constrains).
 pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
     memory: &mut TracingMemory<I>,
     from_pc: u32,
@@ -51,29 +37,7 @@ pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
     rs1: u32,
     operand: AluOperand,
 ) -> LessThanRecord {
-    debug_assert!(rd != 0, "the transpiler turns writes to x0 into NOP");
-    let from_timestamp = memory.timestamp;
-    let (x, rs1_read) = memory.read(REGISTER, 4 * rs1);
-    let (y, rs2_read) = match operand {
-        AluOperand::Register(rs2) => {
-            let (y, record) = memory.read(REGISTER, 4 * rs2);
-            (u32::from_le_bytes(y), Some(record))
-        }
-        AluOperand::Immediate(imm) => (imm, None),
-    };
-    let z = opcode.eval(u32::from_le_bytes(x), y);
-    let rd_write = memory.write(REGISTER, 4 * rd, z.to_le_bytes());
-    LessThanRecord {
-        from_pc,
-        from_timestamp,
-        opcode,
-        rd,
-        rs1,
-        operand,
-        rs1_read,
-        rs2_read,
-        rd_write,
-    }
+    alu_record::preflight(memory, from_pc, opcode, rd, rs1, operand)
 }
 
 /// The core columns of one comparison, as integers.
