@@ -149,13 +149,10 @@ impl ZbbAir {
         }
     }
 
-    /// The AIR that gets the row of `instruction` and the memory accesses that row makes:
-    /// 3 in a register form (`rs1`, `rs2`, `rd`), 2 in an immediate form. `None` for an opcode
-    /// that is not Zbb's.
-    pub fn of(instruction: &Instruction<F>) -> Option<(Self, u32)> {
+    /// The AIR that gets the row of `instruction`; `None` for an opcode that is not Zbb's.
+    pub fn of(instruction: &Instruction<F>) -> Option<Self> {
         let op = instruction.opcode;
         let register_form = instruction.e.as_canonical_u32() != address_space::IMMEDIATE;
-        let accesses = if register_form { 3 } else { 2 };
         let air = if ZbbLogicOpcode::from_global(op).is_some() {
             Self::Logic
         } else if ZbbMinMaxOpcode::from_global(op).is_some() {
@@ -171,7 +168,7 @@ impl ZbbAir {
         } else {
             return None;
         };
-        Some((air, accesses))
+        Some(air)
     }
 }
 
@@ -214,8 +211,8 @@ impl CircuitExtension for Zbb {
         chips
     }
 
-    fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)> {
-        ZbbAir::of(instruction).map(|(air, accesses)| (air.index(), accesses))
+    fn insn_air(&self, instruction: &Instruction<F>) -> Option<usize> {
+        ZbbAir::of(instruction).map(ZbbAir::index)
     }
 }
 

@@ -18,10 +18,9 @@ pub mod transpiler;
 pub use config::{ConfigError, SystemConfig, VmExecutionConfig, VmExecutionExtension};
 pub use execution::{
     AnyExecutor, ExecutionCtx, ExecutionError, Executor, ExecutorInventory, ExecutorInventoryError,
-    ExitCode, Fault, GuestMemory, Handler, HostOutput, InsnCost, InteractionCosts,
-    InterpretedInstance, MemoryRows, MemoryShape, MeteredCtx, MeteringCosts, PreInsn, PureCtx,
-    Segment, SegmentLimits, StaticProgramError, Streams, Trap, VmExecState, VmExecutor, VmRunError,
-    VmState, X0_SINK,
+    ExitCode, Fault, GuestMemory, Handler, HostOutput, InteractionCosts, InterpretedInstance,
+    MemoryRows, MemoryShape, MeteredCtx, MeteringCosts, PreInsn, PureCtx, Segment, SegmentLimits,
+    StaticProgramError, Streams, Trap, VmExecState, VmExecutor, VmRunError, VmState, X0_SINK,
 };
 
 pub use isa::{address_space, Instruction, LocalOpcode, VmOpcode};

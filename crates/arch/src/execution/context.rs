@@ -23,11 +23,15 @@ pub trait ExecutionCtx: Sized + 'static {
     #[inline(always)]
     fn on_instruction(&mut self, _index: usize) {}
 
-    /// Called by handlers after they access `bytes` bytes of guest memory from `pointer` in
-    /// `address_space` (main memory or the public output; registers are not reported).
-    /// Metered execution counts the memory tree leaves a segment touches.
+    /// Called for each memory access the circuit makes, through [`VmExecState`]'s accessors
+    /// (handlers never call it themselves): a register (address space 1, pointer
+    /// `4 * index`) or a word of main memory or of the public output (`pointer` a multiple of
+    /// 4), in the order the instruction's AIR makes them. Metered execution counts them (each
+    /// is a timestamp) and the memory tree leaves a segment touches.
+    ///
+    /// [`VmExecState`]: super::VmExecState
     #[inline(always)]
-    fn on_memory(&mut self, _address_space: u32, _pointer: u32, _bytes: u32) {}
+    fn on_access(&mut self, _address_space: u32, _pointer: u32) {}
 
     /// Called by syscall handlers that add `rows` rows to the buffer chip of I/O channel
     /// `channel` (numbered by the extension that handles the syscalls; see

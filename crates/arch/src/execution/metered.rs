@@ -1,12 +1,14 @@
 //! Metered execution: the pure handlers, plus a count of the trace rows each AIR will need,
 //! cutting the run into segments that the proving key can prove.
 //!
-//! The circuit side says, for each instruction of the program, which AIR gets its row and how
-//! many memory accesses (timestamps) it makes ([`InsnCost`]); the context adds them up per
-//! instruction (two array increments), checks the segment's totals against the limits every
-//! `check_interval` instructions, and when a check fails cuts the segment at the last check that
-//! passed. The memory tables' rows (boundary, Merkle, Poseidon2) depend on which memory a
-//! segment touches: handlers report their memory accesses and a [`MemoryMeter`] counts them.
+//! The circuit side says, for each instruction of the program, which AIR gets its row (its
+//! *slot*); the handlers report every memory access the circuit makes (through
+//! [`VmExecState`](super::VmExecState)'s accessors), so the accesses (timestamps) are counted
+//! from what the instruction did, never from a hand-kept table. The context adds them up,
+//! checks the segment's totals against the limits every `check_interval` instructions, and when
+//! a check fails cuts the segment at the last check that passed. The memory tables' rows
+//! (boundary, Merkle, Poseidon2) depend on which memory a segment touches: a [`MemoryMeter`]
+//! counts the touched leaves from the same reports.
 
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ use super::{
 };
 use crate::{
     bus::{REGISTER_REFRESH_AGE, REGISTER_REFRESH_SLOTS},
-    isa::Instruction,
+    isa::{address_space, Instruction},
 };
 
 /// At most how many register refreshes preflight adds to a segment whose instructions make
@@ -30,25 +32,17 @@ pub fn register_refresh_bound(accesses: u64) -> u64 {
     (slots * accesses).div_ceil(REGISTER_REFRESH_AGE as u64 - slots)
 }
 
-/// What one execution of an instruction costs the circuit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InsnCost {
-    /// The AIR (a slot chosen by the circuit) that gets the instruction's row.
-    pub slot: u32,
-    /// Memory accesses, i.e. timestamps the instruction uses.
-    pub accesses: u32,
-}
-
 /// What the circuit charges for a program's instructions and memory, for [`MeteredCtx`].
 #[derive(Clone, Debug)]
 pub struct MeteringCosts {
-    /// The cost of each instruction of the program, by index.
-    pub costs: Arc<[InsnCost]>,
+    /// The slot (the AIR, numbered by the circuit) that gets the row of each instruction of
+    /// the program, by index.
+    pub insn_slots: Arc<[u32]>,
     /// Number of slots (instruction AIRs).
     pub slots: usize,
     /// For each I/O channel (by the number syscall handlers pass to
-    /// [`ExecutionCtx::on_io_rows`]): the slot its buffer rows go to and the accesses per row.
-    pub io: Vec<InsnCost>,
+    /// [`ExecutionCtx::on_io_rows`]): the slot its buffer rows go to.
+    pub io_slots: Vec<u32>,
     /// The memory tree, whose touched leaves and nodes are rows of the memory tables.
     pub memory: MemoryShape,
     /// Bus messages per row, for the segment's interaction total.
@@ -168,9 +162,9 @@ impl Snapshot {
 
 /// Metered execution's context.
 pub struct MeteredCtx {
-    costs: Arc<[InsnCost]>,
-    /// The cost of a buffer row of each I/O channel (`read`, public-output `write`).
-    io: Vec<InsnCost>,
+    insn_slots: Arc<[u32]>,
+    /// The slot of a buffer row of each I/O channel (`read`, public-output `write`).
+    io_slots: Vec<u32>,
     limits: SegmentLimits,
     check_interval: u64,
     rows: Vec<u64>,
@@ -197,8 +191,8 @@ impl MeteredCtx {
             .clamp(1, 1 << 14);
         let slots = costs.slots;
         Self {
-            costs: costs.costs,
-            io: costs.io,
+            insn_slots: costs.insn_slots,
+            io_slots: costs.io_slots,
             limits,
             check_interval,
             rows: vec![0; slots],
@@ -300,20 +294,20 @@ impl ExecutionCtx for MeteredCtx {
 
     #[inline(always)]
     fn on_instruction(&mut self, index: usize) {
-        let cost = self.costs[index];
-        self.rows[cost.slot as usize] += 1;
-        self.accesses += cost.accesses as u64;
+        self.rows[self.insn_slots[index] as usize] += 1;
         self.insns += 1;
     }
 
     #[inline(always)]
-    fn on_memory(&mut self, address_space: u32, pointer: u32, bytes: u32) {
-        self.memory.access(address_space, pointer, bytes);
+    fn on_access(&mut self, address_space: u32, pointer: u32) {
+        self.accesses += 1;
+        // Registers are counted whole (see `memory_meter`).
+        if address_space != address_space::REGISTER {
+            self.memory.access(address_space, pointer, 4);
+        }
     }
 
     fn on_io_rows(&mut self, channel: u32, rows: u32) {
-        let cost = self.io[channel as usize];
-        self.rows[cost.slot as usize] += rows as u64;
-        self.accesses += rows as u64 * cost.accesses as u64;
+        self.rows[self.io_slots[channel as usize] as usize] += rows as u64;
     }
 }

@@ -24,17 +24,66 @@ pub use inventory::{AnyExecutor, ExecutorInventory};
 pub use memory::GuestMemory;
 pub use memory_meter::{MemoryRows, MemoryShape};
 pub use metered::{
-    register_refresh_bound, InsnCost, InteractionCosts, MeteredCtx, MeteringCosts, Segment,
-    SegmentLimits,
+    register_refresh_bound, InteractionCosts, MeteredCtx, MeteringCosts, Segment, SegmentLimits,
 };
 pub use state::{ExitCode, HostOutput, Streams, VmState, NUM_REGISTER_SLOTS, X0_SINK};
 
-use crate::isa::Instruction;
+use crate::isa::{address_space, Instruction};
 
 /// Execution state seen by handlers: the machine plus the mode's context.
+///
+/// Handlers access registers and memory through its accessors ([`read_reg`](Self::read_reg),
+/// [`write_reg`](Self::write_reg), [`load`](Self::load), [`store`](Self::store),
+/// [`access`](Self::access)), which tell the context about every access the circuit makes: pure
+/// execution ignores them (the calls compile to nothing), metered execution counts them. An
+/// access the circuit does not make (a syscall looking at a register it does not constrain)
+/// reads `vm` directly.
 pub struct VmExecState<Ctx> {
     pub vm: VmState,
     pub ctx: Ctx,
+}
+
+impl<Ctx: ExecutionCtx> VmExecState<Ctx> {
+    /// Reads register `x_index` (`index < 32`).
+    #[inline(always)]
+    pub fn read_reg(&mut self, index: u32) -> u32 {
+        self.ctx.on_access(address_space::REGISTER, 4 * index);
+        self.vm.reg(index)
+    }
+
+    /// Writes a register slot from a pre-decoded destination: a write to [`X0_SINK`] (an
+    /// instruction with `rd = x0`) is discarded and is no access.
+    #[inline(always)]
+    pub fn write_reg(&mut self, slot: u32, value: u32) {
+        if slot != X0_SINK {
+            self.ctx.on_access(address_space::REGISTER, 4 * slot);
+        }
+        self.vm.set_reg(slot, value);
+    }
+
+    /// Loads `N` naturally aligned bytes of main memory: an access of their word.
+    #[inline(always)]
+    pub fn load<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], Fault> {
+        let bytes = self.vm.memory.load::<N>(addr)?;
+        self.ctx.on_access(address_space::MEMORY, addr & !3);
+        Ok(bytes)
+    }
+
+    /// Stores `N` naturally aligned bytes to main memory: an access of their word.
+    #[inline(always)]
+    pub fn store<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), Fault> {
+        self.vm.memory.store::<N>(addr, bytes)?;
+        self.ctx.on_access(address_space::MEMORY, addr & !3);
+        Ok(())
+    }
+
+    /// Reports an access the handler made to the word at `pointer` (a multiple of 4) of
+    /// `address_space` by other means (a syscall copying a buffer word by word).
+    #[inline(always)]
+    pub fn access(&mut self, address_space: u32, pointer: u32) {
+        debug_assert!(pointer.is_multiple_of(4), "word access at {pointer:#x}");
+        self.ctx.on_access(address_space, pointer);
+    }
 }
 
 /// A handler: executes one pre-computed instruction, updates `pc`, and returns `Err` to stop

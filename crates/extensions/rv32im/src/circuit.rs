@@ -41,17 +41,14 @@ impl CircuitExtension for Rv32Im {
         Rv32ImAir::ALL.iter().map(|air| air.air(b)).collect()
     }
 
-    fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)> {
-        insn_cost(instruction).map(|(air, accesses)| (air.index(), accesses))
+    fn insn_air(&self, instruction: &Instruction<F>) -> Option<usize> {
+        insn_air(instruction).map(Rv32ImAir::index)
     }
 
-    fn io_costs(&self) -> Vec<(usize, u32)> {
-        // By channel (`ecall::io_channel`): a byte written to fd 3 is a public-write row with a
-        // read and a write of its word; a word `read` writes is a read row with one write.
-        vec![
-            (Rv32ImAir::PublicWrite.index(), 2),
-            (Rv32ImAir::Read.index(), 1),
-        ]
+    fn io_airs(&self) -> Vec<usize> {
+        // By channel (`ecall::io_channel`): a byte written to fd 3 is a public-write row, a
+        // word `read` writes is a read row.
+        vec![Rv32ImAir::PublicWrite.index(), Rv32ImAir::Read.index()]
     }
 
     fn new_chips(&self, p: &Periphery, rows: &[usize]) -> Box<dyn SegmentChips> {
@@ -294,19 +291,13 @@ const _: () = {
     }
 };
 
-/// The AIR and memory accesses of one execution of `inst` (see [`CircuitExtension::insn_cost`]).
-fn insn_cost(inst: &Instruction<F>) -> Option<(Rv32ImAir, u32)> {
+/// The AIR that gets the row of `inst` (see [`CircuitExtension::insn_air`]).
+fn insn_air(inst: &Instruction<F>) -> Option<Rv32ImAir> {
     use Rv32ImAir::*;
     let op = inst.opcode;
     let register_form = inst.e.as_canonical_u32() != 0;
     let writes = inst.a.as_canonical_u32() != 0;
-    let two_forms = |reg: Rv32ImAir, imm: Rv32ImAir| {
-        if register_form {
-            (reg, 3)
-        } else {
-            (imm, 2)
-        }
-    };
+    let two_forms = |reg: Rv32ImAir, imm: Rv32ImAir| if register_form { reg } else { imm };
     Some(if let Some(o) = BaseAluOpcode::from_global(op) {
         match AluKind::of(o).0 {
             AluKind::Arith => two_forms(AluArithReg, AluArithImm),
@@ -317,36 +308,39 @@ fn insn_cost(inst: &Instruction<F>) -> Option<(Rv32ImAir, u32)> {
     } else if LessThanOpcode::from_global(op).is_some() {
         two_forms(LessThanReg, LessThanImm)
     } else if MulOpcode::from_global(op).is_some() {
-        (Mul, 3)
+        Mul
     } else if MulHOpcode::from_global(op).is_some() {
-        (MulH, 3)
+        MulH
     } else if DivRemOpcode::from_global(op).is_some() {
-        (DivRem, 3)
+        DivRem
     } else if let Some(o) = LoadStoreOpcode::from_global(op) {
-        (if o.is_store() { Store } else { Load }, 3)
+        if o.is_store() {
+            Store
+        } else {
+            Load
+        }
     } else if BranchEqualOpcode::from_global(op).is_some() {
-        (BranchEqual, 2)
+        BranchEqual
     } else if BranchLessThanOpcode::from_global(op).is_some() {
-        (BranchLessThan, 2)
+        BranchLessThan
     } else if JalLuiOpcode::from_global(op).is_some() {
         if writes {
-            (JalLui, 1)
+            JalLui
         } else {
-            (Jump, 0)
+            Jump
         }
     } else if JalrOpcode::from_global(op).is_some() {
         if writes {
-            (JalrLink, 2)
+            JalrLink
         } else {
-            (Jalr, 1)
+            Jalr
         }
     } else if AuipcOpcode::from_global(op).is_some() {
-        (Auipc, 1)
+        Auipc
     } else if NopOpcode::from_global(op).is_some() {
-        (Nop, 0)
+        Nop
     } else if EcallOpcode::from_global(op).is_some() {
-        // a7, a2, a1, a0 and the public-output length word, at most.
-        (Ecall, 5)
+        Ecall
     } else {
         return None;
     })

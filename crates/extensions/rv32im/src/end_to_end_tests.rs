@@ -275,6 +275,20 @@ fn assert_metering_counts_rows(
             .execute_planned_preflight(&exe, start.clone(), input, segment)
             .unwrap();
         assert_eq!(preflight.instret, segment.num_insns);
+        // The accesses the handlers reported are exactly the timestamps preflight used (its
+        // register refreshes aside, which metering bounds).
+        let refreshes = preflight.refresh.records.len() as u64;
+        let used =
+            (preflight.memory.timestamp - tessera_system::connector::INITIAL_TIMESTAMP) as u64;
+        assert_eq!(
+            used - refreshes,
+            segment.accesses - segment.refresh_rows,
+            "segment {index}: accesses"
+        );
+        assert!(
+            refreshes <= segment.refresh_rows,
+            "segment {index}: refreshes"
+        );
         let traces = vm.generate_traces(&exe, preflight).unwrap();
         // The plan only sizes the record arenas: without it, preflight fills the same traces.
         let unplanned = vm

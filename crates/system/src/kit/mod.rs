@@ -157,22 +157,23 @@ impl<F: PrimeField32, O: AluFamily + Send + Sync> Executor<F> for AluExecutor<O>
     }
 }
 
-fn alu_rr<Ctx, O: AluFamily, const OP: usize>(
+fn alu_rr<Ctx: ExecutionCtx, O: AluFamily, const OP: usize>(
     s: &mut VmExecState<Ctx>,
     i: &PreInsn<Ctx>,
 ) -> Result<(), Trap> {
-    let value = O::ALL[OP].eval(s.vm.reg(i.b), s.vm.reg(i.c));
-    s.vm.set_reg(i.a, value);
+    let x = s.read_reg(i.b);
+    let y = s.read_reg(i.c);
+    s.write_reg(i.a, O::ALL[OP].eval(x, y));
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }
 
-fn alu_ri<Ctx, O: AluFamily, const OP: usize>(
+fn alu_ri<Ctx: ExecutionCtx, O: AluFamily, const OP: usize>(
     s: &mut VmExecState<Ctx>,
     i: &PreInsn<Ctx>,
 ) -> Result<(), Trap> {
-    let value = O::ALL[OP].eval(s.vm.reg(i.b), i.c);
-    s.vm.set_reg(i.a, value);
+    let x = s.read_reg(i.b);
+    s.write_reg(i.a, O::ALL[OP].eval(x, i.c));
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }

@@ -68,7 +68,7 @@ impl<O: LocalOpcode + Send + Sync> CircuitExtension for TestExtension<O> {
     fn new_chips(&self, _: &Periphery, _: &[usize]) -> Box<dyn SegmentChips> {
         unreachable!("the registry tests never prove")
     }
-    fn insn_cost(&self, _: &Instruction<F>) -> Option<(usize, u32)> {
+    fn insn_air(&self, _: &Instruction<F>) -> Option<usize> {
         None
     }
 }

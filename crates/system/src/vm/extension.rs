@@ -156,15 +156,15 @@ pub trait CircuitExtension: VmExecutionExtension<F> + Send + Sync {
     fn new_chips(&self, periphery: &Periphery, rows: &[usize]) -> Box<dyn SegmentChips>;
 
     /// For metering: which of this extension's AIRs (an index into [`Self::airs`]) gets the
-    /// row of `instruction`, and how many memory accesses it makes (an upper bound is safe:
-    /// it only cuts segments earlier). `None` for an opcode this extension does not prove.
-    fn insn_cost(&self, instruction: &Instruction<F>) -> Option<(usize, u32)>;
+    /// row of `instruction`; `None` for an opcode this extension does not prove. (The memory
+    /// accesses are not declared: metering counts the ones the handler makes.)
+    fn insn_air(&self, instruction: &Instruction<F>) -> Option<usize>;
 
     /// For metering, if this extension handles the syscalls that move data: for each I/O
     /// channel its handlers report rows of (see [`tessera_arch::ExecutionCtx::on_io_rows`]),
-    /// the AIR (an index into [`Self::airs`]) that gets them and the memory accesses per row.
-    /// Empty (the default) if the extension has none.
-    fn io_costs(&self) -> Vec<(usize, u32)> {
+    /// the AIR (an index into [`Self::airs`]) that gets them. Empty (the default) if the
+    /// extension has none.
+    fn io_airs(&self) -> Vec<usize> {
         Vec::new()
     }
 }

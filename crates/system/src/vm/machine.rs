@@ -21,7 +21,7 @@ use openvm_stark_backend::{
 };
 use tessera_arch::{
     bus::{MEMORY_BLOCK, REGISTER_REFRESH_SLOTS, TIMESTAMP_BITS},
-    InsnCost, InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe,
+    InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe,
 };
 
 use super::{
@@ -260,36 +260,27 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             offsets.push(slots);
             slots += ids.len() / TRACE_PARTS;
         }
-        let costs = exe
+        let insn_slots = exe
             .program
             .instructions
             .iter()
             .map(|inst| {
-                let cost = inst.as_ref().and_then(|inst| {
+                let slot = inst.as_ref().and_then(|inst| {
                     let owner = self.extensions.owner(inst.opcode)?;
-                    let (air, accesses) = self.extensions[owner].insn_cost(inst)?;
-                    Some((offsets[owner] + air, accesses))
+                    Some(offsets[owner] + self.extensions[owner].insn_air(inst)?)
                 });
                 // Gaps never run: a run that reaches one faults.
-                let (slot, accesses) = cost.unwrap_or((0, 0));
-                InsnCost {
-                    slot: slot as u32,
-                    accesses,
-                }
+                slot.unwrap_or(0) as u32
             })
             .collect();
         // The (first) extension with I/O channels handles the syscalls.
-        let io = self
+        let io_slots = self
             .extensions
             .iter()
             .zip(&offsets)
             .map(|(e, &offset)| {
-                let channels = e.io_costs().into_iter();
-                let cost = |(air, accesses)| InsnCost {
-                    slot: (offset + air) as u32,
-                    accesses,
-                };
-                channels.map(cost).collect::<Vec<_>>()
+                let airs = e.io_airs().into_iter();
+                airs.map(|air| (offset + air) as u32).collect::<Vec<_>>()
             })
             .find(|io| !io.is_empty())
             .unwrap_or_default();
@@ -326,9 +317,9 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             min_height,
         };
         MeteringCosts {
-            costs,
+            insn_slots,
             slots: slots.max(1),
-            io,
+            io_slots,
             interactions,
             memory: MemoryShape {
                 leaf_bytes: LEAF_BYTES as u32,

@@ -40,8 +40,8 @@ impl<F: PrimeField32> Executor<F> for AuipcExecutor {
     }
 }
 
-fn auipc<Ctx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
-    s.vm.set_reg(i.a, i.c);
+fn auipc<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
+    s.write_reg(i.a, i.c);
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }

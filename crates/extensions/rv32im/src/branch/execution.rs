@@ -44,11 +44,13 @@ impl<F: PrimeField32, O: BranchFamily + Send + Sync> Executor<F> for BranchExecu
     }
 }
 
-fn branch<Ctx, O: BranchFamily, const OP: usize>(
+fn branch<Ctx: ExecutionCtx, O: BranchFamily, const OP: usize>(
     s: &mut VmExecState<Ctx>,
     i: &PreInsn<Ctx>,
 ) -> Result<(), Trap> {
-    if O::ALL[OP].taken(s.vm.reg(i.a), s.vm.reg(i.b)) {
+    let x = s.read_reg(i.a);
+    let y = s.read_reg(i.b);
+    if O::ALL[OP].taken(x, y) {
         jump_to(s, i.c)
     } else {
         s.vm.pc = s.vm.pc.wrapping_add(4);

@@ -20,7 +20,7 @@ crate::local_opcode! {
 }
 
 /// The I/O channels whose buffer rows the `ecall` handler reports to the execution context
-/// (metering); `CircuitExtension::io_costs` of the RV32IM circuit lists their AIRs in this order.
+/// (metering); `CircuitExtension::io_airs` of the RV32IM circuit lists their AIRs in this order.
 pub mod io_channel {
     /// A byte appended to the public output: one public-write row.
     pub const PUBLIC_WRITE: u32 = 0;
@@ -48,67 +48,86 @@ impl<F: PrimeField32> Executor<F> for EcallExecutor {
     }
 }
 
+/// Runs a syscall, accessing what the `ecall` AIRs access in the order they access it: `a7`,
+/// `a2`, then `a0` (read by `exit`, written with the result by the others), `a1` (the buffer of
+/// a read or of a write to the public output), the public output's length word, and the buffer
+/// word by word. A write to the host's stdout or stderr is not proven: its fd and buffer are
+/// looked at, not accessed.
 fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
-    let vm = &mut s.vm;
-    let (a0, a1, a2) = (vm.reg(A0), vm.reg(A1), vm.reg(A2));
-    match vm.reg(A7) {
+    let number = s.read_reg(A7);
+    let len = s.read_reg(A2);
+    match number {
         SYSCALL_EXIT => {
-            vm.exit_code = Some(a0);
+            let code = s.read_reg(A0);
+            s.vm.exit_code = Some(code);
             return Err(Trap::Exit);
         }
-        SYSCALL_WRITE => {
-            match a0 {
-                // Host output is not proven: the circuit does not read the buffer, so a
-                // buffer outside memory cannot stop the run either (the proof would go on
-                // where execution stopped). Such a write hands the host nothing.
-                FD_STDOUT | FD_STDERR => {
-                    if let Ok(data) = vm.memory.read_bytes(a1, a2) {
-                        let out = match a0 {
-                            FD_STDOUT => &mut vm.host_output.stdout,
-                            _ => &mut vm.host_output.stderr,
-                        };
-                        out.extend_from_slice(data);
-                    }
-                }
-                FD_PUBLIC => {
-                    // An empty write accesses no memory, wherever `buf` points.
-                    let data = match a2 {
-                        0 => Vec::new(),
-                        _ => vm.memory.read_bytes(a1, a2)?.to_vec(),
+        SYSCALL_WRITE => match s.vm.reg(A0) {
+            // Host output is not proven: the circuit does not read the buffer, so a buffer
+            // outside memory cannot stop the run either (the proof would go on where execution
+            // stopped). Such a write hands the host nothing.
+            fd @ (FD_STDOUT | FD_STDERR) => {
+                let vm = &mut s.vm;
+                if let Ok(data) = vm.memory.read_bytes(vm.reg(A1), len) {
+                    let out = match fd {
+                        FD_STDOUT => &mut vm.host_output.stdout,
+                        _ => &mut vm.host_output.stderr,
                     };
-                    let offset = vm.memory.public_output().len() as u32;
-                    vm.memory.append_public_output(&data)?;
-                    s.ctx.on_io_rows(io_channel::PUBLIC_WRITE, a2);
-                    // Each byte is read from main memory and written to the output.
-                    s.ctx.on_memory(address_space::MEMORY, a1, a2);
-                    let space = address_space::PUBLIC_VALUES;
-                    s.ctx.on_memory(space, PUBLIC_OUTPUT_LENGTH, 4);
-                    s.ctx.on_memory(space, PUBLIC_OUTPUT_DATA + offset, a2);
+                    out.extend_from_slice(data);
                 }
-                fd => return Err(Fault::BadWriteFd(fd).into()),
+                s.write_reg(A0, len);
             }
-            vm.set_reg(A0, a2);
-        }
+            FD_PUBLIC => {
+                let buf = s.vm.reg(A1);
+                // An empty write accesses no memory, wherever `buf` points.
+                let data = match len {
+                    0 => Vec::new(),
+                    _ => s.vm.memory.read_bytes(buf, len)?.to_vec(),
+                };
+                let offset = s.vm.memory.public_output().len() as u32;
+                s.vm.memory.append_public_output(&data)?;
+                s.write_reg(A0, len);
+                s.read_reg(A1);
+                s.access(address_space::PUBLIC_VALUES, PUBLIC_OUTPUT_LENGTH);
+                // Each byte is read from its word of main memory and written to its word of
+                // the public output: one row of the public-write AIR.
+                for i in 0..len {
+                    s.access(address_space::MEMORY, buf.wrapping_add(i) & !3);
+                    let dst = PUBLIC_OUTPUT_DATA + offset + i;
+                    s.access(address_space::PUBLIC_VALUES, dst & !3);
+                }
+                s.ctx.on_io_rows(io_channel::PUBLIC_WRITE, len);
+            }
+            fd => return Err(Fault::BadWriteFd(fd).into()),
+        },
         SYSCALL_READ => {
-            if a0 != FD_STDIN {
-                return Err(Fault::BadReadFd(a0).into());
+            let fd = s.vm.reg(A0);
+            if fd != FD_STDIN {
+                return Err(Fault::BadReadFd(fd).into());
             }
+            let buf = s.vm.reg(A1);
+            let vm = &mut s.vm;
             let start = vm.streams.input_position;
-            let count = (a2 as usize).min(vm.streams.input.len() - start);
+            let count = (len as usize).min(vm.streams.input.len() - start);
             // A read of nothing (empty input or `len = 0`) accesses no memory.
             if count > 0 {
                 vm.memory
-                    .write_bytes(a1, &vm.streams.input[start..start + count])?;
+                    .write_bytes(buf, &vm.streams.input[start..start + count])?;
             }
             vm.streams.input_position += count;
-            vm.set_reg(A0, count as u32);
             let count = count as u32;
-            s.ctx.on_io_rows(io_channel::READ, words_spanned(a1, count));
-            s.ctx.on_memory(address_space::MEMORY, a1, count);
+            s.write_reg(A0, count);
+            s.read_reg(A1);
+            // One row of the read AIR per word written.
+            let words = words_spanned(buf, count);
+            for word in 0..words {
+                s.access(address_space::MEMORY, (buf & !3).wrapping_add(4 * word));
+            }
+            s.ctx.on_io_rows(io_channel::READ, words);
         }
         number => return Err(Fault::UnknownSyscall(number).into()),
     }
-    vm.pc = vm.pc.wrapping_add(4);
+    s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }
 

@@ -47,14 +47,14 @@ impl<F: PrimeField32> Executor<F> for JalLuiExecutor {
     }
 }
 
-fn jal<Ctx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
+fn jal<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
     jump_to(s, i.c)?;
-    s.vm.set_reg(i.a, i.b);
+    s.write_reg(i.a, i.b);
     Ok(())
 }
 
-fn lui<Ctx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
-    s.vm.set_reg(i.a, i.c);
+fn lui<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
+    s.write_reg(i.a, i.c);
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }

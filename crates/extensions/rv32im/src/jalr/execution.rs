@@ -34,10 +34,10 @@ impl<F: PrimeField32> Executor<F> for JalrExecutor {
 }
 
 /// Reads `rs1` before writing `rd`, so `jalr ra, 0(ra)` jumps to the old `ra`.
-fn jalr<Ctx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
-    let target = s.vm.reg(i.b).wrapping_add(i.c) & !1;
+fn jalr<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
+    let target = s.read_reg(i.b).wrapping_add(i.c) & !1;
     let link = s.vm.pc.wrapping_add(4);
     jump_to(s, target)?;
-    s.vm.set_reg(i.a, link);
+    s.write_reg(i.a, link);
     Ok(())
 }

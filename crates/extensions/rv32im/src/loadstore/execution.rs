@@ -50,11 +50,10 @@ fn load<Ctx: ExecutionCtx, const N: usize, const OP: usize>(
     s: &mut VmExecState<Ctx>,
     i: &PreInsn<Ctx>,
 ) -> Result<(), Trap> {
-    let addr = s.vm.reg(i.b).wrapping_add(i.c);
-    let bytes: [u8; N] = s.vm.memory.load(addr)?;
-    s.ctx.on_memory(address_space::MEMORY, addr, N as u32);
+    let addr = s.read_reg(i.b).wrapping_add(i.c);
+    let bytes: [u8; N] = s.load(addr)?;
     let value = <LoadStoreOpcode as tessera_arch::LocalOpcode>::ALL[OP].extend(&bytes);
-    s.vm.set_reg(i.a, value);
+    s.write_reg(i.a, value);
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }
@@ -64,11 +63,9 @@ fn store<Ctx: ExecutionCtx, const N: usize>(
     s: &mut VmExecState<Ctx>,
     i: &PreInsn<Ctx>,
 ) -> Result<(), Trap> {
-    let addr = s.vm.reg(i.b).wrapping_add(i.c);
-    let bytes = s.vm.reg(i.a).to_le_bytes();
-    s.vm.memory
-        .store::<N>(addr, bytes[..N].try_into().expect("N <= 4"))?;
-    s.ctx.on_memory(address_space::MEMORY, addr, N as u32);
+    let addr = s.read_reg(i.b).wrapping_add(i.c);
+    let bytes = s.read_reg(i.a).to_le_bytes();
+    s.store::<N>(addr, bytes[..N].try_into().expect("N <= 4"))?;
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }
