@@ -132,7 +132,8 @@ impl KeyStore {
         }
     }
 
-    fn path(&self, vm: &VirtualMachine<VmConfig>, kind: &str) -> Option<PathBuf> {
+    /// Where the key of `kind` (`pk` or `vk`) of `vm` is cached (`None` without a cache).
+    pub(crate) fn path(&self, vm: &VirtualMachine<VmConfig>, kind: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         let p = vm.params();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();

@@ -9,13 +9,17 @@
 //! println!("exit {} after {} instructions", report.exit_code, report.instret);
 //! ```
 
+mod commit;
 mod keys;
 mod pinned_keys;
+mod project;
 mod proof_file;
 mod prove;
 
+pub use commit::KeygenReport;
 pub use keys::KeyStore;
 pub use pinned_keys::{pinned_verifying_key_digest, verifying_key_digest};
+pub use project::{build_project, init_project, BuiltGuest, GuestLanguage, ProjectError};
 pub use proof_file::{Claims, ProofFile, ProofFileError, Security, PROOF_FORMAT_VERSION};
 pub use prove::{
     params_for, CostReport, MeterReport, ProveOptions, ProveReport, SegmentProver, VerifiedRun,

@@ -219,7 +219,7 @@ pub enum VerifyError {
 }
 
 impl Sdk {
-    fn machine(&self, log_stacked_height: usize) -> VirtualMachine<VmConfig> {
+    pub(crate) fn machine(&self, log_stacked_height: usize) -> VirtualMachine<VmConfig> {
         VirtualMachine::new(
             self.executor.config.clone(),
             params_for(self.security, log_stacked_height),
@@ -555,7 +555,7 @@ impl Sdk {
     }
 }
 
-fn digest_hex(digest: &tessera_system::poseidon2::Digest) -> String {
+pub(crate) fn digest_hex(digest: &tessera_system::poseidon2::Digest) -> String {
     use openvm_stark_backend::p3_field::PrimeField32;
     digest
         .iter()

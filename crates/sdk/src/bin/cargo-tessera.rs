@@ -95,6 +95,99 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a guest project that builds and proves as created
+    ///
+    /// Examples:
+    ///   cargo tessera init hello                 (C: main.c)
+    ///   cargo tessera init --lang rust hello     (Rust: Cargo.toml, src/main.rs)
+    ///   cd hello && cargo tessera build && cargo tessera run target/tessera/hello.elf
+    ///
+    /// Exit status: 0 if the project was created, 2 on any error (for example a directory
+    /// that is not empty).
+    #[command(verbatim_doc_comment)]
+    Init {
+        /// The project directory (created; it must not exist or be empty). Its name names
+        /// the ELF.
+        dir: PathBuf,
+        /// The guest language.
+        #[arg(long, value_enum, default_value = "c")]
+        lang: tessera_sdk::GuestLanguage,
+    },
+    /// Build a guest project (C or Rust) into target/tessera/<name>.elf
+    ///
+    /// C: every *.c file of DIR, with riscv64-unknown-elf-gcc (apt package
+    /// gcc-riscv64-unknown-elf; RISCV_PREFIX overrides the prefix) and the guest runtime.
+    /// Rust: DIR/Cargo.toml, with Debian's rustc-web, cargo-web, rust-web-src and lld-16
+    /// (DEBIAN_RUSTC, DEBIAN_CARGO, LLD override them); nothing is downloaded but the crates
+    /// Rust's own library needs on the first build. With `zbb` in --config, C is compiled with
+    /// -march=rv32im_zbb.
+    ///
+    /// Examples:
+    ///   cargo tessera build                       (the project in the current directory)
+    ///   cargo tessera build hello --config zbb.toml
+    ///
+    /// Exit status: 0 if the ELF was written, 2 on any error.
+    #[command(verbatim_doc_comment)]
+    Build {
+        /// The project directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Print one JSON object (`language`, `elf`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate and cache the proving and verifying keys without proving
+    ///
+    /// The keys depend on the configuration and the stacked height: give the height, or the
+    /// program (and input) whose proof will need them.
+    ///
+    /// Examples:
+    ///   cargo tessera keygen --log-stacked-height 20
+    ///   cargo tessera keygen --elf prog.elf --input in.bin --config zbb.toml
+    ///
+    /// Exit status: 0 if the keys are cached, 2 on any error.
+    #[command(verbatim_doc_comment)]
+    Keygen {
+        /// The program whose proof the keys are for (its run picks the stacked height).
+        #[arg(long, required_unless_present = "log_stacked_height")]
+        elf: Option<PathBuf>,
+        /// File whose bytes are the guest's private input (with --elf).
+        #[arg(long, requires = "elf")]
+        input: Option<PathBuf>,
+        /// log2 of the stacked height (16..=24).
+        #[arg(long)]
+        log_stacked_height: Option<usize>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the exe commitment of an ELF (what proofs of its runs carry)
+    ///
+    /// `verify` prints the commitment a proof carries: compare the two to pin the program a
+    /// verifier accepts.
+    ///
+    /// The commitment depends on the configuration and the stacked height, which by default is
+    /// the one `prove` would pick for the run on --input.
+    ///
+    /// Examples:
+    ///   cargo tessera commit prog.elf --input in.bin
+    ///   cargo tessera commit prog.elf --log-stacked-height 20 --json
+    ///
+    /// Exit status: 0 on success, 2 on any error.
+    #[command(verbatim_doc_comment)]
+    Commit {
+        /// The program.
+        elf: PathBuf,
+        /// File whose bytes are the guest's private input (picks the stacked height).
+        #[arg(long, conflicts_with = "log_stacked_height")]
+        input: Option<PathBuf>,
+        /// log2 of the stacked height (16..=24).
+        #[arg(long)]
+        log_stacked_height: Option<usize>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the extensions a configuration can name, and print the configuration in use
     /// (`--config`, or the default) as TOML with its fingerprint.
     Extensions,
@@ -129,6 +222,109 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Init { dir, lang } => match tessera_sdk::init_project(&dir, lang) {
+            Ok(files) => {
+                for file in files {
+                    println!("created {}", file.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Build { dir, json } => match tessera_sdk::build_project(&dir, sdk.config()) {
+            Ok(built) => {
+                if json {
+                    let report = serde_json::json!({
+                        "language": format!("{:?}", built.language).to_lowercase(),
+                        "elf": built.elf.display().to_string(),
+                    });
+                    println!("{report}");
+                } else {
+                    println!("built {}", built.elf.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Keygen {
+            elf,
+            input,
+            log_stacked_height,
+            json,
+        } => {
+            let result = (|| {
+                let lsh = match (log_stacked_height, &elf) {
+                    (Some(lsh), _) => lsh,
+                    (None, Some(elf)) => height_for(&sdk, elf, input.as_deref())?,
+                    (None, None) => unreachable!("clap requires --elf or --log-stacked-height"),
+                };
+                anyhow::Ok(sdk.keygen(lsh)?)
+            })();
+            match result {
+                Ok(report) if json => {
+                    println!("{}", serde_json::to_string(&report).expect("serializable"));
+                    ExitCode::SUCCESS
+                }
+                Ok(report) => {
+                    let shown = |p: &Option<PathBuf>| {
+                        p.as_ref()
+                            .map_or("(no key cache)".to_owned(), |p| p.display().to_string())
+                    };
+                    println!(
+                        "keys for 2^{} ({:.1} s)",
+                        report.log_stacked_height, report.seconds
+                    );
+                    println!("proving key:   {}", shown(&report.proving_key));
+                    println!("verifying key: {}", shown(&report.verifying_key));
+                    println!("vk sha256:     {}", report.verifying_key_sha256);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Commit {
+            elf,
+            input,
+            log_stacked_height,
+            json,
+        } => {
+            let result = (|| {
+                let lsh = match log_stacked_height {
+                    Some(lsh) => lsh,
+                    None => height_for(&sdk, &elf, input.as_deref())?,
+                };
+                let exe = sdk.load_elf_file(&elf)?;
+                anyhow::Ok((lsh, sdk.commit(&exe, lsh)?))
+            })();
+            match result {
+                Ok((lsh, commitment)) => {
+                    if json {
+                        let report = serde_json::json!({
+                            "exe_commitment": commitment,
+                            "log_stacked_height": lsh,
+                            "config": sdk.config().name(),
+                        });
+                        println!("{report}");
+                    } else {
+                        println!("{commitment}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Extensions => {
             // Written, not printed: `cargo tessera extensions | head` must not panic.
             let _ = std::io::stdout().write_all(extensions_listing(&sdk).as_bytes());
@@ -269,6 +465,17 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The stacked height `prove` would pick for `elf` on `input`.
+fn height_for(
+    sdk: &Sdk,
+    elf: &std::path::Path,
+    input: Option<&std::path::Path>,
+) -> anyhow::Result<usize> {
+    let exe = sdk.load_elf_file(elf)?;
+    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    Ok(sdk.log_stacked_height_for(&exe, input, &ProveOptions::default())?)
 }
 
 fn meter(
