@@ -22,8 +22,9 @@ pub use pinned_keys::{pinned_verifying_key_digest, verifying_key_digest};
 pub use project::{build_project, init_project, BuiltGuest, GuestLanguage, ProjectError};
 pub use proof_file::{Claims, ProofFile, ProofFileError, Security, PROOF_FORMAT_VERSION};
 pub use prove::{
-    params_for, CostReport, MeterReport, ProveOptions, ProveReport, SegmentProver, VerifiedRun,
-    VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS, MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
+    params_for, peak_memory_bytes, AirCells, CostReport, MeterReport, ProveOptions, ProveProgress,
+    ProveReport, SegmentProver, VerifiedRun, VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS,
+    MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
 pub use tessera_system::registry::VmConfig;
 pub use tessera_system::vm::{ProvenSegment, SegmentStart};

@@ -97,6 +97,10 @@ pub struct ProveReport {
     pub plan_seconds: f64,
     /// Preflight, traces and proof of every segment.
     pub prove_seconds: f64,
+    /// Of `prove_seconds`: preflight, trace generation and the STARK, over every segment.
+    pub preflight_seconds: f64,
+    pub traces_seconds: f64,
+    pub stark_seconds: f64,
     /// Main trace cells (rows times columns over every AIR, padding included).
     pub main_cells: usize,
     pub main_cells_per_instruction: f64,
@@ -109,6 +113,37 @@ pub struct ProveReport {
     pub proof_bytes: usize,
     /// Rows of each AIR's trace (name, rows) in the first segment.
     pub trace_heights: Vec<(String, usize)>,
+    /// Every AIR with rows, largest main trace first: rows and main cells over every segment.
+    pub air_cells: Vec<AirCells>,
+    /// The process's peak resident memory (Linux's `VmHWM`), if known.
+    pub peak_memory_bytes: Option<u64>,
+}
+
+/// One AIR's share of a proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AirCells {
+    pub air: String,
+    /// Rows over every segment, padding included.
+    pub rows: usize,
+    /// Main trace cells (rows times main columns).
+    pub cells: usize,
+}
+
+/// What [`Sdk::prove_with_progress`] reports as it goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ProveProgress {
+    /// Metered execution planned the run.
+    Planned { instret: u64, segments: usize },
+    /// The keys at stacked height `2^log_stacked_height` are loaded or generated now.
+    Keygen { log_stacked_height: usize },
+    /// Segment `index` (of `segments`, which cover `instret` instructions) is proven; it ran
+    /// `instructions` instructions.
+    SegmentProven {
+        index: usize,
+        segments: usize,
+        instructions: u64,
+        instret: u64,
+    },
 }
 
 /// What a verified proof says.
@@ -194,6 +229,8 @@ struct Proven {
     prover: SegmentProver,
     keygen_seconds: f64,
     prove_seconds: f64,
+    /// Preflight, traces and STARK seconds over every segment.
+    phases: [f64; 3],
 }
 
 /// Why a proof was rejected.
@@ -348,10 +385,25 @@ impl Sdk {
         input: Vec<u8>,
         options: ProveOptions,
     ) -> Result<(ProofFile, ProveReport), SdkError> {
+        self.prove_with_progress(exe, input, options, &mut |_| {})
+    }
+
+    /// [`Sdk::prove`], calling `progress` as the work goes (planned, keys, each segment).
+    pub fn prove_with_progress(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        input: Vec<u8>,
+        options: ProveOptions,
+        progress: &mut dyn FnMut(ProveProgress),
+    ) -> Result<(ProofFile, ProveReport), SdkError> {
         // Metered execution first: the pure handlers, so it reports the guest's faults
         // precisely (proving a run that does not exit cleanly is pointless), and it plans the
         // segments.
         let plan = self.meter(exe, input.clone(), &options)?;
+        progress(ProveProgress::Planned {
+            instret: plan.instret,
+            segments: plan.segments.len(),
+        });
 
         // One stacked height for every segment (the verifying key and the program commitment
         // depend on it): the smallest that holds every planned trace.
@@ -363,7 +415,7 @@ impl Sdk {
                 "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
             )));
         }
-        let proven = self.prove_segments(exe, &input, &plan, lsh)?;
+        let proven = self.prove_segments(exe, &input, &plan, lsh, progress)?;
         let Proven {
             proofs,
             heights,
@@ -373,6 +425,7 @@ impl Sdk {
             prover,
             keygen_seconds,
             prove_seconds,
+            phases: [preflight_seconds, traces_seconds, stark_seconds],
         } = proven;
         let instret = plan.instret;
         let plan_seconds = plan.seconds;
@@ -396,16 +449,39 @@ impl Sdk {
             .map(|p| p.encode_to_vec().map_or(0, |b| b.len()))
             .sum();
         let (mut total_cells, mut interactions) = (0, 0);
+        // Per AIR: rows and main cells (common main columns: the program table's cached
+        // columns are committed once per key, not per segment).
+        let mut air_rows = vec![(0usize, 0usize); vm.airs().len()];
         for segment in &heights {
-            for (air, &height) in prover.proving_key().per_air.iter().zip(segment) {
+            for (id, (air, &height)) in prover.proving_key().per_air.iter().zip(segment).enumerate()
+            {
                 let width = &air.vk.params.width;
                 let all_columns = width.common_main
                     + width.cached_mains.iter().sum::<usize>()
                     + width.preprocessed.unwrap_or(0);
                 total_cells += all_columns * height;
                 interactions += air.vk.num_interactions() * height;
+                // The two power-of-two parts of an instruction AIR's trace count as one AIR.
+                let air = match id.checked_sub(FIRST_EXTENSION_AIR_ID) {
+                    Some(offset) => FIRST_EXTENSION_AIR_ID + offset / TRACE_PARTS * TRACE_PARTS,
+                    None => id,
+                };
+                air_rows[air].0 += height;
+                air_rows[air].1 += width.common_main * height;
             }
         }
+        let mut air_cells: Vec<AirCells> = vm
+            .airs()
+            .iter()
+            .zip(&air_rows)
+            .filter(|(_, &(rows, _))| rows > 0)
+            .map(|(air, &(rows, cells))| AirCells {
+                air: air.name(),
+                rows,
+                cells,
+            })
+            .collect();
+        air_cells.sort_by(|a, b| b.cells.cmp(&a.cells).then_with(|| a.air.cmp(&b.air)));
         let per_instruction = |x: usize| x as f64 / instret.max(1) as f64;
         let report = ProveReport {
             exit_code,
@@ -418,6 +494,9 @@ impl Sdk {
             keygen_seconds,
             plan_seconds,
             prove_seconds,
+            preflight_seconds,
+            traces_seconds,
+            stark_seconds,
             main_cells,
             main_cells_per_instruction: per_instruction(main_cells),
             total_cells,
@@ -432,6 +511,8 @@ impl Sdk {
                 .filter(|(_, h)| **h > 0)
                 .map(|(air, &h)| (air.name(), h))
                 .collect(),
+            air_cells,
+            peak_memory_bytes: peak_memory_bytes(),
         };
         Ok((file, report))
     }
@@ -445,13 +526,32 @@ impl Sdk {
         input: &[u8],
         plan: &MeterReport,
         lsh: usize,
+        progress: &mut dyn FnMut(ProveProgress),
     ) -> Result<Proven, SdkError> {
+        progress(ProveProgress::Keygen {
+            log_stacked_height: lsh,
+        });
         let keygen_start = Instant::now();
         let prover = self.segment_prover(exe, lsh)?;
         let keygen_seconds = keygen_start.elapsed().as_secs_f64();
 
         let prove_start = Instant::now();
-        let segments = prover.prove_continuations(input, &plan.segments)?;
+        let count = plan.segments.len();
+        let segments = prover.prove_continuations_with(input, &plan.segments, |index, _| {
+            progress(ProveProgress::SegmentProven {
+                index,
+                segments: count,
+                instructions: plan.segments[index].num_insns,
+                instret: plan.instret,
+            })
+        })?;
+        let mut phases = [0.0; 3];
+        for segment in &segments {
+            let t = segment.timings;
+            for (total, part) in phases.iter_mut().zip([t.preflight, t.traces, t.stark]) {
+                *total += part;
+            }
+        }
         let last = segments.last().expect("a plan has at least one segment");
         let exit_code = last.exit_code.expect("the last segment exits");
         let public_output = last.public_output.clone();
@@ -466,6 +566,7 @@ impl Sdk {
             prover,
             keygen_seconds,
             prove_seconds: prove_start.elapsed().as_secs_f64(),
+            phases,
         })
     }
 
@@ -562,4 +663,12 @@ pub(crate) fn digest_hex(digest: &tessera_system::poseidon2::Digest) -> String {
         .flat_map(|x| x.as_canonical_u32().to_le_bytes())
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The process's peak resident set size (`VmHWM` of `/proc/self/status`), on Linux.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

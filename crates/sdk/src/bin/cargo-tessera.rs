@@ -1,11 +1,16 @@
 //! `cargo-tessera`: the Tessera command line (`cargo tessera ...` once installed).
 
-use std::{io::Write, path::PathBuf, process::ExitCode};
+use std::{
+    io::{IsTerminal, Write},
+    path::PathBuf,
+    process::ExitCode,
+};
 
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tessera_sdk::{
     hex, read_file, CostReport, ExecutionReport, GuestOutput, MeterReport, ProveOptions,
-    ProveReport, Sdk, SdkError, VerifiedRun,
+    ProveProgress, ProveReport, Sdk, SdkError, VerifiedRun,
 };
 
 /// jemalloc instead of the system allocator: proving allocates and frees large trace buffers,
@@ -28,6 +33,15 @@ struct Cli {
     /// the configuration it was made with. See `cargo tessera extensions`.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Show the machine's log on stderr (tracing spans and events): -v info, -vv debug,
+    /// -vvv trace; RUST_LOG overrides. With `run`, -v also lists at load time the words of
+    /// executable segments that are not instructions (data, padding, compressed or CSR words:
+    /// each faults only if it is executed).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// No progress bars (they are shown only when stderr is a terminal, and never with --json).
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,10 +72,6 @@ enum Command {
         /// of every instruction AIR, memory tables, bus messages) instead of running purely.
         #[arg(long, conflicts_with = "segments")]
         cost: bool,
-        /// Also list, at load time, the words of executable segments that are not instructions
-        /// (data, padding, compressed or CSR words): each faults only if it is executed.
-        #[arg(long, short)]
-        verbose: bool,
     },
     /// Execute an RV32IM ELF and prove the run (100-bit parameters).
     ///
@@ -214,6 +224,8 @@ fn main() -> ExitCode {
         args.remove(1);
     }
     let cli = Cli::parse_from(args);
+    init_logging(cli.verbose);
+    let show_progress = !cli.quiet && cli.verbose == 0 && std::io::stderr().is_terminal();
     let sdk = match sdk(cli.config.as_deref()) {
         Ok(sdk) => sdk,
         Err(e) => {
@@ -387,9 +399,14 @@ fn main() -> ExitCode {
             max_instructions,
             json,
             segments: None,
-            verbose,
             ..
-        } => match run(&sdk, &elf, input.as_deref(), max_instructions, verbose) {
+        } => match run(
+            &sdk,
+            &elf,
+            input.as_deref(),
+            max_instructions,
+            cli.verbose > 0,
+        ) {
             Ok(report) => {
                 if json {
                     println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -423,7 +440,8 @@ fn main() -> ExitCode {
                 segment_instructions,
                 segment_interactions,
             };
-            match prove(&sdk, &elf, input.as_deref(), &out, options) {
+            let progress = show_progress && !json;
+            match prove(&sdk, &elf, input.as_deref(), &out, options, progress) {
                 Ok(report) => {
                     if json {
                         println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -578,14 +596,112 @@ fn prove(
     input: Option<&std::path::Path>,
     out: &std::path::Path,
     options: ProveOptions,
+    show_progress: bool,
 ) -> anyhow::Result<ProveReport> {
     // Before any work: a proof that cannot be written is minutes or hours thrown away.
     tessera_sdk::check_writable(out)?;
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
-    let (file, report) = sdk.prove(&exe, input, options)?;
+    let mut bars = ProveBars::new(show_progress);
+    let proven = sdk.prove_with_progress(&exe, input, options, &mut |event| bars.update(event));
+    bars.finish();
+    let (file, report) = proven?;
     tessera_sdk::write_file_atomically(out, &file.to_bytes())?;
     Ok(report)
+}
+
+/// The progress of `prove` on stderr: a spinner while metered execution plans the run and
+/// while the keys load, then a bar over the run's instructions, advanced segment by segment,
+/// with an ETA. Hidden (no output at all) unless asked for.
+struct ProveBars {
+    bar: Option<ProgressBar>,
+}
+
+impl ProveBars {
+    fn new(show: bool) -> Self {
+        let bar = show.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid"),
+            );
+            bar.set_message("executing (planning segments)");
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self { bar }
+    }
+
+    fn update(&mut self, event: ProveProgress) {
+        let Some(bar) = &self.bar else { return };
+        match event {
+            ProveProgress::Planned { instret, segments } => {
+                bar.set_message(format!("{instret} instructions in {segments} segment(s)"));
+            }
+            ProveProgress::Keygen { log_stacked_height } => {
+                bar.set_message(format!("keys for stacked height 2^{log_stacked_height}"));
+            }
+            ProveProgress::SegmentProven {
+                index,
+                segments,
+                instructions,
+                instret,
+            } => {
+                if index == 0 {
+                    bar.set_length(instret);
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "proving {msg} [{elapsed}] {wide_bar} {human_pos}/{human_len} instructions (ETA {eta})",
+                        )
+                        .expect("valid"),
+                    );
+                    bar.reset_eta();
+                }
+                bar.set_message(format!("segment {}/{segments}", index + 1));
+                bar.inc(instructions);
+            }
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A `tracing` subscriber on stderr when asked for (`-v` or `RUST_LOG`).
+fn init_logging(verbose: u8) {
+    let from_env = std::env::var_os("RUST_LOG").is_some();
+    if verbose == 0 && !from_env {
+        return;
+    }
+    // Tessera's own spans first; the proof system's (per-matrix DFTs, ...) from -vv on.
+    let (ours, theirs) = match verbose {
+        0 | 1 => ("info", "warn"),
+        2 => ("debug", "info"),
+        _ => ("trace", "trace"),
+    };
+    let filter = if from_env {
+        tracing_subscriber::EnvFilter::from_default_env()
+    } else {
+        let crates = [
+            "tessera_arch",
+            "tessera_system",
+            "tessera_sdk",
+            "tessera_rv32im",
+        ];
+        let mut directives = theirs.to_owned();
+        for name in crates {
+            directives.push_str(&format!(",{name}={ours}"));
+        }
+        tracing_subscriber::EnvFilter::new(directives)
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .try_init();
 }
 
 fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
@@ -596,11 +712,33 @@ fn print_prove_report(report: &ProveReport, out: &std::path::Path) {
         "proving:         {:.3} s ({:.1} kHz; {} segment(s): planning {:.3} s, proving {:.3} s)",
         report.seconds, report.khz, report.segments, report.plan_seconds, report.prove_seconds
     );
+    eprintln!(
+        "phases:          preflight {:.3} s, traces {:.3} s, STARK {:.3} s",
+        report.preflight_seconds, report.traces_seconds, report.stark_seconds
+    );
     eprintln!("keys:            {:.3} s", report.keygen_seconds);
     eprintln!(
         "trace cells:     {} main ({:.1} per instruction), stacked height 2^{}",
         report.main_cells, report.main_cells_per_instruction, report.log_stacked_height
     );
+    eprintln!(
+        "bus messages:    {} ({:.1} per instruction)",
+        report.interactions, report.interactions_per_instruction
+    );
+    if let Some(bytes) = report.peak_memory_bytes {
+        eprintln!("peak memory:     {:.2} GB", bytes as f64 / 1e9);
+    }
+    eprintln!("main cells per AIR (all segments, largest first):");
+    let total = report.main_cells.max(1) as f64;
+    for air in &report.air_cells {
+        eprintln!(
+            "  {:>12} cells {:>5.1}% {:>10} rows  {}",
+            air.cells,
+            100.0 * air.cells as f64 / total,
+            air.rows,
+            air.air
+        );
+    }
     eprintln!(
         "proof:           {} ({} bytes of STARK proof)",
         out.display(),

@@ -9,7 +9,7 @@
 //! instance serves any number of runs at once; [`VmInstance::prove_continuations`] is the
 //! one-after-another loop over them.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use openvm_stark_backend::{
     keygen::types::MultiStarkProvingKey, prover::DeviceMultiStarkProvingKey,
@@ -34,6 +34,19 @@ pub struct ProvenSegment {
     pub heights: Vec<usize>,
     /// Main trace cells of the segment.
     pub main_cells: usize,
+    /// Where the time went.
+    pub timings: SegmentTimings,
+}
+
+/// Seconds spent on each phase of proving one segment.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SegmentTimings {
+    /// Preflight: executing the segment and recording what trace generation needs.
+    pub preflight: f64,
+    /// Trace generation (and its checks).
+    pub traces: f64,
+    /// The STARK: proving context (commitments) and proof.
+    pub stark: f64,
 }
 
 /// A [`VirtualMachine`] with its keys and one committed program.
@@ -106,10 +119,17 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         input: &[u8],
         num_insns: u64,
     ) -> Result<ProvenSegment, VirtualMachineError> {
+        let clock = Instant::now();
         let preflight = self
             .vm
             .execute_preflight(&self.exe, start, input, num_insns)?;
-        self.prove_traces(self.vm.generate_traces(&self.exe, preflight)?)
+        let preflight_seconds = clock.elapsed().as_secs_f64();
+        let traces = self.vm.generate_traces(&self.exe, preflight)?;
+        let traces_seconds = clock.elapsed().as_secs_f64() - preflight_seconds;
+        let mut proven = self.prove_traces(traces)?;
+        proven.timings.preflight = preflight_seconds;
+        proven.timings.traces = traces_seconds;
+        Ok(proven)
     }
 
     fn prove_traces(&self, traces: SegmentTraces) -> Result<ProvenSegment, VirtualMachineError> {
@@ -130,11 +150,17 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         let (heights, main_cells) = (traces.heights(), traces.main_cells());
         let (next_start, exit_code) = (traces.next_start.clone(), traces.exit_code);
         let public_output = traces.public_output.clone();
+        let clock = Instant::now();
         let ctx = self
             .vm
             .generate_proving_ctx(&self.keys.pk, program, traces)?;
+        let proof = self.vm.prove(&self.device_pk, ctx)?;
         Ok(ProvenSegment {
-            proof: self.vm.prove(&self.device_pk, ctx)?,
+            proof,
+            timings: SegmentTimings {
+                stark: clock.elapsed().as_secs_f64(),
+                ..SegmentTimings::default()
+            },
             next_start,
             exit_code,
             public_output,
@@ -152,19 +178,37 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         input: &[u8],
         segments: &[Segment],
     ) -> Result<Vec<ProvenSegment>, VirtualMachineError> {
+        self.prove_continuations_with(input, segments, |_, _| {})
+    }
+
+    /// [`Self::prove_continuations`], calling `on_segment(index, proven)` as each segment's
+    /// proof is done (for progress reports).
+    pub fn prove_continuations_with(
+        &self,
+        input: &[u8],
+        segments: &[Segment],
+        mut on_segment: impl FnMut(usize, &ProvenSegment),
+    ) -> Result<Vec<ProvenSegment>, VirtualMachineError> {
         let mut start = SegmentStart::initial(&self.exe);
         let mut proven = Vec::with_capacity(segments.len());
         for (index, segment) in segments.iter().enumerate() {
+            let clock = Instant::now();
             let preflight = self
                 .vm
                 .execute_planned_preflight(&self.exe, start, input, segment)?;
+            let preflight_seconds = clock.elapsed().as_secs_f64();
             let traces = self.vm.generate_traces(&self.exe, preflight)?;
+            let traces_seconds = clock.elapsed().as_secs_f64() - preflight_seconds;
             let exited = traces.exit_code.is_some();
             if exited != (index + 1 == segments.len()) {
                 return Err(VirtualMachineError::PlanMismatch { index, exited });
             }
             start = traces.next_start.clone();
-            proven.push(self.prove_traces(traces)?);
+            let mut segment = self.prove_traces(traces)?;
+            segment.timings.preflight = preflight_seconds;
+            segment.timings.traces = traces_seconds;
+            on_segment(index, &segment);
+            proven.push(segment);
         }
         Ok(proven)
     }
@@ -178,13 +222,19 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         max_instructions: u64,
     ) -> Result<ProvenSegment, VirtualMachineError> {
         let start = SegmentStart::initial(&self.exe);
+        let clock = Instant::now();
         let preflight = self
             .vm
             .execute_preflight(&self.exe, start, input, max_instructions)?;
+        let preflight_seconds = clock.elapsed().as_secs_f64();
         let traces = self.vm.generate_traces(&self.exe, preflight)?;
+        let traces_seconds = clock.elapsed().as_secs_f64() - preflight_seconds;
         if traces.exit_code.is_none() {
             return Err(VirtualMachineError::NotOneSegment { max_instructions });
         }
-        self.prove_traces(traces)
+        let mut proven = self.prove_traces(traces)?;
+        proven.timings.preflight = preflight_seconds;
+        proven.timings.traces = traces_seconds;
+        Ok(proven)
     }
 }

@@ -29,7 +29,7 @@ pub use extension::{
     CircuitExtension, Extensions, InitialMemory, OwnBuses, Periphery, PreflightError,
     PreflightMemory, SegmentChips, Step, SyscallIo, SystemBuses,
 };
-pub use instance::{ProvenSegment, VmInstance};
+pub use instance::{ProvenSegment, SegmentTimings, VmInstance};
 pub use machine::{
     split_trace, CommittedProgram, SegmentTraces, VirtualMachine, VmKeys, BITWISE_AIR_ID,
     BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
