@@ -13,8 +13,9 @@ use openvm_stark_backend::{
 use tessera_arch::{
     address_space,
     bus::{BitwiseBus, ExecutionBus, MemoryBridge, ProgramBus},
-    Instruction, LocalOpcode,
+    Instruction, LocalOpcode, RecordStore,
 };
+use tessera_backend_cpu::RecordArena;
 use tessera_system::{
     kit::{
         alu_air::AdapterBuses,
@@ -229,6 +230,13 @@ pub struct ZbbChips {
 }
 
 impl SegmentChips for ZbbChips {
+    fn load_records(&mut self, records: &mut RecordStore) {
+        self.logic.records = RecordArena::from(records.take());
+        self.minmax.records = RecordArena::from(records.take());
+        self.unary.records = RecordArena::from(records.take());
+        self.rotate.records = RecordArena::from(records.take());
+    }
+
     fn execute(
         &mut self,
         m: &mut PreflightMemory,

@@ -71,9 +71,17 @@ impl SystemConfig {
         if self.segment_max_instructions == 0 || self.segment_max_interactions == 0 {
             return Err(ConfigError::SegmentSize);
         }
+        if self.public_output_capacity > MAX_PUBLIC_OUTPUT_CAPACITY {
+            return Err(ConfigError::PublicOutputCapacity(
+                self.public_output_capacity,
+            ));
+        }
         Ok(())
     }
 }
+
+/// The largest public output a proof can hold: the circuit keeps its length word below 2^24.
+pub const MAX_PUBLIC_OUTPUT_CAPACITY: usize = (1 << 24) - 1;
 
 /// A VM configuration that cannot be used.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -82,6 +90,8 @@ pub enum ConfigError {
     MemoryBits(u32),
     #[error("segment_max_instructions and segment_max_interactions must be at least 1")]
     SegmentSize,
+    #[error("public_output_capacity = {0}: the circuit proves at most {MAX_PUBLIC_OUTPUT_CAPACITY} bytes of public output (its length word stays below 2^24)")]
+    PublicOutputCapacity(usize),
     #[error(transparent)]
     Inventory(#[from] ExecutorInventoryError),
 }

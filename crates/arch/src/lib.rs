@@ -15,12 +15,15 @@ pub mod isa;
 pub mod program;
 pub mod transpiler;
 
-pub use config::{ConfigError, SystemConfig, VmExecutionConfig, VmExecutionExtension};
+pub use config::{
+    ConfigError, SystemConfig, VmExecutionConfig, VmExecutionExtension, MAX_PUBLIC_OUTPUT_CAPACITY,
+};
 pub use execution::{
     AnyExecutor, ExecutionCtx, ExecutionError, Executor, ExecutorInventory, ExecutorInventoryError,
-    ExitCode, Fault, GuestMemory, Handler, HostOutput, InteractionCosts, InterpretedInstance,
-    MemoryRows, MemoryShape, MeteredCtx, MeteringCosts, PreInsn, PureCtx, Segment, SegmentLimits,
-    StaticProgramError, Streams, Trap, VmExecState, VmExecutor, VmRunError, VmState, X0_SINK,
+    ExitCode, Fault, GuestMemory, Handler, HostOutput, InitialMemory, InsnLog, InteractionCosts,
+    InterpretedInstance, MemoryRows, MemoryShape, MeteredCtx, MeteringCosts, PreInsn, PreflightCtx,
+    PureCtx, RecordStore, Segment, SegmentLimits, StaticProgramError, Streams, Trap, VmExecState,
+    VmExecutor, VmRunError, VmState, X0_SINK,
 };
 
 pub use isa::{address_space, Instruction, LocalOpcode, VmOpcode};

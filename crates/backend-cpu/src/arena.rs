@@ -48,6 +48,18 @@ impl<R> RecordArena<R> {
     }
 }
 
+impl<R> Extend<R> for RecordArena<R> {
+    fn extend<T: IntoIterator<Item = R>>(&mut self, records: T) {
+        self.records.extend(records);
+    }
+}
+
+impl<R> From<Vec<R>> for RecordArena<R> {
+    fn from(records: Vec<R>) -> Self {
+        Self { records }
+    }
+}
+
 /// The records as a slice, in execution order (`len`, `iter`, indexing): read, or changed in place (tests forge records this way), but
 /// never reordered into other AIRs' rows or resized except by [`RecordArena::push`].
 impl<R> std::ops::Deref for RecordArena<R> {

@@ -24,14 +24,27 @@ pub trait ExecutionCtx: Sized + 'static {
     fn on_instruction(&mut self, _index: usize) {}
 
     /// Called for each memory access the circuit makes, through [`VmExecState`]'s accessors
-    /// (handlers never call it themselves): a register (address space 1, pointer
-    /// `4 * index`) or a word of main memory or of the public output (`pointer` a multiple of
-    /// 4), in the order the instruction's AIR makes them. Metered execution counts them (each
-    /// is a timestamp) and the memory tree leaves a segment touches.
+    /// (handlers never call it themselves): a read of a register (address space 1, pointer
+    /// `4 * index`) or of a word of main memory or of the public output (`pointer` a multiple
+    /// of 4), in the order the instruction's AIR makes its accesses. Metered execution counts
+    /// them (each is a timestamp) and the memory tree leaves a segment touches; preflight
+    /// records them.
     ///
     /// [`VmExecState`]: super::VmExecState
     #[inline(always)]
-    fn on_access(&mut self, _address_space: u32, _pointer: u32) {}
+    fn on_read(&mut self, _address_space: u32, _pointer: u32) {}
+
+    /// Like [`Self::on_read`], for a write; `word` gives the word's contents after it (only
+    /// preflight asks: the other modes never compute it).
+    #[inline(always)]
+    fn on_write(&mut self, _address_space: u32, _pointer: u32, _word: impl FnOnce() -> [u8; 4]) {}
+
+    /// Called by a handler once its accesses are done, with what trace generation needs made
+    /// from them: only preflight calls `make` (with the instruction's pc, timestamp and the
+    /// [`AccessRecord`](super::tracing_memory::AccessRecord)s of its accesses, in order) and
+    /// keeps the record for the chip that fills the instruction's rows.
+    #[inline(always)]
+    fn record<R: Send + 'static>(&mut self, _make: impl FnOnce(&super::InsnLog) -> R) {}
 
     /// Called by syscall handlers that add `rows` rows to the buffer chip of I/O channel
     /// `channel` (numbered by the extension that handles the syscalls; see

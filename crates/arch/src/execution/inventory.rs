@@ -4,7 +4,10 @@ use std::{collections::HashMap, sync::Arc};
 
 use crate::isa::{Instruction, LocalOpcode, VmOpcode};
 
-use super::{Executor, ExecutorInventoryError, MeteredCtx, PreInsn, PureCtx, StaticProgramError};
+use super::{
+    Executor, ExecutorInventoryError, MeteredCtx, PreInsn, PreflightCtx, PureCtx,
+    StaticProgramError,
+};
 
 /// An [`Executor`] behind a pointer. Its methods are the executor's `pre_compute` instantiated
 /// for each execution mode; the blanket impl writes them, so extension authors never do.
@@ -20,6 +23,12 @@ pub trait AnyExecutor<F>: Send + Sync {
         pc: u32,
         inst: &Instruction<F>,
     ) -> Result<PreInsn<MeteredCtx>, StaticProgramError>;
+
+    fn pre_compute_preflight(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<PreflightCtx>, StaticProgramError>;
 }
 
 impl<F, E: Executor<F>> AnyExecutor<F> for E {
@@ -36,6 +45,14 @@ impl<F, E: Executor<F>> AnyExecutor<F> for E {
         pc: u32,
         inst: &Instruction<F>,
     ) -> Result<PreInsn<MeteredCtx>, StaticProgramError> {
+        self.pre_compute(pc, inst)
+    }
+
+    fn pre_compute_preflight(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<PreflightCtx>, StaticProgramError> {
         self.pre_compute(pc, inst)
     }
 }

@@ -299,12 +299,17 @@ impl ExecutionCtx for MeteredCtx {
     }
 
     #[inline(always)]
-    fn on_access(&mut self, address_space: u32, pointer: u32) {
+    fn on_read(&mut self, address_space: u32, pointer: u32) {
         self.accesses += 1;
         // Registers are counted whole (see `memory_meter`).
         if address_space != address_space::REGISTER {
             self.memory.access(address_space, pointer, 4);
         }
+    }
+
+    #[inline(always)]
+    fn on_write(&mut self, address_space: u32, pointer: u32, _: impl FnOnce() -> [u8; 4]) {
+        self.on_read(address_space, pointer);
     }
 
     fn on_io_rows(&mut self, channel: u32, rows: u32) {

@@ -14,6 +14,7 @@ mod inventory;
 pub mod memory;
 mod memory_meter;
 mod metered;
+pub mod preflight;
 pub mod state;
 pub mod tracing_memory;
 
@@ -26,6 +27,7 @@ pub use memory_meter::{MemoryRows, MemoryShape};
 pub use metered::{
     register_refresh_bound, InteractionCosts, MeteredCtx, MeteringCosts, Segment, SegmentLimits,
 };
+pub use preflight::{InitialMemory, InsnLog, PreflightCtx, RecordStore};
 pub use state::{ExitCode, HostOutput, Streams, VmState, NUM_REGISTER_SLOTS, X0_SINK};
 
 use crate::isa::{address_space, Instruction};
@@ -47,7 +49,7 @@ impl<Ctx: ExecutionCtx> VmExecState<Ctx> {
     /// Reads register `x_index` (`index < 32`).
     #[inline(always)]
     pub fn read_reg(&mut self, index: u32) -> u32 {
-        self.ctx.on_access(address_space::REGISTER, 4 * index);
+        self.ctx.on_read(address_space::REGISTER, 4 * index);
         self.vm.reg(index)
     }
 
@@ -56,7 +58,8 @@ impl<Ctx: ExecutionCtx> VmExecState<Ctx> {
     #[inline(always)]
     pub fn write_reg(&mut self, slot: u32, value: u32) {
         if slot != X0_SINK {
-            self.ctx.on_access(address_space::REGISTER, 4 * slot);
+            self.ctx
+                .on_write(address_space::REGISTER, 4 * slot, || value.to_le_bytes());
         }
         self.vm.set_reg(slot, value);
     }
@@ -65,7 +68,7 @@ impl<Ctx: ExecutionCtx> VmExecState<Ctx> {
     #[inline(always)]
     pub fn load<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], Fault> {
         let bytes = self.vm.memory.load::<N>(addr)?;
-        self.ctx.on_access(address_space::MEMORY, addr & !3);
+        self.ctx.on_read(address_space::MEMORY, addr & !3);
         Ok(bytes)
     }
 
@@ -73,16 +76,42 @@ impl<Ctx: ExecutionCtx> VmExecState<Ctx> {
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), Fault> {
         self.vm.memory.store::<N>(addr, bytes)?;
-        self.ctx.on_access(address_space::MEMORY, addr & !3);
+        let (word, memory) = (addr & !3, &self.vm.memory);
+        self.ctx.on_write(address_space::MEMORY, word, || {
+            memory.load::<4>(word).expect("the word was just stored to")
+        });
         Ok(())
     }
 
-    /// Reports an access the handler made to the word at `pointer` (a multiple of 4) of
+    /// Reports a read the handler made of the word at `pointer` (a multiple of 4) of
     /// `address_space` by other means (a syscall copying a buffer word by word).
     #[inline(always)]
-    pub fn access(&mut self, address_space: u32, pointer: u32) {
+    pub fn read_word(&mut self, address_space: u32, pointer: u32) {
         debug_assert!(pointer.is_multiple_of(4), "word access at {pointer:#x}");
-        self.ctx.on_access(address_space, pointer);
+        self.ctx.on_read(address_space, pointer);
+    }
+
+    /// Reports a write the handler made to the word at `pointer` by other means; `word` gives
+    /// the word's contents after this write (asked for in preflight only).
+    #[inline(always)]
+    pub fn wrote_word(
+        &mut self,
+        address_space: u32,
+        pointer: u32,
+        word: impl FnOnce(&VmState) -> [u8; 4],
+    ) {
+        debug_assert!(pointer.is_multiple_of(4), "word access at {pointer:#x}");
+        let vm = &self.vm;
+        self.ctx.on_write(address_space, pointer, || word(vm));
+    }
+
+    /// Hands the context the record of this instruction (see [`ExecutionCtx::record`]):
+    /// `make` builds it from the instruction's accesses and the state after it, in preflight
+    /// only.
+    #[inline(always)]
+    pub fn record<R: Send + 'static>(&mut self, make: impl FnOnce(&InsnLog, &VmState) -> R) {
+        let vm = &self.vm;
+        self.ctx.record(|log| make(log, vm));
     }
 }
 

@@ -145,6 +145,36 @@ impl<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]> TracingMemory<I> {
     }
 }
 
+/// One register refresh: the chain's pc at the time and the read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefreshRecord {
+    pub pc: u32,
+    pub pointer: u32,
+    pub read: AccessRecord,
+}
+
+/// Reads (at the current timestamps) every register slot whose last access is at least
+/// [`REGISTER_REFRESH_AGE`](crate::bus::REGISTER_REFRESH_AGE) timestamps old, recording each
+/// read (see the register refresh chip of `tessera-system`).
+pub fn refresh_stale_registers<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
+    memory: &mut TracingMemory<I>,
+    pc: u32,
+    records: &mut impl Extend<RefreshRecord>,
+) {
+    use crate::{
+        bus::{REGISTER_REFRESH_AGE, REGISTER_REFRESH_SLOTS},
+        isa::address_space::REGISTER,
+    };
+    for slot in 0..REGISTER_REFRESH_SLOTS {
+        let pointer = slot * MEMORY_BLOCK as u32;
+        let last = memory.last_timestamp(REGISTER, pointer);
+        if memory.timestamp - last >= REGISTER_REFRESH_AGE {
+            let (_, read) = memory.read(REGISTER, pointer);
+            records.extend([RefreshRecord { pc, pointer, read }]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,8 @@ use openvm_stark_backend::{
     p3_matrix::dense::RowMajorMatrix,
     AirRef,
 };
-use tessera_arch::{Instruction, LocalOpcode};
+use tessera_arch::{Instruction, LocalOpcode, RecordStore};
+use tessera_backend_cpu::RecordArena;
 use tessera_system::vm::{
     CircuitExtension, Periphery, PreflightError, PreflightMemory, SegmentChips, Step, SyscallIo,
     SystemBuses, VmCircuitConfig, F, SC,
@@ -398,6 +399,27 @@ impl Rv32ImChips {
 }
 
 impl SegmentChips for Rv32ImChips {
+    fn load_records(&mut self, records: &mut RecordStore) {
+        fn take<R: Send + 'static>(records: &mut RecordStore) -> RecordArena<R> {
+            RecordArena::from(records.take::<R>())
+        }
+        self.alu.records = take(records);
+        self.shift.records = take(records);
+        self.less_than.records = take(records);
+        self.mul.records = take(records);
+        self.mulh.records = take(records);
+        self.divrem.records = take(records);
+        self.loads.records = take(records);
+        self.stores.records = take(records);
+        self.branch_eq.records = take(records);
+        self.branch_lt.records = take(records);
+        self.jal_lui.records = take(records);
+        self.jalr.records = take(records);
+        self.auipc.records = take(records);
+        self.nop.records = take(records);
+        self.ecall.records = take(records);
+    }
+
     fn execute(
         &mut self,
         m: &mut PreflightMemory,

@@ -17,6 +17,8 @@ pub mod alu_air;
 pub mod alu_record;
 pub mod registers;
 
+use alu_record::{AluOperand, AluRecord};
+
 use p3_field::PrimeField32;
 use tessera_arch::{
     address_space, ExecutionCtx, Executor, Handler, Instruction, LocalOpcode, PreInsn,
@@ -90,7 +92,7 @@ pub fn invalid(pc: u32, reason: String) -> StaticProgramError {
 }
 
 /// An instruction family computing `rd = op(rs1, rs2 or imm)`: ALU, shifts, comparisons, M.
-pub trait AluFamily: LocalOpcode {
+pub trait AluFamily: LocalOpcode + Send + Sync + 'static {
     /// The instruction's semantics: the one definition execution and trace generation share.
     fn eval(self, x: u32, y: u32) -> u32;
     /// The forms the family's circuit proves (`ADD` and `ADDI`: both; the M extension:
@@ -164,6 +166,7 @@ fn alu_rr<Ctx: ExecutionCtx, O: AluFamily, const OP: usize>(
     let x = s.read_reg(i.b);
     let y = s.read_reg(i.c);
     s.write_reg(i.a, O::ALL[OP].eval(x, y));
+    record_alu::<Ctx, O, OP>(s, i, AluOperand::Register(i.c));
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }
@@ -174,8 +177,38 @@ fn alu_ri<Ctx: ExecutionCtx, O: AluFamily, const OP: usize>(
 ) -> Result<(), Trap> {
     let x = s.read_reg(i.b);
     s.write_reg(i.a, O::ALL[OP].eval(x, i.c));
+    record_alu::<Ctx, O, OP>(s, i, AluOperand::Immediate(i.c));
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
+}
+
+/// The record of an ALU-like instruction, from its accesses: `rs1`, `rs2` (register form),
+/// `rd`. An instruction writing `x0` has no row (the transpiler turns it into `NOP`), so no
+/// record: preflight then reports that no chip proves it.
+#[inline(always)]
+fn record_alu<Ctx: ExecutionCtx, O: AluFamily, const OP: usize>(
+    s: &mut VmExecState<Ctx>,
+    i: &PreInsn<Ctx>,
+    operand: AluOperand,
+) {
+    if i.a == X0_SINK {
+        return;
+    }
+    let (rd, rs1) = (i.a, i.b);
+    s.record(|log, _| {
+        let register = matches!(operand, AluOperand::Register(_));
+        AluRecord {
+            from_pc: log.from_pc,
+            from_timestamp: log.from_timestamp,
+            opcode: O::ALL[OP],
+            rd,
+            rs1,
+            operand,
+            rs1_read: log.access(0),
+            rs2_read: register.then(|| log.access(1)),
+            rd_write: log.access(1 + register as usize),
+        }
+    });
 }
 
 /// The handler specialised for one opcode and form, so that the opcode test is done here, once.

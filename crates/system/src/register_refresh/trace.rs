@@ -3,43 +3,13 @@
 use std::{borrow::BorrowMut, sync::Arc};
 
 use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::REGISTER,
-    bus::{
-        MemoryAccessAux, MEMORY_BLOCK, REGISTER_REFRESH_AGE, REGISTER_REFRESH_SLOTS,
-        TIMESTAMP_LIMB_BITS,
-    },
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::bus::{MemoryAccessAux, TIMESTAMP_LIMB_BITS};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use super::RegisterRefreshCols;
 use crate::{range_checker::RangeCheckerChip, vm::F};
 
-/// One refresh: the chain's pc at the time and the read.
-#[derive(Clone, Copy, Debug)]
-pub struct RefreshRecord {
-    pub pc: u32,
-    pub pointer: u32,
-    pub read: AccessRecord,
-}
-
-/// Reads (at the current timestamps) every register slot whose last access is at least
-/// [`REGISTER_REFRESH_AGE`] timestamps old, recording each read.
-pub fn refresh_stale_registers<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    pc: u32,
-    records: &mut RecordArena<RefreshRecord>,
-) {
-    for slot in 0..REGISTER_REFRESH_SLOTS {
-        let pointer = slot * MEMORY_BLOCK as u32;
-        let last = memory.last_timestamp(REGISTER, pointer);
-        if memory.timestamp - last >= REGISTER_REFRESH_AGE {
-            let (_, read) = memory.read(REGISTER, pointer);
-            records.push(RefreshRecord { pc, pointer, read });
-        }
-    }
-}
+pub use tessera_arch::execution::tracing_memory::{refresh_stale_registers, RefreshRecord};
 
 /// The refresh records of a segment, and their trace.
 pub struct RegisterRefreshChip {

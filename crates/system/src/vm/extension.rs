@@ -12,7 +12,8 @@ use tessera_arch::{
         RANGE_CHECKER_BUS, RANGE_CHECKER_MAX_BITS,
     },
     execution::tracing_memory::TracingMemory,
-    ExecutorInventory, ExecutorInventoryError, Instruction, VmExecutionExtension, VmOpcode,
+    ExecutorInventory, ExecutorInventoryError, Instruction, RecordStore, VmExecutionExtension,
+    VmOpcode,
 };
 use thiserror::Error;
 
@@ -85,8 +86,7 @@ pub struct Periphery {
     pub bitwise: Arc<BitwiseLookupChip>,
 }
 
-/// The initial contents of a word, by address space and pointer (the segment's start memory).
-pub type InitialMemory = Box<dyn Fn(u32, u32) -> [u8; 4] + Send + Sync>;
+pub use tessera_arch::InitialMemory;
 
 /// Preflight memory: every access is recorded with its timestamps.
 pub type PreflightMemory = TracingMemory<InitialMemory>;
@@ -215,6 +215,10 @@ pub trait SegmentChips: Send {
         pc: u32,
         instruction: &Instruction<F>,
     ) -> Result<Step, PreflightError>;
+
+    /// Takes the records of its families from `records` (preflight over the handlers, which
+    /// push one record per instruction they run; see [`tessera_arch::PreflightCtx`]).
+    fn load_records(&mut self, records: &mut RecordStore);
 
     /// One trace per AIR, in the order of [`CircuitExtension::airs`], `None` for an AIR with
     /// no rows in this segment (it is left out of the proof). Lookups are counted in the

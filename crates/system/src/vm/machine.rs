@@ -473,6 +473,27 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         )
     }
 
+    /// [`Self::execute_preflight`] over the instruction handlers (preflight as an execution
+    /// context): the same output, checked against it record for record by the tests, before
+    /// it replaces it.
+    pub fn execute_preflight_with_handlers(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        start: SegmentStart,
+        input: &[u8],
+        max_instructions: u64,
+    ) -> Result<PreflightOutput, PreflightError> {
+        preflight::run_with_handlers(
+            &self.config,
+            exe,
+            &self.extensions,
+            (&[], 0),
+            start,
+            input,
+            max_instructions,
+        )
+    }
+
     /// [`Self::execute_preflight`] of a segment metered execution planned: its instructions,
     /// with each chip's record arena reserved at the rows the plan counted for its AIRs.
     #[tracing::instrument(name = "execute_preflight", skip_all)]

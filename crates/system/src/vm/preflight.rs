@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tessera_arch::{
-    address_space::{PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES},
-    SparseMemoryImage, VmExe,
+    address_space::{PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES, REGISTER},
+    ExecutionError, Fault, GuestMemory, InterpretedInstance, PreflightCtx, SparseMemoryImage,
+    Streams, VmExe, VmExecState, VmExecutionConfig, VmState,
 };
 
 use super::{
@@ -192,4 +193,135 @@ pub(super) fn run(
         instret,
         io,
     })
+}
+
+/// [`run`] over the instruction handlers: the segment runs in a [`PreflightCtx`], on a machine
+/// state rebuilt from `start`, with the executors of `config`; each extension's chips then take
+/// the records of their types from the context.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_with_handlers<C: VmExecutionConfig<F>>(
+    config: &C,
+    exe: &Arc<VmExe<F>>,
+    extensions: &Extensions,
+    (rows, refreshes): (&[Vec<usize>], usize),
+    start: SegmentStart,
+    input: &[u8],
+    max_instructions: u64,
+) -> Result<PreflightOutput, PreflightError> {
+    let system = config.system();
+    let public_capacity = system.public_output_capacity;
+    let executors = config
+        .create_executors()
+        .map_err(|e| PreflightError::Unprovable {
+            pc: start.pc,
+            message: e.to_string(),
+        })?;
+    let instance =
+        InterpretedInstance::<F, PreflightCtx>::new(system.clone(), Arc::new(executors), exe)
+            .map_err(|e| PreflightError::Unprovable {
+                pc: start.pc,
+                message: e.to_string(),
+            })?;
+
+    let image = start.memory.clone();
+    let initial: InitialMemory = Box::new(move |space, pointer| {
+        image
+            .get(&(space, pointer))
+            .copied()
+            .unwrap_or(0)
+            .to_le_bytes()
+    });
+    let memory = PreflightMemory::new(initial, INITIAL_TIMESTAMP);
+    let end = start.instret.saturating_add(max_instructions);
+    let mut ctx = PreflightCtx::new(memory, exe.program.instructions.len(), end);
+    ctx.refreshes.reserve(refreshes);
+
+    let mut vm = VmState::initial(system, exe, Streams::new(input.to_vec()));
+    vm.pc = start.pc;
+    vm.instret = start.instret;
+    vm.streams.input_position = start.input_position;
+    vm.memory = GuestMemory::new(system, &start.memory);
+    let earlier_output = start.public_output(public_capacity);
+    vm.memory
+        .append_public_output(&earlier_output)
+        .expect("the public output of a start state fits its capacity");
+    for (index, slot) in vm.regs.iter_mut().enumerate().take(32) {
+        let word = start.memory.get(&(REGISTER, 4 * index as u32));
+        *slot = word.copied().unwrap_or(0);
+    }
+
+    let periphery = Periphery {
+        range: Arc::new(RangeCheckerChip::new(super::SystemBuses::default().range)),
+        bitwise: Arc::new(BitwiseLookupChip::default()),
+    };
+    let mut state = VmExecState { vm, ctx };
+    let exit_code = match instance.run(&mut state) {
+        Ok(()) => state.vm.exit_code,
+        Err(ExecutionError::InstructionLimit { limit, .. }) if limit == end => None,
+        Err(error) => return Err(preflight_error(error)),
+    };
+    let VmExecState { vm, mut ctx } = state;
+    let segment_instret = vm.instret - start.instret;
+    if let Some(pc) = ctx.unrecorded {
+        let opcode = exe.program.get(pc).map(|inst| inst.opcode);
+        return Err(PreflightError::Unprovable {
+            pc,
+            message: format!("{opcode:?} executes, but no chip of this configuration proves it"),
+        });
+    }
+    let chips: Vec<Box<dyn SegmentChips>> = extensions
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut chips = e.new_chips(&periphery, rows.get(i).map_or(&[], |r| &r[..]));
+            chips.load_records(&mut ctx.records);
+            chips
+        })
+        .collect();
+    let io = SyscallIo {
+        input: &[],
+        input_position: vm.streams.input_position,
+        public_capacity,
+        stdout: vm.host_output.stdout,
+        stderr: vm.host_output.stderr,
+        public_output: vm.memory.public_output()[earlier_output.len()..].to_vec(),
+    };
+    Ok(PreflightOutput {
+        start,
+        memory: ctx.memory,
+        chips,
+        refresh: RegisterRefreshChip {
+            range: periphery.range.clone(),
+            records: RecordArena::from(ctx.refreshes),
+        },
+        periphery,
+        counts: ctx.counts,
+        final_pc: vm.pc,
+        exit_code,
+        instret: segment_instret,
+        io,
+    })
+}
+
+/// A run that stops before the segment's end: a fault, an illegal or missing instruction.
+/// Execution ran first and reported the guest's faults, so this is a start state that does not
+/// come from that execution (or a bug).
+fn preflight_error(error: ExecutionError) -> PreflightError {
+    match error {
+        ExecutionError::IllegalInstruction {
+            pc, word, reason, ..
+        } => PreflightError::IllegalInstruction { pc, word, reason },
+        ExecutionError::PcOutOfProgram { pc, .. }
+        | ExecutionError::Fault {
+            pc,
+            fault: Fault::NoInstruction,
+            ..
+        } => PreflightError::NoInstruction { pc },
+        ExecutionError::Fault { pc, .. } | ExecutionError::InstructionLimit { pc, .. } => {
+            PreflightError::Unprovable {
+                pc,
+                message: error.to_string(),
+            }
+        }
+    }
 }

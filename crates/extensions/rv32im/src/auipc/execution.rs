@@ -4,7 +4,9 @@ use tessera_arch::{
     VmExecState,
 };
 
+use super::trace::AuipcRecord;
 use crate::adapters::{destination, expect_space, invalid, opcode};
+use tessera_arch::X0_SINK;
 
 crate::local_opcode! {
     /// AUIPC.
@@ -42,6 +44,18 @@ impl<F: PrimeField32> Executor<F> for AuipcExecutor {
 
 fn auipc<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
     s.write_reg(i.a, i.c);
+    // AUIPC to x0 has no row (the transpiler turns it into NOP).
+    if i.a != X0_SINK {
+        let (rd, value) = (i.a, i.c);
+        s.record(|log, _| AuipcRecord {
+            from_pc: log.from_pc,
+            from_timestamp: log.from_timestamp,
+            rd,
+            imm: value.wrapping_sub(log.from_pc) >> 12,
+            value,
+            rd_write: log.access(0),
+        });
+    }
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }

@@ -11,7 +11,7 @@ crate::local_opcode! {
 }
 
 /// A family of conditional branches comparing `rs1` with `rs2`.
-pub trait BranchFamily: LocalOpcode {
+pub trait BranchFamily: LocalOpcode + Send + Sync + 'static {
     /// Whether the branch is taken.
     fn taken(self, x: u32, y: u32) -> bool;
 }

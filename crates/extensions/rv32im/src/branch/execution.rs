@@ -4,7 +4,7 @@ use tessera_arch::{
     VmExecState,
 };
 
-use super::BranchFamily;
+use super::{trace::BranchRecord, BranchFamily};
 use crate::adapters::{expect_space, immediate, opcode, register};
 use crate::jump_to;
 
@@ -50,8 +50,21 @@ fn branch<Ctx: ExecutionCtx, O: BranchFamily, const OP: usize>(
 ) -> Result<(), Trap> {
     let x = s.read_reg(i.a);
     let y = s.read_reg(i.b);
-    if O::ALL[OP].taken(x, y) {
-        jump_to(s, i.c)
+    let taken = O::ALL[OP].taken(x, y);
+    let (rs1, rs2, target) = (i.a, i.b, i.c);
+    s.record(|log, _| BranchRecord {
+        from_pc: log.from_pc,
+        from_timestamp: log.from_timestamp,
+        opcode: O::ALL[OP],
+        rs1,
+        rs2,
+        imm: target.wrapping_sub(log.from_pc) as i32,
+        rs1_read: log.access(0),
+        rs2_read: log.access(1),
+        taken,
+    });
+    if taken {
+        jump_to(s, target)
     } else {
         s.vm.pc = s.vm.pc.wrapping_add(4);
         Ok(())

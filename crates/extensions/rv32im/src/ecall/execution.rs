@@ -1,12 +1,15 @@
 use p3_field::PrimeField32;
 use tessera_arch::{
     address_space::{self, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH},
+    execution::tracing_memory::AccessRecord,
     ExecutionCtx, Executor, Fault, Instruction, PreInsn, StaticProgramError, Trap, VmExecState,
+    VmState,
 };
 use tessera_guest::abi::{
     FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE,
 };
 
+use super::trace::{EcallRecord, ReadWord, Syscall};
 use crate::adapters::opcode;
 
 crate::local_opcode! {
@@ -60,6 +63,7 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
         SYSCALL_EXIT => {
             let code = s.read_reg(A0);
             s.vm.exit_code = Some(code);
+            s.record(|log, _| EcallRecord::from_log(log, Syscall::Exit { code }));
             return Err(Trap::Exit);
         }
         SYSCALL_WRITE => match s.vm.reg(A0) {
@@ -76,6 +80,7 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
                     out.extend_from_slice(data);
                 }
                 s.write_reg(A0, len);
+                s.record(|log, _| EcallRecord::from_log(log, Syscall::HostWrite { fd, len }));
             }
             FD_PUBLIC => {
                 let buf = s.vm.reg(A1);
@@ -88,15 +93,24 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
                 s.vm.memory.append_public_output(&data)?;
                 s.write_reg(A0, len);
                 s.read_reg(A1);
-                s.access(address_space::PUBLIC_VALUES, PUBLIC_OUTPUT_LENGTH);
+                let space = address_space::PUBLIC_VALUES;
+                s.wrote_word(space, PUBLIC_OUTPUT_LENGTH, |_| {
+                    (offset + len).to_le_bytes()
+                });
                 // Each byte is read from its word of main memory and written to its word of
                 // the public output: one row of the public-write AIR.
                 for i in 0..len {
-                    s.access(address_space::MEMORY, buf.wrapping_add(i) & !3);
-                    let dst = PUBLIC_OUTPUT_DATA + offset + i;
-                    s.access(address_space::PUBLIC_VALUES, dst & !3);
+                    s.read_word(address_space::MEMORY, buf.wrapping_add(i) & !3);
+                    let word = (PUBLIC_OUTPUT_DATA + offset + i) & !3;
+                    s.wrote_word(space, word, |vm| public_word(vm, word, offset + i + 1));
                 }
                 s.ctx.on_io_rows(io_channel::PUBLIC_WRITE, len);
+                let syscall = Syscall::PublicWrite {
+                    buf,
+                    len,
+                    old_length: offset,
+                };
+                s.record(|log, _| EcallRecord::from_log(log, syscall));
             }
             fd => return Err(Fault::BadWriteFd(fd).into()),
         },
@@ -121,14 +135,59 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
             // One row of the read AIR per word written.
             let words = words_spanned(buf, count);
             for word in 0..words {
-                s.access(address_space::MEMORY, (buf & !3).wrapping_add(4 * word));
+                let pointer = (buf & !3).wrapping_add(4 * word);
+                s.wrote_word(address_space::MEMORY, pointer, |vm| main_word(vm, pointer));
             }
             s.ctx.on_io_rows(io_channel::READ, words);
+            let syscall = Syscall::Read { buf, len, count };
+            s.record(|log, vm| {
+                let mut record = EcallRecord::from_log(log, syscall);
+                record.read_words = read_words(buf, count, &log.accesses[4..], vm);
+                record
+            });
         }
         number => return Err(Fault::UnknownSyscall(number).into()),
     }
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
+}
+
+/// The word of main memory at `pointer` (inside memory: it was just written).
+fn main_word(vm: &VmState, pointer: u32) -> [u8; 4] {
+    vm.memory.load::<4>(pointer).expect("a word the read wrote")
+}
+
+/// The public output's word at `pointer` (address space 3) when it held `length` bytes.
+fn public_word(vm: &VmState, pointer: u32, length: u32) -> [u8; 4] {
+    let output = vm.memory.public_output();
+    std::array::from_fn(|j| {
+        let index = (pointer - PUBLIC_OUTPUT_DATA) as usize + j;
+        match index < length as usize {
+            true => output[index],
+            false => 0,
+        }
+    })
+}
+
+/// The words a read of `count` bytes to `buf` wrote, with their accesses.
+fn read_words(buf: u32, count: u32, accesses: &[AccessRecord], vm: &VmState) -> Vec<ReadWord> {
+    let mut done = 0;
+    accesses
+        .iter()
+        .map(|&access| {
+            let address = buf.wrapping_add(done);
+            let (pointer, start) = (address & !3, address % 4);
+            let len = (4 - start).min(count - done);
+            done += len;
+            ReadWord {
+                pointer,
+                start,
+                len,
+                data: main_word(vm, pointer),
+                access,
+            }
+        })
+        .collect()
 }
 
 /// Number of aligned words that `len` bytes from `pointer` touch.

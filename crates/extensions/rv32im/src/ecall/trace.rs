@@ -9,6 +9,7 @@ use tessera_arch::{
     address_space::{MEMORY, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES, REGISTER},
     bus::MEMORY_BLOCK,
     execution::tracing_memory::{AccessRecord, TracingMemory},
+    InsnLog,
 };
 use tessera_guest::abi::{
     FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE,
@@ -87,6 +88,43 @@ pub struct EcallRecord {
     pub public_bytes: Vec<PublicByte>,
     /// Read: per word.
     pub read_words: Vec<ReadWord>,
+}
+
+impl EcallRecord {
+    /// The record of an `ecall` from its accesses (see the handler): `a7`, `a2`, `a0`, then for
+    /// a write to the public output `a1`, the length word and a (source, destination) pair
+    /// per byte, and for a read `a1` and the words written (which the caller fills in).
+    pub fn from_log(log: &InsnLog, syscall: Syscall) -> Self {
+        let access = |i| log.access(i);
+        let mut record = EcallRecord {
+            from_pc: log.from_pc,
+            from_timestamp: log.from_timestamp,
+            syscall,
+            a7_read: access(0),
+            a2_read: access(1),
+            a0_access: access(2),
+            a1_read: None,
+            length_access: None,
+            public_bytes: Vec::new(),
+            read_words: Vec::new(),
+        };
+        match syscall {
+            Syscall::Exit { .. } | Syscall::HostWrite { .. } => {}
+            Syscall::PublicWrite { .. } => {
+                record.a1_read = Some(access(3));
+                record.length_access = Some(access(4));
+                record.public_bytes = log.accesses[5..]
+                    .chunks_exact(2)
+                    .map(|pair| PublicByte {
+                        src: pair[0],
+                        dst: pair[1],
+                    })
+                    .collect();
+            }
+            Syscall::Read { .. } => record.a1_read = Some(access(3)),
+        }
+        record
+    }
 }
 
 /// An `ecall` the circuit cannot prove (pure execution faults on all of them but

@@ -4,8 +4,10 @@ use tessera_arch::{
     VmExecState,
 };
 
+use super::trace::JalLuiRecord;
 use crate::adapters::{destination, expect_space, immediate, invalid, opcode};
 use crate::jump_to;
+use tessera_arch::X0_SINK;
 
 crate::local_opcode! {
     /// JAL and LUI.
@@ -50,11 +52,34 @@ impl<F: PrimeField32> Executor<F> for JalLuiExecutor {
 fn jal<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
     jump_to(s, i.c)?;
     s.write_reg(i.a, i.b);
+    let (slot, link, target) = (i.a, i.b, i.c);
+    s.record(|log, _| JalLuiRecord {
+        from_pc: log.from_pc,
+        from_timestamp: log.from_timestamp,
+        opcode: JalLuiOpcode::JAL,
+        rd: if slot == X0_SINK { 0 } else { slot },
+        imm: target.wrapping_sub(log.from_pc) as i32,
+        value: link,
+        rd_write: (slot != X0_SINK).then(|| log.access(0)),
+    });
     Ok(())
 }
 
 fn lui<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result<(), Trap> {
     s.write_reg(i.a, i.c);
+    // LUI to x0 has no row (the transpiler turns it into NOP).
+    if i.a != X0_SINK {
+        let (rd, value) = (i.a, i.c);
+        s.record(|log, _| JalLuiRecord {
+            from_pc: log.from_pc,
+            from_timestamp: log.from_timestamp,
+            opcode: JalLuiOpcode::LUI,
+            rd,
+            imm: (value >> 12) as i32,
+            value,
+            rd_write: Some(log.access(0)),
+        });
+    }
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }

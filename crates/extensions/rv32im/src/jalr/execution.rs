@@ -4,8 +4,10 @@ use tessera_arch::{
     VmExecState,
 };
 
+use super::trace::JalrRecord;
 use crate::adapters::{destination, expect_space, immediate, opcode, register};
 use crate::jump_to;
+use tessera_arch::X0_SINK;
 
 crate::local_opcode! {
     /// JALR.
@@ -39,5 +41,16 @@ fn jalr<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, i: &PreInsn<Ctx>) -> Result
     let link = s.vm.pc.wrapping_add(4);
     jump_to(s, target)?;
     s.write_reg(i.a, link);
+    let (slot, rs1, imm) = (i.a, i.b, i.c);
+    s.record(|log, _| JalrRecord {
+        from_pc: log.from_pc,
+        from_timestamp: log.from_timestamp,
+        rd: if slot == X0_SINK { 0 } else { slot },
+        rs1,
+        imm: imm as i32,
+        rs1_read: log.access(0),
+        rd_write: (slot != X0_SINK).then(|| log.access(1)),
+        to_pc: target,
+    });
     Ok(())
 }

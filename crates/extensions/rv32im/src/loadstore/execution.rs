@@ -1,10 +1,14 @@
 use p3_field::PrimeField32;
 use tessera_arch::{
     address_space, ExecutionCtx, Executor, Handler, Instruction, PreInsn, StaticProgramError, Trap,
-    VmExecState,
+    VmExecState, X0_SINK,
 };
 
-use super::LoadStoreOpcode::{self, *};
+use super::{
+    load_trace::LoadRecord,
+    store_trace::StoreRecord,
+    LoadStoreOpcode::{self, *},
+};
 use crate::adapters::{destination, expect_space, immediate, opcode, register};
 
 /// Executor of loads and stores. Operands: `a = 4 * rd` (load) or `4 * rs2` (store),
@@ -32,9 +36,9 @@ impl<F: PrimeField32> Executor<F> for LoadStoreExecutor {
             LOADHU => load::<Ctx, 2, { LOADHU as usize }>,
             LOADB => load::<Ctx, 1, { LOADB as usize }>,
             LOADH => load::<Ctx, 2, { LOADH as usize }>,
-            STOREW => store::<Ctx, 4>,
-            STOREH => store::<Ctx, 2>,
-            STOREB => store::<Ctx, 1>,
+            STOREW => store::<Ctx, 4, { STOREW as usize }>,
+            STOREH => store::<Ctx, 2, { STOREH as usize }>,
+            STOREB => store::<Ctx, 1, { STOREB as usize }>,
         };
         Ok(PreInsn::new(
             handler,
@@ -52,20 +56,47 @@ fn load<Ctx: ExecutionCtx, const N: usize, const OP: usize>(
 ) -> Result<(), Trap> {
     let addr = s.read_reg(i.b).wrapping_add(i.c);
     let bytes: [u8; N] = s.load(addr)?;
-    let value = <LoadStoreOpcode as tessera_arch::LocalOpcode>::ALL[OP].extend(&bytes);
-    s.write_reg(i.a, value);
+    let opcode = <LoadStoreOpcode as tessera_arch::LocalOpcode>::ALL[OP];
+    s.write_reg(i.a, opcode.extend(&bytes));
+    // A load into x0 has no row (the transpiler turns it into NOP).
+    if i.a != X0_SINK {
+        let (rd, rs1, offset) = (i.a, i.b, i.c);
+        s.record(|log, _| LoadRecord {
+            from_pc: log.from_pc,
+            from_timestamp: log.from_timestamp,
+            opcode,
+            rd,
+            rs1,
+            offset,
+            rs1_read: log.access(0),
+            mem_read: log.access(1),
+            rd_write: log.access(2),
+        });
+    }
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }
 
 /// `mem[rs1 + offset .. + N] = low N bytes of rs2`.
-fn store<Ctx: ExecutionCtx, const N: usize>(
+fn store<Ctx: ExecutionCtx, const N: usize, const OP: usize>(
     s: &mut VmExecState<Ctx>,
     i: &PreInsn<Ctx>,
 ) -> Result<(), Trap> {
     let addr = s.read_reg(i.b).wrapping_add(i.c);
     let bytes = s.read_reg(i.a).to_le_bytes();
     s.store::<N>(addr, bytes[..N].try_into().expect("N <= 4"))?;
+    let (rs2, rs1, offset) = (i.a, i.b, i.c);
+    s.record(|log, _| StoreRecord {
+        from_pc: log.from_pc,
+        from_timestamp: log.from_timestamp,
+        opcode: <LoadStoreOpcode as tessera_arch::LocalOpcode>::ALL[OP],
+        rs1,
+        rs2,
+        offset,
+        rs1_read: log.access(0),
+        rs2_read: log.access(1),
+        mem_write: log.access(2),
+    });
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
 }

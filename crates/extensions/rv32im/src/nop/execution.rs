@@ -3,6 +3,7 @@ use tessera_arch::{
     ExecutionCtx, Executor, Instruction, PreInsn, StaticProgramError, Trap, VmExecState,
 };
 
+use super::trace::NopRecord;
 use crate::adapters::opcode;
 
 crate::local_opcode! {
@@ -25,7 +26,11 @@ impl<F: PrimeField32> Executor<F> for NopExecutor {
     }
 }
 
-fn nop<Ctx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
+fn nop<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Result<(), Trap> {
     s.vm.pc = s.vm.pc.wrapping_add(4);
+    s.record(|log, _| NopRecord {
+        from_pc: log.from_pc,
+        from_timestamp: log.from_timestamp,
+    });
     Ok(())
 }
