@@ -17,14 +17,8 @@ use tessera_arch::{
 };
 use tessera_backend_cpu::RecordArena;
 use tessera_system::{
-    kit::{
-        alu_air::AdapterBuses,
-        alu_record::{preflight, AluOperand},
-    },
-    vm::{
-        CircuitExtension, Periphery, PreflightError, PreflightMemory, SegmentChips, Step,
-        SyscallIo, SystemBuses, F, SC,
-    },
+    kit::alu_air::AdapterBuses,
+    vm::{CircuitExtension, Periphery, SegmentChips, SystemBuses, F, SC},
 };
 
 use crate::{
@@ -235,64 +229,6 @@ impl SegmentChips for ZbbChips {
         self.minmax.records = RecordArena::from(records.take());
         self.unary.records = RecordArena::from(records.take());
         self.rotate.records = RecordArena::from(records.take());
-    }
-
-    fn execute(
-        &mut self,
-        m: &mut PreflightMemory,
-        _io: &mut SyscallIo,
-        pc: u32,
-        inst: &Instruction<F>,
-    ) -> Result<Step, PreflightError> {
-        let [a, b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
-        let register_form = inst.e.as_canonical_u32() != address_space::IMMEDIATE;
-        let operand = if register_form {
-            AluOperand::Register(c / 4)
-        } else {
-            AluOperand::Immediate(Instruction::<F>::signed(inst.c) as i32 as u32)
-        };
-        let (rd, rs1) = (a / 4, b / 4);
-        let op = inst.opcode;
-        // The transpiler emits writes to x0 as NOP and each family in the form its AIR proves;
-        // anything else executes but has no proof.
-        let unprovable = |why: &str| PreflightError::Unprovable {
-            pc,
-            message: format!("{op:?}: {why}"),
-        };
-        if rd == 0 {
-            return Err(unprovable(
-                "a Zbb instruction writing x0 (transpiled as NOP)",
-            ));
-        }
-        if let Some(o) = ZbbLogicOpcode::from_global(op) {
-            if !register_form {
-                return Err(unprovable("the immediate form of ANDN/ORN/XNOR"));
-            }
-            self.logic
-                .records
-                .push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = ZbbMinMaxOpcode::from_global(op) {
-            if !register_form {
-                return Err(unprovable("the immediate form of MIN/MAX/MINU/MAXU"));
-            }
-            self.minmax
-                .records
-                .push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = ZbbUnaryOpcode::from_global(op) {
-            if register_form {
-                return Err(unprovable("the register form of a one-operand instruction"));
-            }
-            self.unary
-                .records
-                .push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = ZbbRotateOpcode::from_global(op) {
-            self.rotate
-                .records
-                .push(preflight(m, pc, o, rd, rs1, operand));
-        } else {
-            return Err(unprovable("not a Zbb opcode"));
-        }
-        Ok(Step::Continue(pc.wrapping_add(4)))
     }
 
     fn generate_traces(self: Box<Self>) -> Vec<Option<RowMajorMatrix<F>>> {

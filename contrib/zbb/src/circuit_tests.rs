@@ -5,14 +5,13 @@
 use std::sync::Arc;
 
 use openvm_stark_backend::{p3_matrix::Matrix, proof::Proof, SystemParams};
-use tessera_arch::{
-    execution::tracing_memory::TracingMemory, Instruction, Streams, SystemConfig, VmExecutor,
-};
+use tessera_arch::{Instruction, Streams, SystemConfig, VmExecutor};
 use tessera_system::{
+    kit::preflight::{preflight_instruction, preflight_state},
     registry::VmConfig,
     vm::{
-        mutation::unbound_cells, verify_single, CircuitExtension, Periphery, PreflightError,
-        SegmentStart, SyscallIo, SystemBuses, VirtualMachine, VmKeys, F, SC,
+        mutation::unbound_cells, verify_single, CircuitExtension, Periphery, SegmentStart,
+        SystemBuses, VirtualMachine, VmKeys, F, SC,
     },
 };
 
@@ -34,6 +33,12 @@ fn airs_follow_the_enum() {
             ZbbAir::ALL.iter().position(|a| *a == air).unwrap()
         );
     }
+}
+
+fn executors() -> tessera_arch::ExecutorInventory<F> {
+    let mut inventory = tessera_arch::ExecutorInventory::default();
+    tessera_arch::VmExecutionExtension::<F>::extend_execution(&Zbb, &mut inventory).unwrap();
+    inventory
 }
 
 fn periphery() -> Periphery {
@@ -93,16 +98,16 @@ fn insn_air_matches_the_row() {
         let inst: Instruction<F> = decode(word).unwrap();
         let air = Zbb.insn_air(&inst).expect("a Zbb opcode");
         let accesses = if inst.e == F::new(0) { 2 } else { 3 };
-        let mut chips = Zbb.new_chips(&periphery(), &[]);
-        let mut memory: TracingMemory<_> = TracingMemory::new(
-            Box::new(|_, _| [0u8; 4]) as tessera_system::vm::InitialMemory,
-            1,
+        let mut state = preflight_state(BASE, &[(6, 0x1234_5678), (7, 9)]);
+        let before = state.ctx.memory.timestamp;
+        preflight_instruction(&executors(), &mut state, &inst).unwrap();
+        assert_eq!(
+            state.ctx.memory.timestamp - before,
+            accesses,
+            "{word:#010x}"
         );
-        let before = memory.timestamp;
-        chips
-            .execute(&mut memory, &mut SyscallIo::default(), BASE, &inst)
-            .unwrap();
-        assert_eq!(memory.timestamp - before, accesses, "{word:#010x}");
+        let mut chips = Zbb.new_chips(&periphery(), &[]);
+        chips.load_records(&mut state.ctx.records);
         let traces = chips.generate_traces();
         let filled: Vec<usize> = (0..traces.len()).filter(|&i| traces[i].is_some()).collect();
         assert_eq!(filled, [air], "{word:#010x}");
@@ -119,8 +124,9 @@ fn insn_air_matches_the_row() {
     assert_eq!(Zbb.insn_air(&add), None);
 }
 
-/// Forms the AIRs do not prove (never transpiled, but executable) are refused by preflight
-/// with a reason instead of producing an unprovable trace.
+/// Forms the AIRs do not prove (never transpiled) are refused by preflight with a reason
+/// instead of producing an unprovable trace: the executors refuse them, and an instruction
+/// that writes `x0` makes no record (no chip proves it).
 #[test]
 fn forms_without_an_air_are_refused_in_preflight() {
     use tessera_arch::LocalOpcode;
@@ -129,15 +135,12 @@ fn forms_without_an_air_are_refused_in_preflight() {
     let min_imm = Instruction::<F>::new(crate::ZbbMinMaxOpcode::MIN.global(), 20, 24, 5, 1, 0);
     let to_x0 = Instruction::<F>::new(crate::ZbbRotateOpcode::ROL.global(), 0, 24, 28, 1, 1);
     for inst in [clz_reg, andn_imm, min_imm, to_x0] {
-        let mut chips = Zbb.new_chips(&periphery(), &[]);
-        let mut memory = TracingMemory::new(
-            Box::new(|_, _| [0u8; 4]) as tessera_system::vm::InitialMemory,
-            1,
+        let mut state = preflight_state(BASE, &[]);
+        let err = preflight_instruction(&executors(), &mut state, &inst).unwrap_err();
+        assert!(
+            err.contains("operand e") || err.contains("no chip proves it"),
+            "{err}"
         );
-        let err = chips
-            .execute(&mut memory, &mut SyscallIo::default(), BASE, &inst)
-            .unwrap_err();
-        assert!(matches!(err, PreflightError::Unprovable { .. }), "{err}");
     }
     // The executors refuse the same forms (`AluFamily::FORMS`): a program that executes is
     // one the circuit can prove.

@@ -11,14 +11,10 @@ use openvm_stark_backend::{
 use tessera_arch::{Instruction, LocalOpcode, RecordStore};
 use tessera_backend_cpu::RecordArena;
 use tessera_system::vm::{
-    CircuitExtension, Periphery, PreflightError, PreflightMemory, SegmentChips, Step, SyscallIo,
-    SystemBuses, VmCircuitConfig, F, SC,
+    CircuitExtension, Periphery, SegmentChips, SystemBuses, VmCircuitConfig, F, SC,
 };
 
-use crate::{
-    adapters::alu_record::{preflight, AluOperand},
-    *,
-};
+use crate::*;
 
 tessera_system::register_extension! {
     name: "rv32im",
@@ -418,93 +414,6 @@ impl SegmentChips for Rv32ImChips {
         self.auipc.records = take(records);
         self.nop.records = take(records);
         self.ecall.records = take(records);
-    }
-
-    fn execute(
-        &mut self,
-        m: &mut PreflightMemory,
-        io: &mut SyscallIo,
-        pc: u32,
-        inst: &Instruction<F>,
-    ) -> Result<Step, PreflightError> {
-        let [a, b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
-        let imm = Instruction::<F>::signed(inst.c) as i32;
-        let operand = if inst.e.as_canonical_u32() == 0 {
-            AluOperand::Immediate(imm as u32)
-        } else {
-            AluOperand::Register(c / 4)
-        };
-        let (rd, rs1) = (a / 4, b / 4);
-        let op = inst.opcode;
-        let next = pc.wrapping_add(4);
-        if let Some(o) = BaseAluOpcode::from_global(op) {
-            self.alu.records.push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = ShiftOpcode::from_global(op) {
-            self.shift
-                .records
-                .push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = LessThanOpcode::from_global(op) {
-            let record = less_than_preflight(m, pc, o, rd, rs1, operand);
-            self.less_than.records.push(record);
-        } else if let Some(o) = MulOpcode::from_global(op) {
-            self.mul.records.push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = MulHOpcode::from_global(op) {
-            self.mulh
-                .records
-                .push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = DivRemOpcode::from_global(op) {
-            self.divrem
-                .records
-                .push(preflight(m, pc, o, rd, rs1, operand));
-        } else if let Some(o) = LoadStoreOpcode::from_global(op) {
-            if o.is_store() {
-                let record = preflight_store(m, pc, o, rd, rs1, imm as u32);
-                self.stores.records.push(record);
-            } else {
-                let record = preflight_load(m, pc, o, rd, rs1, imm as u32);
-                self.loads.records.push(record);
-            }
-        } else if let Some(o) = BranchEqualOpcode::from_global(op) {
-            let record = branch_preflight(m, pc, o, rd, rs1, imm);
-            let to = record.to_pc();
-            self.branch_eq.records.push(record);
-            return Ok(Step::Continue(to));
-        } else if let Some(o) = BranchLessThanOpcode::from_global(op) {
-            let record = branch_preflight(m, pc, o, rd, rs1, imm);
-            let to = record.to_pc();
-            self.branch_lt.records.push(record);
-            return Ok(Step::Continue(to));
-        } else if let Some(o) = JalLuiOpcode::from_global(op) {
-            let record = jal_lui_preflight(m, pc, o, rd, imm);
-            let to = record.to_pc();
-            self.jal_lui.records.push(record);
-            return Ok(Step::Continue(to));
-        } else if JalrOpcode::from_global(op).is_some() {
-            let record = jalr_preflight(m, pc, rd, rs1, imm);
-            let to = record.to_pc;
-            self.jalr.records.push(record);
-            return Ok(Step::Continue(to));
-        } else if AuipcOpcode::from_global(op).is_some() {
-            self.auipc.records.push(auipc_preflight(m, pc, rd, c));
-        } else if NopOpcode::from_global(op).is_some() {
-            self.nop.records.push(nop_preflight(m, pc));
-        } else if EcallOpcode::from_global(op).is_some() {
-            let record = ecall_preflight(m, pc, io).map_err(|e| PreflightError::Unprovable {
-                pc,
-                message: e.to_string(),
-            })?;
-            let syscall = record.syscall;
-            self.ecall.records.push(record);
-            if let Syscall::Exit { code } = syscall {
-                return Ok(Step::Exit(code));
-            }
-        } else {
-            return Err(PreflightError::Unprovable {
-                pc,
-                message: format!("{op:?} has no RV32IM chip (unimp traps in execution)"),
-            });
-        }
-        Ok(Step::Continue(next))
     }
 
     fn generate_traces(self: Box<Self>) -> Vec<Option<RowMajorMatrix<F>>> {

@@ -15,6 +15,7 @@
 
 pub mod alu_air;
 pub mod alu_record;
+pub mod preflight;
 pub mod registers;
 
 use alu_record::{AluOperand, AluRecord};

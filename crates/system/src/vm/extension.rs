@@ -103,15 +103,6 @@ pub struct SyscallIo<'a> {
     pub public_output: Vec<u8>,
 }
 
-/// What one instruction did to the control flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Go on at this pc.
-    Continue(u32),
-    /// The guest exited with this code; the segment ends at this instruction.
-    Exit(u32),
-}
-
 /// Why preflight could not run an instruction. Pure execution runs first and reports the
 /// guest's faults, so these mean an instruction that executes but has no proof yet, or a
 /// broken invariant between execution and preflight.
@@ -206,16 +197,6 @@ impl Deref for Extensions {
 
 /// An extension's chips during one segment.
 pub trait SegmentChips: Send {
-    /// Runs the instruction at `pc` in preflight: accesses `memory`, records what trace
-    /// generation needs, and says where control goes.
-    fn execute(
-        &mut self,
-        memory: &mut PreflightMemory,
-        io: &mut SyscallIo,
-        pc: u32,
-        instruction: &Instruction<F>,
-    ) -> Result<Step, PreflightError>;
-
     /// Takes the records of its families from `records` (preflight over the handlers, which
     /// push one record per instruction they run; see [`tessera_arch::PreflightCtx`]).
     fn load_records(&mut self, records: &mut RecordStore);

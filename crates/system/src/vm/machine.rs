@@ -463,27 +463,6 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         max_instructions: u64,
     ) -> Result<PreflightOutput, PreflightError> {
         preflight::run(
-            exe,
-            &self.extensions,
-            (&[], 0),
-            start,
-            input,
-            self.config.system().public_output_capacity,
-            max_instructions,
-        )
-    }
-
-    /// [`Self::execute_preflight`] over the instruction handlers (preflight as an execution
-    /// context): the same output, checked against it record for record by the tests, before
-    /// it replaces it.
-    pub fn execute_preflight_with_handlers(
-        &self,
-        exe: &Arc<VmExe<F>>,
-        start: SegmentStart,
-        input: &[u8],
-        max_instructions: u64,
-    ) -> Result<PreflightOutput, PreflightError> {
-        preflight::run_with_handlers(
             &self.config,
             exe,
             &self.extensions,
@@ -517,12 +496,12 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             .collect();
         let refreshes = segment.refresh_rows.min(cap) as usize;
         preflight::run(
+            &self.config,
             exe,
             &self.extensions,
             (&rows, refreshes),
             start,
             input,
-            self.config.system().public_output_capacity,
             segment.num_insns,
         )
     }

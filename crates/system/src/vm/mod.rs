@@ -27,7 +27,7 @@ mod tests;
 
 pub use extension::{
     CircuitExtension, Extensions, InitialMemory, OwnBuses, Periphery, PreflightError,
-    PreflightMemory, SegmentChips, Step, SyscallIo, SystemBuses,
+    PreflightMemory, SegmentChips, SyscallIo, SystemBuses,
 };
 pub use instance::{ProvenSegment, SegmentTimings, VmInstance};
 pub use machine::{

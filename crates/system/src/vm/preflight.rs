@@ -11,16 +11,13 @@ use tessera_arch::{
 };
 
 use super::{
-    Extensions, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips, Step,
-    SyscallIo, F,
+    Extensions, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips, SyscallIo,
+    F,
 };
 use crate::{
-    bitwise::BitwiseLookupChip,
-    connector::INITIAL_TIMESTAMP,
-    range_checker::RangeCheckerChip,
-    register_refresh::{refresh_stale_registers, RegisterRefreshChip},
+    bitwise::BitwiseLookupChip, connector::INITIAL_TIMESTAMP, range_checker::RangeCheckerChip,
+    register_refresh::RegisterRefreshChip,
 };
-use tessera_arch::bus::REGISTER_REFRESH_PERIOD;
 use tessera_backend_cpu::RecordArena;
 
 /// Where a segment starts: everything execution needs to go on from there. Serializable, so
@@ -86,122 +83,15 @@ pub struct PreflightOutput {
 }
 
 /// Runs `exe` from `start` until it exits or `max_instructions` ran (then the segment is
-/// suspended at the next instruction's pc). `plan` holds, for each extension, its AIRs' planned
-/// row counts, and the planned register refreshes (empty and 0 without a plan).
-pub(super) fn run(
-    exe: &VmExe<F>,
-    extensions: &Extensions,
-    (rows, refreshes): (&[Vec<usize>], usize),
-    start: SegmentStart,
-    input: &[u8],
-    public_capacity: usize,
-    max_instructions: u64,
-) -> Result<PreflightOutput, PreflightError> {
-    let program = &exe.program;
-    // Which extension proves each instruction, decided once.
-    let owners: Vec<Option<usize>> = program
-        .instructions
-        .iter()
-        .map(|inst| {
-            let opcode = inst.as_ref()?.opcode;
-            extensions.owner(opcode)
-        })
-        .collect();
-    let periphery = Periphery {
-        range: Arc::new(RangeCheckerChip::new(super::SystemBuses::default().range)),
-        bitwise: Arc::new(BitwiseLookupChip::default()),
-    };
-    let mut chips: Vec<Box<dyn SegmentChips>> = extensions
-        .iter()
-        .enumerate()
-        .map(|(i, e)| e.new_chips(&periphery, rows.get(i).map_or(&[], |r| &r[..])))
-        .collect();
-    let image = start.memory.clone();
-    let initial: InitialMemory = Box::new(move |space, pointer| {
-        image
-            .get(&(space, pointer))
-            .copied()
-            .unwrap_or(0)
-            .to_le_bytes()
-    });
-    let mut memory = PreflightMemory::new(initial, INITIAL_TIMESTAMP);
-    let mut io = SyscallIo {
-        input,
-        input_position: start.input_position,
-        public_capacity,
-        ..SyscallIo::default()
-    };
-    let mut counts = vec![0u32; program.instructions.len()];
-    let mut pc = start.pc;
-    let mut instret = 0u64;
-    let mut refresh = RegisterRefreshChip {
-        range: periphery.range.clone(),
-        records: RecordArena::with_capacity(refreshes),
-    };
-    let mut next_refresh = REGISTER_REFRESH_PERIOD;
-    let exit_code = loop {
-        if instret == max_instructions {
-            break None;
-        }
-        // Keep every register recent (see `register_refresh`): a check once per period,
-        // before the instruction that crosses it.
-        if memory.timestamp >= next_refresh {
-            refresh_stale_registers(&mut memory, pc, &mut refresh.records);
-            next_refresh = memory.timestamp - memory.timestamp % REGISTER_REFRESH_PERIOD
-                + REGISTER_REFRESH_PERIOD;
-        }
-        let index = program
-            .index_of(pc)
-            .filter(|&i| program.instructions[i].is_some())
-            .ok_or_else(|| match program.illegal.get(&pc) {
-                Some(illegal) => PreflightError::IllegalInstruction {
-                    pc,
-                    word: illegal.word,
-                    reason: illegal.reason.clone(),
-                },
-                None => PreflightError::NoInstruction { pc },
-            })?;
-        let instruction = program.instructions[index].as_ref().expect("filtered");
-        let owner = owners[index].ok_or(PreflightError::NoChip {
-            pc,
-            opcode: instruction.opcode,
-        })?;
-        counts[index] += 1;
-        instret += 1;
-        match chips[owner].execute(&mut memory, &mut io, pc, instruction)? {
-            Step::Continue(next) => pc = next,
-            Step::Exit(code) => break Some(code),
-        }
-    };
-    let io = SyscallIo {
-        input: &[],
-        input_position: io.input_position,
-        public_capacity,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        public_output: io.public_output,
-    };
-    Ok(PreflightOutput {
-        start,
-        memory,
-        chips,
-        refresh,
-        periphery,
-        counts,
-        final_pc: pc,
-        exit_code,
-        instret,
-        io,
-    })
-}
-
-/// [`run`] over the instruction handlers: the segment runs in a [`PreflightCtx`], on a machine
-/// state rebuilt from `start`, with the executors of `config`; each extension's chips then take
-/// the records of their types from the context.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn run_with_handlers<C: VmExecutionConfig<F>>(
+/// suspended at the next instruction's pc), over the instruction handlers: the segment runs in
+/// a [`PreflightCtx`] on a machine state rebuilt from `start`, with the executors of `config`
+/// (the same handlers as pure and metered execution, so the same semantics and the same
+/// faults), and each extension's chips then take the records of their types. `plan` holds, for
+/// each extension, its AIRs' planned row counts, and the planned register refreshes (empty and
+/// 0 without a plan).
+pub(super) fn run<C: VmExecutionConfig<F>>(
     config: &C,
-    exe: &Arc<VmExe<F>>,
+    exe: &VmExe<F>,
     extensions: &Extensions,
     (rows, refreshes): (&[Vec<usize>], usize),
     start: SegmentStart,
@@ -216,8 +106,9 @@ pub(super) fn run_with_handlers<C: VmExecutionConfig<F>>(
             pc: start.pc,
             message: e.to_string(),
         })?;
+    let exe = Arc::new(exe.clone());
     let instance =
-        InterpretedInstance::<F, PreflightCtx>::new(system.clone(), Arc::new(executors), exe)
+        InterpretedInstance::<F, PreflightCtx>::new(system.clone(), Arc::new(executors), &exe)
             .map_err(|e| PreflightError::Unprovable {
                 pc: start.pc,
                 message: e.to_string(),
@@ -236,7 +127,7 @@ pub(super) fn run_with_handlers<C: VmExecutionConfig<F>>(
     let mut ctx = PreflightCtx::new(memory, exe.program.instructions.len(), end);
     ctx.refreshes.reserve(refreshes);
 
-    let mut vm = VmState::initial(system, exe, Streams::new(input.to_vec()));
+    let mut vm = VmState::initial(system, &exe, Streams::new(input.to_vec()));
     vm.pc = start.pc;
     vm.instret = start.instret;
     vm.streams.input_position = start.input_position;
