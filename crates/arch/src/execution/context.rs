@@ -8,6 +8,11 @@ use super::{AnyExecutor, ExecutionError, PreInsn, StaticProgramError, VmState};
 /// the context how many instructions may run before it wants control back (an instruction limit,
 /// a segment-size check), so that the hot loop itself tests nothing.
 pub trait ExecutionCtx: Sized + 'static {
+    /// Whether the context hears about accesses and records at all. Pure execution does not,
+    /// and the accessors then skip even the checks that decide what to report (a test of the
+    /// destination against the `x0` sink would otherwise stay in every handler).
+    const OBSERVES_ACCESSES: bool = true;
+
     /// Pre-computes `inst` through the type-erased executor, for this mode.
     fn pre_compute<F>(
         executor: &dyn AnyExecutor<F>,
@@ -70,6 +75,8 @@ impl PureCtx {
 }
 
 impl ExecutionCtx for PureCtx {
+    const OBSERVES_ACCESSES: bool = false;
+
     fn pre_compute<F>(
         executor: &dyn AnyExecutor<F>,
         pc: u32,

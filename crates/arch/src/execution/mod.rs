@@ -57,7 +57,7 @@ impl<Ctx: ExecutionCtx> VmExecState<Ctx> {
     /// instruction with `rd = x0`) is discarded and is no access.
     #[inline(always)]
     pub fn write_reg(&mut self, slot: u32, value: u32) {
-        if slot != X0_SINK {
+        if Ctx::OBSERVES_ACCESSES && slot != X0_SINK {
             self.ctx
                 .on_write(address_space::REGISTER, 4 * slot, || value.to_le_bytes());
         }
