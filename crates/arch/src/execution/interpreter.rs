@@ -136,6 +136,7 @@ impl<F: PrimeField32, Ctx: ExecutionCtx> InterpretedInstance<F, Ctx> {
 
     /// The hot loop. Runs batches of instructions sized by the context; within a batch it only
     /// fetches (one bounds check) and calls the handler.
+    #[inline]
     pub fn run(&self, s: &mut VmExecState<Ctx>) -> Result<(), ExecutionError> {
         let mut last_pc = s.vm.pc;
         loop {
