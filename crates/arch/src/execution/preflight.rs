@@ -109,6 +109,18 @@ impl PreflightCtx {
     }
 }
 
+impl PreflightCtx {
+    /// Starts the log of the instruction at `pc` (what [`ExecutionCtx::next_batch`] does
+    /// before each instruction, after the refreshes). Chip tests that run single instructions
+    /// call it themselves.
+    pub fn begin_instruction(&mut self, pc: u32) {
+        self.from_pc = pc;
+        self.from_timestamp = self.memory.timestamp;
+        self.log.clear();
+        self.recorded = false;
+    }
+}
+
 impl ExecutionCtx for PreflightCtx {
     fn pre_compute<F>(
         executor: &dyn AnyExecutor<F>,
@@ -134,10 +146,7 @@ impl ExecutionCtx for PreflightCtx {
             let t = self.memory.timestamp;
             self.next_refresh = t - t % REGISTER_REFRESH_PERIOD + REGISTER_REFRESH_PERIOD;
         }
-        self.from_pc = vm.pc;
-        self.from_timestamp = self.memory.timestamp;
-        self.log.clear();
-        self.recorded = false;
+        self.begin_instruction(vm.pc);
         Ok(1)
     }
 

@@ -81,11 +81,13 @@ impl<AB: InteractionBuilder> Air<AB> for MemoryStubAir {
 pub type BoundaryEdit<'a> = dyn Fn(u32, u32, &mut [u32; 4], &mut [u32; 4]) + 'a;
 
 /// The initial contents of a word, by address space and pointer.
-pub type InitialMemory = Box<dyn Fn(u32, u32) -> [u8; 4]>;
+pub use tessera_arch::InitialMemory;
 
 /// A run of straight-line code: the machine state the chips' preflights work on.
 pub struct Run {
     pub exe: VmExe<F>,
+    /// The initial memory (program, registers, data).
+    image: tessera_arch::SparseMemoryImage,
     pub memory: TracingMemory<InitialMemory>,
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
@@ -114,11 +116,13 @@ impl Run {
         for &(pointer, value) in data {
             image.insert((tessera_arch::address_space::MEMORY, pointer), value);
         }
+        let words = image.clone();
         let initial: InitialMemory = Box::new(move |space, ptr| {
-            image.get(&(space, ptr)).copied().unwrap_or(0).to_le_bytes()
+            words.get(&(space, ptr)).copied().unwrap_or(0).to_le_bytes()
         });
         Self {
             exe,
+            image,
             memory: TracingMemory::new(initial, INITIAL_TIMESTAMP),
             range: Arc::new(RangeCheckerChip::new(range_bus())),
             bitwise: Arc::new(BitwiseLookupChip::default()),
@@ -126,6 +130,67 @@ impl Run {
             exit_code: None,
             executed: Vec::new(),
         }
+    }
+
+    /// Runs `inst` at `pc` through its executor's handler in the preflight context, on this
+    /// run's memory, as the machine's preflight does (without register refreshes: the test owns
+    /// the timeline), and returns the record it made. The machine state the handler sees is
+    /// this run's memory: its registers and every word written so far.
+    pub fn execute<R: Send + 'static>(
+        &mut self,
+        pc: u32,
+        inst: &tessera_arch::Instruction<F>,
+    ) -> R {
+        use tessera_arch::{address_space, PreflightCtx, VmExecState, VmState};
+        let mut image = self.image.clone();
+        for word in self.memory.touched() {
+            image.insert(
+                (word.address_space, word.pointer),
+                u32::from_le_bytes(word.last.data),
+            );
+        }
+        let config = tessera_arch::SystemConfig::default();
+        let mut regs = [0; tessera_arch::execution::NUM_REGISTER_SLOTS];
+        for (index, slot) in regs.iter_mut().enumerate().take(32) {
+            *slot = u32::from_le_bytes(self.memory.peek(address_space::REGISTER, 4 * index as u32));
+        }
+        let vm = VmState {
+            pc,
+            instret: 0,
+            regs,
+            memory: tessera_arch::GuestMemory::new(&config, &image),
+            streams: tessera_arch::Streams::default(),
+            host_output: Default::default(),
+            exit_code: None,
+        };
+        let placeholder: InitialMemory = Box::new(|_, _| [0; 4]);
+        let memory = std::mem::replace(&mut self.memory, TracingMemory::new(placeholder, 0));
+        let mut state = VmExecState {
+            vm,
+            ctx: PreflightCtx::new(memory, 1, u64::MAX),
+        };
+        state.ctx.begin_instruction(pc);
+        let mut executors = tessera_arch::ExecutorInventory::default();
+        tessera_arch::VmExecutionExtension::<F>::extend_execution(&crate::Rv32Im, &mut executors)
+            .expect("RV32IM's executors");
+        let (_, executor) = executors.executor(inst.opcode).expect("an RV32IM opcode");
+        let pre = executor
+            .pre_compute_preflight(pc, inst)
+            .expect("a valid instruction");
+        let outcome = (pre.handler)(&mut state, &pre);
+        assert!(
+            !matches!(outcome, Err(tessera_arch::Trap::Fault(_))),
+            "{outcome:?}"
+        );
+        self.memory = state.ctx.memory;
+        let mut records = state.ctx.records.take::<R>();
+        assert_eq!(
+            records.len(),
+            1,
+            "one record of {}",
+            std::any::type_name::<R>()
+        );
+        records.pop().expect("one record")
     }
 
     /// The instruction at the current pc; marks it executed and advances the pc.
@@ -194,6 +259,7 @@ impl Run {
             pc,
             exit_code,
             executed,
+            ..
         } = self;
         // Connector: from BASE at INITIAL_TIMESTAMP to (pc, final timestamp), terminating if
         // the run exited.

@@ -8,7 +8,6 @@ use openvm_stark_backend::{
     p3_field::{PrimeCharacteristicRing, PrimeField32},
     p3_matrix::dense::RowMajorMatrix,
 };
-use tessera_arch::{Instruction, LocalOpcode};
 use tessera_system::SC;
 
 use super::*;
@@ -43,21 +42,7 @@ fn run(words: &[u32], registers: &[(u32, u32)]) -> (Run, Traces) {
     for _ in words {
         let pc = run.pc;
         let inst = run.next_instruction();
-        let opcode = BaseAluOpcode::from_global(inst.opcode).expect("ALU-only code");
-        let [rd, rs1, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
-        let operand = if inst.e == F::ZERO {
-            AluOperand::Immediate(Instruction::<F>::signed(inst.c) as i32 as u32)
-        } else {
-            AluOperand::Register(c / 4)
-        };
-        chip.records.push(preflight(
-            &mut run.memory,
-            pc,
-            opcode,
-            rd / 4,
-            rs1 / 4,
-            operand,
-        ));
+        chip.records.push(run.execute(pc, &inst));
     }
     (run, chip.generate_traces())
 }

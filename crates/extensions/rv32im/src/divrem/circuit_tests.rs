@@ -3,18 +3,12 @@
 
 use std::{borrow::BorrowMut, sync::Arc};
 
-use openvm_stark_backend::{
-    p3_field::{PrimeCharacteristicRing, PrimeField32},
-    p3_matrix::dense::RowMajorMatrix,
-};
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::LocalOpcode;
 
 use super::{air::DivRemCols, trace::divrem_witness, *};
 use crate::{
-    adapters::{
-        alu_record::{preflight, AluOperand},
-        AluFamily,
-    },
+    adapters::AluFamily,
     encode::*,
     test_harness::{memory_bridge, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM},
 };
@@ -73,15 +67,8 @@ fn run(cases: &[(DivRemOpcode, u32, u32)]) -> (Run, RowMajorMatrix<F>) {
     for &(op, _, _) in cases {
         let pc = run.pc;
         let inst = run.next_instruction();
-        let [rd, rs1, rs2] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32() / 4);
-        chip.records.push(preflight(
-            &mut run.memory,
-            pc,
-            op,
-            rd,
-            rs1,
-            AluOperand::Register(rs2),
-        ));
+        assert_eq!(DivRemOpcode::from_global(inst.opcode), Some(op));
+        chip.records.push(run.execute(pc, &inst));
     }
     let trace = chip.generate_trace();
     (run, trace)

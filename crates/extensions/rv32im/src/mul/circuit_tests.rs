@@ -11,7 +11,6 @@ use proptest_free::random_pairs;
 
 use super::{air::CARRY_BITS, trace::mul_carries, *};
 use crate::{
-    adapters::alu_record::{preflight, AluOperand},
     encode::*,
     test_harness::{
         assert_constraint_fails, assert_unbalanced, memory_bridge, range_bus, Run, BITWISE,
@@ -61,15 +60,7 @@ fn run(pairs: &[(u32, u32)]) -> (Run, RowMajorMatrix<F>) {
     for _ in &words {
         let pc = run.pc;
         let inst = run.next_instruction();
-        let [rd, rs1, rs2] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32() / 4);
-        chip.records.push(preflight(
-            &mut run.memory,
-            pc,
-            MulOpcode::MUL,
-            rd,
-            rs1,
-            AluOperand::Register(rs2),
-        ));
+        chip.records.push(run.execute(pc, &inst));
     }
     let trace = chip.generate_trace();
     (run, trace)

@@ -11,10 +11,7 @@ use tessera_arch::LocalOpcode;
 
 use super::{air::CARRY_BITS, trace::mulh_witness, *};
 use crate::{
-    adapters::{
-        alu_record::{preflight, AluOperand},
-        AluFamily,
-    },
+    adapters::AluFamily,
     encode::*,
     test_harness::{
         assert_constraint_fails, assert_unbalanced, memory_bridge, range_bus, Run, BITWISE,
@@ -67,15 +64,8 @@ fn run(cases: &[(MulHOpcode, u32, u32)]) -> (Run, RowMajorMatrix<F>) {
     for &(op, _, _) in cases {
         let pc = run.pc;
         let inst = run.next_instruction();
-        let [rd, rs1, rs2] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32() / 4);
-        chip.records.push(preflight(
-            &mut run.memory,
-            pc,
-            op,
-            rd,
-            rs1,
-            AluOperand::Register(rs2),
-        ));
+        assert_eq!(MulHOpcode::from_global(inst.opcode), Some(op));
+        chip.records.push(run.execute(pc, &inst));
     }
     let trace = chip.generate_trace();
     (run, trace)

@@ -3,18 +3,12 @@
 
 use std::{borrow::BorrowMut, sync::Arc};
 
-use openvm_stark_backend::{
-    p3_field::{PrimeCharacteristicRing, PrimeField32},
-    p3_matrix::dense::RowMajorMatrix,
-};
-use tessera_arch::{Instruction, LocalOpcode};
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::LocalOpcode;
 
 use super::{trace::shift_witness, *};
 use crate::{
-    adapters::{
-        alu_record::{preflight, AluOperand},
-        AluFamily,
-    },
+    adapters::AluFamily,
     encode::*,
     test_harness::{
         assert_unbalanced, memory_bridge, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM,
@@ -79,15 +73,7 @@ fn run(cases: &[Case]) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
     for _ in &words {
         let pc = run.pc;
         let inst = run.next_instruction();
-        let op = ShiftOpcode::from_global(inst.opcode).expect("shift");
-        let [rd, rs1, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
-        let operand = if inst.e == F::ZERO {
-            AluOperand::Immediate(Instruction::<F>::signed(inst.c) as u32)
-        } else {
-            AluOperand::Register(c / 4)
-        };
-        chip.records
-            .push(preflight(&mut run.memory, pc, op, rd / 4, rs1 / 4, operand));
+        chip.records.push(run.execute(pc, &inst));
     }
     let (reg, imm) = chip.generate_traces();
     (run, reg, imm)
