@@ -141,7 +141,7 @@ fn run(cheat: Option<(usize, u32)>) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F
                     rd_write,
                 }
             }
-            _ => preflight(&mut run.memory, pc, opcode, rd, rs1, operand),
+            _ => run.execute(pc, &inst),
         };
         chip.records.push(record);
     }

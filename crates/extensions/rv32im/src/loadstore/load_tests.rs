@@ -3,11 +3,8 @@
 
 use std::{borrow::BorrowMut, sync::Arc};
 
-use openvm_stark_backend::{
-    p3_field::{PrimeCharacteristicRing, PrimeField32},
-    p3_matrix::dense::RowMajorMatrix,
-};
-use tessera_arch::{Instruction, LocalOpcode};
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::LocalOpcode;
 
 use super::{load_air::*, load_trace::*, LoadStoreOpcode};
 use crate::{
@@ -65,10 +62,8 @@ fn run() -> (Run, RowMajorMatrix<F>) {
         let pc = run.pc;
         let inst = run.next_instruction();
         let op = LoadStoreOpcode::from_global(inst.opcode).expect("a load");
-        let [rd, rs1] = [inst.a, inst.b].map(|v| v.as_canonical_u32() / 4);
-        let offset = Instruction::<F>::signed(inst.c) as i32 as u32;
-        chip.records
-            .push(preflight_load(&mut run.memory, pc, op, rd, rs1, offset));
+        assert!(!op.is_store());
+        chip.records.push(run.execute(pc, &inst));
     }
     let trace = chip.generate_trace();
     (run, trace)

@@ -3,11 +3,8 @@
 
 use std::{borrow::BorrowMut, sync::Arc};
 
-use openvm_stark_backend::{
-    p3_field::{PrimeCharacteristicRing, PrimeField32},
-    p3_matrix::dense::RowMajorMatrix,
-};
-use tessera_arch::{Instruction, LocalOpcode};
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
+use tessera_arch::LocalOpcode;
 
 use super::{load_air::*, load_trace::*, store_air::*, store_trace::*, LoadStoreOpcode};
 use crate::{
@@ -52,16 +49,10 @@ fn run() -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
         let pc = run.pc;
         let inst = run.next_instruction();
         let op = LoadStoreOpcode::from_global(inst.opcode).expect("a load or store");
-        let [a, rs1] = [inst.a, inst.b].map(|v| v.as_canonical_u32() / 4);
-        let offset = Instruction::<F>::signed(inst.c) as i32 as u32;
         if op.is_store() {
-            stores
-                .records
-                .push(preflight_store(&mut run.memory, pc, op, a, rs1, offset));
+            stores.records.push(run.execute(pc, &inst));
         } else {
-            loads
-                .records
-                .push(preflight_load(&mut run.memory, pc, op, a, rs1, offset));
+            loads.records.push(run.execute(pc, &inst));
         }
     }
     let (l, s) = (loads.generate_trace(), stores.generate_trace());

@@ -4,15 +4,12 @@
 
 use std::{borrow::BorrowMut, sync::Arc};
 
-use openvm_stark_backend::{
-    p3_field::{PrimeCharacteristicRing, PrimeField32},
-    p3_matrix::dense::RowMajorMatrix,
-};
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::LocalOpcode;
 
 use super::*;
 use crate::{
-    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{AluKind, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
     test_harness::{assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F, PROGRAM},
 };
@@ -59,18 +56,13 @@ fn run(words: &[u32]) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
             assert!([inst.a, inst.b, inst.c, inst.d, inst.e, inst.f, inst.g]
                 .iter()
                 .all(|v| *v == F::ZERO));
-            nops.records.push(preflight(&run.memory, pc));
+            nops.records.push(run.execute(pc, &inst));
         } else {
-            let opcode = BaseAluOpcode::from_global(inst.opcode).expect("NOP or ALU");
-            let [rd, rs1, rs2] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32() / 4);
-            alu.records.push(base_alu::preflight(
-                &mut run.memory,
-                pc,
-                opcode,
-                rd,
-                rs1,
-                AluOperand::Register(rs2),
-            ));
+            assert!(
+                BaseAluOpcode::from_global(inst.opcode).is_some(),
+                "NOP or ALU"
+            );
+            alu.records.push(run.execute(pc, &inst));
         }
     }
     let nop_trace = nops.generate_trace();
