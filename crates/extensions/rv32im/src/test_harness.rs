@@ -177,11 +177,9 @@ impl Run {
         let pre = executor
             .pre_compute_preflight(pc, inst)
             .expect("a valid instruction");
-        let outcome = (pre.handler)(&mut state, &pre);
-        assert!(
-            !matches!(outcome, Err(tessera_arch::Trap::Fault(_))),
-            "{outcome:?}"
-        );
+        // A fault (a misaligned jump) still leaves the record of what the circuit is asked to
+        // prove, which the tests of such rows need.
+        let _ = (pre.handler)(&mut state, &pre);
         self.memory = state.ctx.memory;
         let mut records = state.ctx.records.take::<R>();
         assert_eq!(

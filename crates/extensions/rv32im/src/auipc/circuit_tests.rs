@@ -12,9 +12,9 @@ use tessera_arch::{address_space::REGISTER, Instruction, LocalOpcode};
 
 use super::*;
 use crate::{
-    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
-    nop::{self, NopAir, NopChip, NopOpcode},
+    nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
         assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
         F, PROGRAM,
@@ -48,24 +48,25 @@ fn execute(words: &[u32], forge: impl Fn(usize, &mut u32)) -> Machine {
     for _ in words {
         let pc = run.pc;
         let inst = run.next_instruction();
-        let [a, b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
+        let [a, _b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
         let imm = Instruction::<F>::signed(inst.c) as i32;
         if inst.opcode == NopOpcode::NOP.global() {
-            nops.records.push(nop::preflight(&run.memory, pc));
+            nops.records.push(run.execute(pc, &inst));
         } else if let Some(op) = BaseAluOpcode::from_global(inst.opcode) {
             let operand = if inst.e == F::ZERO {
                 AluOperand::Immediate(imm as u32)
             } else {
                 AluOperand::Register(c / 4)
             };
-            let record = base_alu::preflight(&mut run.memory, pc, op, a / 4, b / 4, operand);
+            let _ = (op, operand);
+            let record = run.execute(pc, &inst);
             alu.records.push(record);
         } else if inst.opcode == AuipcOpcode::AUIPC.global() {
             let honest = pc.wrapping_add(c << 12);
             let mut value = honest;
             forge(chip.records.len(), &mut value);
             let record = if value == honest {
-                preflight(&mut run.memory, pc, a / 4, c)
+                run.execute(pc, &inst)
             } else {
                 let from_timestamp = run.memory.timestamp;
                 let rd_write = run.memory.write(REGISTER, a, value.to_le_bytes());

@@ -17,7 +17,7 @@ use tessera_arch::{Instruction, LocalOpcode};
 
 use super::*;
 use crate::{
-    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
     nop::{self, NopAir, NopChip, NopOpcode},
     test_harness::{
@@ -69,26 +69,27 @@ fn execute(words: &[u32], registers: &[(u32, u32)], forge: impl Fn(usize, &mut b
         assert!(branches.len() < 100, "runaway loop");
         let pc = run.pc;
         let inst = run.next_instruction();
-        let [a, b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
+        let [_a, _b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
         let imm = Instruction::<F>::signed(inst.c) as i32;
         if inst.opcode == NopOpcode::NOP.global() {
-            nops.records.push(nop::preflight(&run.memory, pc));
+            nops.records.push(run.execute(pc, &inst));
         } else if let Some(op) = BaseAluOpcode::from_global(inst.opcode) {
             let operand = if inst.e == F::ZERO {
                 AluOperand::Immediate(imm as u32)
             } else {
                 AluOperand::Register(c / 4)
             };
-            let record = base_alu::preflight(&mut run.memory, pc, op, a / 4, b / 4, operand);
+            let _ = (op, operand);
+            let record = run.execute(pc, &inst);
             alu.records.push(record);
-        } else if let Some(op) = BranchEqualOpcode::from_global(inst.opcode) {
-            let mut record = preflight(&mut run.memory, pc, op, a / 4, b / 4, imm);
+        } else if BranchEqualOpcode::from_global(inst.opcode).is_some() {
+            let mut record: BranchRecord<BranchEqualOpcode> = run.execute(pc, &inst);
             forge(branches.len(), &mut record.taken);
             branches.push((pc, record.taken));
             run.pc = record.to_pc();
             eq.records.push(record);
-        } else if let Some(op) = BranchLessThanOpcode::from_global(inst.opcode) {
-            let mut record = preflight(&mut run.memory, pc, op, a / 4, b / 4, imm);
+        } else if BranchLessThanOpcode::from_global(inst.opcode).is_some() {
+            let mut record: BranchRecord<BranchLessThanOpcode> = run.execute(pc, &inst);
             forge(branches.len(), &mut record.taken);
             branches.push((pc, record.taken));
             run.pc = record.to_pc();

@@ -17,9 +17,9 @@ use tessera_arch::{address_space::REGISTER, Instruction, LocalOpcode};
 
 use super::*;
 use crate::{
-    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
-    nop::{self, NopAir, NopChip, NopOpcode},
+    nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
         assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
         F, PROGRAM,
@@ -74,17 +74,18 @@ fn execute(words: &[u32], forge: impl Fn(usize, &mut Forge)) -> Machine {
         assert!(steps < 100, "runaway loop");
         let pc = run.pc;
         let inst = run.next_instruction();
-        let [a, b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
+        let [a, _b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
         let imm = Instruction::<F>::signed(inst.c) as i32;
         if inst.opcode == NopOpcode::NOP.global() {
-            nops.records.push(nop::preflight(&run.memory, pc));
+            nops.records.push(run.execute(pc, &inst));
         } else if let Some(op) = BaseAluOpcode::from_global(inst.opcode) {
             let operand = if inst.e == F::ZERO {
                 AluOperand::Immediate(imm as u32)
             } else {
                 AluOperand::Register(c / 4)
             };
-            let record = base_alu::preflight(&mut run.memory, pc, op, a / 4, b / 4, operand);
+            let _ = (op, operand);
+            let record = run.execute(pc, &inst);
             alu.records.push(record);
         } else if let Some(op) = JalLuiOpcode::from_global(inst.opcode) {
             let rd = a / 4;
@@ -98,7 +99,7 @@ fn execute(words: &[u32], forge: impl Fn(usize, &mut Forge)) -> Machine {
             };
             forge(chip.records.len(), &mut f);
             let record = if f.value == honest && f.link == (rd != 0) {
-                preflight(&mut run.memory, pc, op, rd, imm)
+                run.execute(pc, &inst)
             } else {
                 let from_timestamp = run.memory.timestamp;
                 let rd_write = f
@@ -365,11 +366,11 @@ fn a_doubled_row_is_rejected_by_its_boolean_flag() {
         let mut chip = JalLuiChip::new(run.range.clone(), run.bitwise.clone());
         for _ in 0..2 {
             let pc = run.pc;
-            run.next_instruction();
-            nops.records.push(nop::preflight(&run.memory, pc));
+            let inst = run.next_instruction();
+            nops.records.push(run.execute(pc, &inst));
             let pc = run.pc;
-            run.next_instruction();
-            let record = preflight(&mut run.memory, pc, JalLuiOpcode::JAL, 0, -4);
+            let inst = run.next_instruction();
+            let record: JalLuiRecord = run.execute(pc, &inst);
             run.pc = record.to_pc();
             chip.records.push(record);
         }

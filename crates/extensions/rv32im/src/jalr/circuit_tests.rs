@@ -17,10 +17,10 @@ use tessera_arch::{address_space::REGISTER, Instruction, LocalOpcode};
 
 use super::*;
 use crate::{
-    base_alu::{self, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
+    base_alu::{AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
-    jal_lui::{self, JalLuiAir, JalLuiBuses, JalLuiChip, JalLuiOpcode, JumpAir},
-    nop::{self, NopAir, NopChip, NopOpcode},
+    jal_lui::{JalLuiAir, JalLuiBuses, JalLuiChip, JalLuiOpcode, JumpAir},
+    nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
         assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
         F, PROGRAM,
@@ -80,17 +80,19 @@ fn execute(words: &[u32], registers: &[(u32, u32)], forge: impl Fn(usize, &mut F
         let [a, b, c] = [inst.a, inst.b, inst.c].map(|v| v.as_canonical_u32());
         let imm = Instruction::<F>::signed(inst.c) as i32;
         if inst.opcode == NopOpcode::NOP.global() {
-            nops.records.push(nop::preflight(&run.memory, pc));
+            nops.records.push(run.execute(pc, &inst));
         } else if let Some(op) = BaseAluOpcode::from_global(inst.opcode) {
             let operand = if inst.e == F::ZERO {
                 AluOperand::Immediate(imm as u32)
             } else {
                 AluOperand::Register(c / 4)
             };
-            let record = base_alu::preflight(&mut run.memory, pc, op, a / 4, b / 4, operand);
+            let _ = (op, operand);
+            let record = run.execute(pc, &inst);
             alu.records.push(record);
         } else if let Some(op) = JalLuiOpcode::from_global(inst.opcode) {
-            let record = jal_lui::preflight(&mut run.memory, pc, op, a / 4, imm);
+            let _ = op;
+            let record: crate::JalLuiRecord = run.execute(pc, &inst);
             run.pc = record.to_pc();
             jal.records.push(record);
         } else if inst.opcode == JalrOpcode::JALR.global() {
@@ -103,7 +105,7 @@ fn execute(words: &[u32], registers: &[(u32, u32)], forge: impl Fn(usize, &mut F
             };
             forge(chip.records.len(), &mut f);
             let record = if f.to_pc == honest && f.link == (rd != 0) {
-                preflight(&mut run.memory, pc, rd, rs1, imm)
+                run.execute(pc, &inst)
             } else {
                 let from_timestamp = run.memory.timestamp;
                 let (_, rs1_read) = run.memory.read(REGISTER, 4 * rs1);
