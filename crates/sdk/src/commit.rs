@@ -76,7 +76,8 @@ impl Sdk {
     }
 }
 
-fn check_height(lsh: usize) -> Result<(), SdkError> {
+/// Refuses a stacked height outside what the SDK proves (its keys and pins cover these).
+pub(crate) fn check_height(lsh: usize) -> Result<(), SdkError> {
     if (MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
         Ok(())
     } else {

@@ -410,11 +410,7 @@ impl Sdk {
         let lsh = options
             .log_stacked_height
             .unwrap_or_else(|| plan.log_stacked_height(exe.program.instructions.len()));
-        if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&lsh) {
-            return Err(SdkError::Options(format!(
-                "log stacked height {lsh} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
-            )));
-        }
+        crate::commit::check_height(lsh)?;
         let proven = self.prove_segments(exe, &input, &plan, lsh, progress)?;
         let Proven {
             proofs,
@@ -579,11 +575,7 @@ impl Sdk {
         exe: &Arc<VmExe<F>>,
         log_stacked_height: usize,
     ) -> Result<SegmentProver, SdkError> {
-        if !(MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT).contains(&log_stacked_height) {
-            return Err(SdkError::Options(format!(
-                "log stacked height {log_stacked_height} is outside {MIN_LOG_STACKED_HEIGHT}..={MAX_LOG_STACKED_HEIGHT}"
-            )));
-        }
+        crate::commit::check_height(log_stacked_height)?;
         let vm = self.machine(log_stacked_height);
         let keys = self.keys.keys(&vm)?;
         Ok(VmInstance::new(vm, keys, exe.clone())?)
