@@ -3,9 +3,9 @@
 //!
 //! It uses only the public API of the core crates: the extension author's kit
 //! (`tessera_system::kit`: [`AluFamily`](tessera_system::kit::AluFamily) and
-//! [`AluExecutor`](tessera_system::kit::AluExecutor) for execution, `kit::alu_record::preflight`
-//! for preflight, the register columns and the `eval_reg_reg` / `eval_reg_imm` adapter in the
-//! AIRs), the machine's [`CircuitExtension`](tessera_system::vm::CircuitExtension) and
+//! [`AluExecutor`](tessera_system::kit::AluExecutor) for execution and preflight (its handler
+//! records a `kit::alu_record::AluRecord`), the register columns and the `eval_reg_reg` /
+//! `eval_reg_imm` adapter in the AIRs), the machine's [`CircuitExtension`](tessera_system::vm::CircuitExtension) and
 //! [`SegmentChips`](tessera_system::vm::SegmentChips), and the registry. It registers itself
 //! as `"zbb"` (it depends on `"rv32im"`, whose `NOP` it transpiles writes to `x0` into), so a
 //! configuration names it: `VmConfig::new(SystemConfig::default(), ["rv32im", "zbb"])`, or

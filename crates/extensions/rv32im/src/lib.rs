@@ -54,29 +54,28 @@ use tessera_arch::{
 pub use adapters::{AluExecutor, AluFamily};
 pub use auipc::{AuipcExecutor, AuipcOpcode};
 pub use base_alu::{
-    preflight as base_alu_preflight, AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip,
-    BaseAluExecutor, BaseAluImmCols, BaseAluOpcode, BaseAluRecord, BaseAluRegCols,
+    AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluExecutor, BaseAluImmCols,
+    BaseAluOpcode, BaseAluRecord, BaseAluRegCols,
 };
 pub use branch::{BranchEqualOpcode, BranchExecutor, BranchFamily, BranchLessThanOpcode};
 pub use circuit::Rv32ImAir;
 pub use divrem::{DivRemAir, DivRemChip, DivRemCols, DivRemExecutor, DivRemOpcode, DivRemRecord};
 pub use ecall::{
-    preflight as ecall_preflight, EcallAir, EcallBuses, EcallChip, EcallCols, EcallExecutor,
-    EcallOpcode, EcallRecord, Syscall, UnimpExecutor, UnimpOpcode, UnprovenSyscall,
+    EcallAir, EcallBuses, EcallChip, EcallCols, EcallExecutor, EcallOpcode, EcallRecord, Syscall,
+    UnimpExecutor, UnimpOpcode,
 };
 pub use ecall::{
     LengthCols, PublicByte, PublicWriteAir, PublicWriteCols, ReadAir, ReadCols, ReadWord,
-    MAX_PUBLIC_OUTPUT,
 };
 pub use jal_lui::{JalLuiExecutor, JalLuiOpcode};
 pub use jalr::{JalrExecutor, JalrOpcode};
 pub use less_than::{
-    preflight as less_than_preflight, LessThanAir, LessThanBuses, LessThanChip, LessThanExecutor,
-    LessThanImmCols, LessThanOpcode, LessThanRecord, LessThanRegCols,
+    LessThanAir, LessThanBuses, LessThanChip, LessThanExecutor, LessThanImmCols, LessThanOpcode,
+    LessThanRecord, LessThanRegCols,
 };
 pub use loadstore::{
-    preflight_load, preflight_store, LoadAir, LoadChip, LoadCols, LoadRecord, LoadStoreBuses,
-    LoadStoreExecutor, LoadStoreOpcode, StoreAir, StoreChip, StoreCols, StoreRecord,
+    LoadAir, LoadChip, LoadCols, LoadRecord, LoadStoreBuses, LoadStoreExecutor, LoadStoreOpcode,
+    StoreAir, StoreChip, StoreCols, StoreRecord,
 };
 pub use mul::{MulAir, MulChip, MulCols, MulExecutor, MulOpcode, MulRecord};
 pub use mulh::{MulHAir, MulHChip, MulHCols, MulHExecutor, MulHOpcode, MulHRecord};
@@ -87,21 +86,16 @@ pub use shift::{
 };
 pub use transpiler::{Rv32ImTranspiler, UNIMP_WORD};
 // Circuits of the control-flow families (NOP, branches, JAL/LUI, JALR, AUIPC).
-pub use auipc::{
-    preflight as auipc_preflight, AuipcAir, AuipcBuses, AuipcChip, AuipcCols, AuipcRecord,
-};
+pub use auipc::{AuipcAir, AuipcBuses, AuipcChip, AuipcCols, AuipcRecord};
 pub use branch::{
-    preflight as branch_preflight, BranchBuses, BranchEqualAir, BranchEqualChip, BranchEqualCols,
-    BranchLessThanAir, BranchLessThanChip, BranchLessThanCols, BranchRecord,
+    BranchBuses, BranchEqualAir, BranchEqualChip, BranchEqualCols, BranchLessThanAir,
+    BranchLessThanChip, BranchLessThanCols, BranchRecord,
 };
 pub use jal_lui::{
-    preflight as jal_lui_preflight, JalLuiAir, JalLuiBuses, JalLuiChip, JalLuiCols, JalLuiRecord,
-    JumpAir, JumpCols,
+    JalLuiAir, JalLuiBuses, JalLuiChip, JalLuiCols, JalLuiRecord, JumpAir, JumpCols,
 };
-pub use jalr::{
-    preflight as jalr_preflight, JalrAir, JalrBuses, JalrChip, JalrCols, JalrLinkCols, JalrRecord,
-};
-pub use nop::{preflight as nop_preflight, NopAir, NopChip, NopCols, NopRecord};
+pub use jalr::{JalrAir, JalrBuses, JalrChip, JalrCols, JalrLinkCols, JalrRecord};
+pub use nop::{NopAir, NopChip, NopCols, NopRecord};
 
 // `crate::local_opcode!` in the families' `core.rs`.
 pub(crate) use tessera_arch::local_opcode;

@@ -1,5 +1,5 @@
-//! A proving harness for chip tests: it runs straight-line code through a chip's preflight on
-//! tracing memory, then proves the chip's traces together with the system chips (connector,
+//! A proving harness for chip tests: it runs straight-line code through the instruction
+//! handlers in the preflight context, on tracing memory ([`Run::execute`]), then proves the chip's traces together with the system chips (connector,
 //! program, range checker, bitwise lookup) and a memory stub that plays the memory boundary
 //! (sends every touched word's initial contents at timestamp 0 and receives its final contents).
 //! Proofs use toy parameters (`SystemParams::new_for_testing`): they check constraints and
@@ -19,7 +19,10 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::{
     BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine,
 };
 use p3_baby_bear::BabyBear;
-use tessera_arch::{bus::*, execution::tracing_memory::TracingMemory, VmExe};
+use tessera_arch::{
+    bus::*, execution::tracing_memory::TracingMemory, Fault, HostOutput, Instruction, Streams,
+    SystemConfig, Trap, VmExe,
+};
 use tessera_system::{
     bitwise::{BitwiseLookupAir, BitwiseLookupChip},
     connector::{connector_trace, ConnectorAir, INITIAL_TIMESTAMP},
@@ -83,17 +86,26 @@ pub type BoundaryEdit<'a> = dyn Fn(u32, u32, &mut [u32; 4], &mut [u32; 4]) + 'a;
 /// The initial contents of a word, by address space and pointer.
 pub use tessera_arch::InitialMemory;
 
-/// A run of straight-line code: the machine state the chips' preflights work on.
+/// A run of straight-line code: the machine state the handlers work on.
 pub struct Run {
     pub exe: VmExe<F>,
     /// The initial memory (program, registers, data).
     image: tessera_arch::SparseMemoryImage,
+    /// The configuration the handlers run under (its public-output capacity: see
+    /// [`Run::with_public_capacity`]).
+    config: SystemConfig,
     pub memory: TracingMemory<InitialMemory>,
     pub range: Arc<RangeCheckerChip>,
     pub bitwise: Arc<BitwiseLookupChip>,
     pub pc: u32,
     /// Set when the run ended with `exit`: the segment then terminates with this code.
     pub exit_code: Option<u32>,
+    /// The private input `read` takes its bytes from, and how many it took.
+    pub streams: Streams,
+    /// What the run wrote to the public output (the handlers append to it).
+    pub public_output: Vec<u8>,
+    /// What the run wrote to the host's stdout and stderr.
+    pub host_output: HostOutput,
     executed: Vec<usize>,
 }
 
@@ -123,24 +135,63 @@ impl Run {
         Self {
             exe,
             image,
+            config: SystemConfig::default(),
             memory: TracingMemory::new(initial, INITIAL_TIMESTAMP),
             range: Arc::new(RangeCheckerChip::new(range_bus())),
             bitwise: Arc::new(BitwiseLookupChip::default()),
             pc: BASE,
             exit_code: None,
+            streams: Streams::default(),
+            public_output: Vec::new(),
+            host_output: HostOutput::default(),
             executed: Vec::new(),
         }
+    }
+
+    /// This run with `input` as the private input that `read` consumes.
+    pub fn with_input(mut self, input: &[u8]) -> Self {
+        self.streams = Streams::new(input);
+        self
+    }
+
+    /// This run with a public output of at most `capacity` bytes (the default configuration's
+    /// otherwise); a write beyond it faults.
+    pub fn with_public_capacity(mut self, capacity: usize) -> Self {
+        self.config.public_output_capacity = capacity;
+        self
     }
 
     /// Runs `inst` at `pc` through its executor's handler in the preflight context, on this
     /// run's memory, as the machine's preflight does (without register refreshes: the test owns
     /// the timeline), and returns the record it made. The machine state the handler sees is
-    /// this run's memory: its registers and every word written so far.
-    pub fn execute<R: Send + 'static>(
+    /// this run's memory (its registers and every word written so far), input, public output
+    /// and host output; what the handler changes of them stays. A fault (a misaligned jump)
+    /// still returns the record the handler made before it, which is what the circuit is asked
+    /// to prove: the tests of such rows need it.
+    pub fn execute<R: Send + 'static>(&mut self, pc: u32, inst: &Instruction<F>) -> R {
+        let (_, records) = self.run_handler(pc, inst);
+        one_record(records)
+    }
+
+    /// Like [`Run::execute`], but a fault of the handler is returned instead of a record (an
+    /// `exit` is no fault: it returns its record).
+    pub fn try_execute<R: Send + 'static>(
         &mut self,
         pc: u32,
-        inst: &tessera_arch::Instruction<F>,
-    ) -> R {
+        inst: &Instruction<F>,
+    ) -> Result<R, Fault> {
+        match self.run_handler(pc, inst) {
+            (Err(Trap::Fault(fault)), _) => Err(fault),
+            (Ok(()) | Err(Trap::Exit), records) => Ok(one_record(records)),
+        }
+    }
+
+    /// Runs the handler of `inst` at `pc`: its result and the records of type `R` it made.
+    fn run_handler<R: Send + 'static>(
+        &mut self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> (Result<(), Trap>, Vec<R>) {
         use tessera_arch::{address_space, PreflightCtx, VmExecState, VmState};
         let mut image = self.image.clone();
         for word in self.memory.touched() {
@@ -149,18 +200,21 @@ impl Run {
                 u32::from_le_bytes(word.last.data),
             );
         }
-        let config = tessera_arch::SystemConfig::default();
         let mut regs = [0; tessera_arch::execution::NUM_REGISTER_SLOTS];
         for (index, slot) in regs.iter_mut().enumerate().take(32) {
             *slot = u32::from_le_bytes(self.memory.peek(address_space::REGISTER, 4 * index as u32));
         }
+        let mut guest_memory = tessera_arch::GuestMemory::new(&self.config, &image);
+        guest_memory
+            .append_public_output(&self.public_output)
+            .expect("the public output so far fits its capacity");
         let vm = VmState {
             pc,
             instret: 0,
             regs,
-            memory: tessera_arch::GuestMemory::new(&config, &image),
-            streams: tessera_arch::Streams::default(),
-            host_output: Default::default(),
+            memory: guest_memory,
+            streams: std::mem::take(&mut self.streams),
+            host_output: std::mem::take(&mut self.host_output),
             exit_code: None,
         };
         let placeholder: InitialMemory = Box::new(|_, _| [0; 4]);
@@ -177,22 +231,17 @@ impl Run {
         let pre = executor
             .pre_compute_preflight(pc, inst)
             .expect("a valid instruction");
-        // A fault (a misaligned jump) still leaves the record of what the circuit is asked to
-        // prove, which the tests of such rows need.
-        let _ = (pre.handler)(&mut state, &pre);
-        self.memory = state.ctx.memory;
-        let mut records = state.ctx.records.take::<R>();
-        assert_eq!(
-            records.len(),
-            1,
-            "one record of {}",
-            std::any::type_name::<R>()
-        );
-        records.pop().expect("one record")
+        let result = (pre.handler)(&mut state, &pre);
+        let VmExecState { vm, mut ctx } = state;
+        self.memory = ctx.memory;
+        self.streams = vm.streams;
+        self.host_output = vm.host_output;
+        self.public_output = vm.memory.public_output().to_vec();
+        (result, ctx.records.take::<R>())
     }
 
     /// The instruction at the current pc; marks it executed and advances the pc.
-    pub fn next_instruction(&mut self) -> tessera_arch::Instruction<F> {
+    pub fn next_instruction(&mut self) -> Instruction<F> {
         let index = self.exe.program.index_of(self.pc).expect("pc in program");
         self.executed.push(index);
         self.pc += 4;
@@ -326,6 +375,17 @@ impl Run {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+}
+
+/// The one record an instruction made.
+fn one_record<R>(mut records: Vec<R>) -> R {
+    assert_eq!(
+        records.len(),
+        1,
+        "one record of {}",
+        std::any::type_name::<R>()
+    );
+    records.pop().expect("one record")
 }
 
 /// The prover refused an unbalanced bus.

@@ -1,11 +1,8 @@
-//! Preflight of the two-operand register instructions (`rd = rs1 op rs2` or `rs1 op imm`):
-//! one record type and one preflight function for every [`AluFamily`].
+//! The record of the two-operand register instructions (`rd = rs1 op rs2` or `rs1 op imm`):
+//! one record type for every [`AluFamily`], which [`AluExecutor`](super::AluExecutor)'s handler
+//! makes in preflight from the accesses `rs1`, `rs2`, `rd`.
 
-use tessera_arch::{
-    address_space::REGISTER,
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::execution::tracing_memory::AccessRecord;
 
 use super::AluFamily;
 
@@ -50,40 +47,5 @@ impl<O: AluFamily> AluRecord<O> {
     /// The result, by the family's semantics.
     pub fn z(&self) -> u32 {
         self.opcode.eval(self.x(), self.y())
-    }
-}
-
-/// Executes one ALU-like instruction on tracing memory (registers in address space 1) and
-/// records it. The accesses happen in the order the AIRs constrain: `rs1`, `rs2`, then `rd`.
-pub fn preflight<O: AluFamily, I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    opcode: O,
-    rd: u32,
-    rs1: u32,
-    operand: AluOperand,
-) -> AluRecord<O> {
-    debug_assert!(rd != 0, "the transpiler turns writes to x0 into NOP");
-    let from_timestamp = memory.timestamp;
-    let (x, rs1_read) = memory.read(REGISTER, 4 * rs1);
-    let (y, rs2_read) = match operand {
-        AluOperand::Register(rs2) => {
-            let (y, record) = memory.read(REGISTER, 4 * rs2);
-            (u32::from_le_bytes(y), Some(record))
-        }
-        AluOperand::Immediate(imm) => (imm, None),
-    };
-    let z = opcode.eval(u32::from_le_bytes(x), y);
-    let rd_write = memory.write(REGISTER, 4 * rd, z.to_le_bytes());
-    AluRecord {
-        from_pc,
-        from_timestamp,
-        opcode,
-        rd,
-        rs1,
-        operand,
-        rs1_read,
-        rs2_read,
-        rd_write,
     }
 }

@@ -4,8 +4,10 @@
 //! - Execution: operand decoding ([`register`], [`destination`], [`immediate`],
 //!   [`expect_space`], [`opcode`]) and [`AluExecutor`], the executor of every
 //!   `rd = op(rs1, rs2 or imm)` family: implement [`AluFamily`] (the semantics) and it executes.
-//! - Preflight: [`alu_record::preflight`] runs such an instruction on the recording memory, in
-//!   the order the AIRs constrain, and returns the record trace generation fills a row from.
+//! - Preflight: the same handler runs in the preflight context (`tessera_arch::PreflightCtx`),
+//!   which timestamps its accesses (in the order the AIRs constrain) and keeps the
+//!   [`alu_record::AluRecord`] it makes, the record trace generation fills a row from;
+//!   [`preflight`] runs one instruction this way in a chip test.
 //! - Circuit: [`registers`] (the columns of one register read or write, their constraints on
 //!   the memory bus with the recent-access timestamp check, and their fillers) and
 //!   [`alu_air`] (the common instruction row: execution step, program lookup, timestamps).

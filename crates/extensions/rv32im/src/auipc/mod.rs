@@ -7,4 +7,4 @@ mod trace;
 
 pub use air::{AuipcAir, AuipcBuses, AuipcCols};
 pub use execution::{AuipcExecutor, AuipcOpcode};
-pub use trace::{preflight, AuipcChip, AuipcRecord};
+pub use trace::{AuipcChip, AuipcRecord};

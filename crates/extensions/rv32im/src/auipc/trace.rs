@@ -1,14 +1,10 @@
-//! Preflight execution and trace generation of AUIPC.
+//! Records and trace generation of AUIPC.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::REGISTER,
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::execution::tracing_memory::AccessRecord;
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::air::AuipcCols;
@@ -25,27 +21,6 @@ pub struct AuipcRecord {
     /// The value written (`pc + (imm << 12)`).
     pub value: u32,
     pub rd_write: AccessRecord,
-}
-
-/// Executes one AUIPC on tracing memory (the caller advances the pc by 4).
-pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    rd: u32,
-    imm: u32,
-) -> AuipcRecord {
-    debug_assert!(rd != 0, "the transpiler turns AUIPC to x0 into NOP");
-    let from_timestamp = memory.timestamp;
-    let value = from_pc.wrapping_add(imm << 12);
-    let rd_write = memory.write(REGISTER, 4 * rd, value.to_le_bytes());
-    AuipcRecord {
-        from_pc,
-        from_timestamp,
-        rd,
-        imm,
-        value,
-        rd_write,
-    }
 }
 
 /// Collects AUIPC records and fills the trace, counting the periphery lookups.

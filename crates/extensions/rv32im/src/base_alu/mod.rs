@@ -9,7 +9,7 @@ mod trace;
 
 pub use self::core::BaseAluOpcode;
 pub use air::{AluKind, BaseAluAir, BaseAluBuses, BaseAluImmCols, BaseAluRegCols};
-pub use trace::{preflight, AluOperand, BaseAluChip, BaseAluRecord};
+pub use trace::{AluOperand, BaseAluChip, BaseAluRecord};
 
 /// Executor of the base ALU family.
 pub type BaseAluExecutor = crate::adapters::AluExecutor<BaseAluOpcode>;

@@ -1,10 +1,10 @@
-//! Preflight execution and trace generation of the base ALU.
+//! Records and trace generation of the base ALU.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::TracingMemory};
+use tessera_arch::bus::MEMORY_BLOCK;
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::{
@@ -13,25 +13,13 @@ use super::{
 };
 pub use crate::adapters::alu_record::AluOperand;
 use crate::adapters::{
-    alu_record::{self, AluRecord},
+    alu_record::AluRecord,
     registers::{RegReadCols, RegWriteCols},
     AluFamily,
 };
 
 /// What trace generation needs from one executed base ALU instruction.
 pub type BaseAluRecord = AluRecord<BaseAluOpcode>;
-
-/// Executes one base ALU instruction on tracing memory and records it.
-pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    opcode: BaseAluOpcode,
-    rd: u32,
-    rs1: u32,
-    operand: AluOperand,
-) -> BaseAluRecord {
-    alu_record::preflight(memory, from_pc, opcode, rd, rs1, operand)
-}
 
 /// Collects ALU records and fills the traces of both forms.
 pub struct BaseAluChip {

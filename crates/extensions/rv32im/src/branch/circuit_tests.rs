@@ -19,7 +19,7 @@ use super::*;
 use crate::{
     base_alu::{AluKind, AluOperand, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
-    nop::{self, NopAir, NopChip, NopOpcode},
+    nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
         assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
         F, PROGRAM,
@@ -340,8 +340,8 @@ fn misaligned_targets_cannot_be_continued() {
     // lookup finds nothing.
     let mut machine = execute(&words, &[], |_, _| {});
     let mut nops = NopChip::default();
-    nops.records
-        .push(nop::preflight(&machine.run.memory, BASE + 2));
+    let nop = machine.run.exe.program.instructions[1].expect("the NOP at BASE + 4");
+    nops.records.push(machine.run.execute(BASE + 2, &nop));
     machine.run.pc = BASE + 6;
     machine.nop = nops.generate_trace();
     assert_unbalanced(machine.prove());

@@ -15,4 +15,4 @@ pub use air::{
 };
 pub use execution::BranchExecutor;
 pub(crate) use trace::signed;
-pub use trace::{preflight, BranchEqualChip, BranchLessThanChip, BranchRecord};
+pub use trace::{BranchEqualChip, BranchLessThanChip, BranchRecord};

@@ -1,14 +1,10 @@
-//! Preflight execution and trace generation of the branch AIRs.
+//! Records and trace generation of the branch AIRs.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::REGISTER,
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::AccessRecord};
 use tessera_system::{
     bitwise::BitwiseLookupChip,
     primitives::{IsEqualCols, IsLessThanCols, LessThanWitness},
@@ -17,7 +13,7 @@ use tessera_system::{
 
 use super::{
     air::{BranchEqualCols, BranchLessThanCols},
-    BranchEqualOpcode, BranchFamily, BranchLessThanOpcode,
+    BranchEqualOpcode, BranchLessThanOpcode,
 };
 use crate::adapters::registers::RegReadCols;
 
@@ -45,34 +41,6 @@ impl<O> BranchRecord<O> {
         } else {
             self.from_pc.wrapping_add(4)
         }
-    }
-}
-
-/// Executes one branch on tracing memory: reads `rs1`, then `rs2` (the order the AIR
-/// constrains), and decides with the family's semantics. The caller moves the pc to
-/// [`BranchRecord::to_pc`].
-pub fn preflight<O: BranchFamily, I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    opcode: O,
-    rs1: u32,
-    rs2: u32,
-    imm: i32,
-) -> BranchRecord<O> {
-    let from_timestamp = memory.timestamp;
-    let (x, rs1_read) = memory.read(REGISTER, 4 * rs1);
-    let (y, rs2_read) = memory.read(REGISTER, 4 * rs2);
-    let taken = opcode.taken(u32::from_le_bytes(x), u32::from_le_bytes(y));
-    BranchRecord {
-        from_pc,
-        from_timestamp,
-        opcode,
-        rs1,
-        rs2,
-        imm,
-        rs1_read,
-        rs2_read,
-        taken,
     }
 }
 

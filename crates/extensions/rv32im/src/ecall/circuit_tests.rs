@@ -1,23 +1,19 @@
 //! The `ecall` AIR proves exits (terminating the segment with the exit code) and host writes,
 //! and rejects tampered rows. Also the helpers of the I/O tests (`io_tests`): straight-line
-//! programs of `addi` and `ecall` run through preflight and proven with the `ecall` AIRs.
+//! programs of `addi` and `ecall` run through their handlers in the preflight context
+//! ([`Run::execute`]) and proven with the `ecall` AIRs.
 //! Toy proof parameters (see the test harness).
 
 use std::{borrow::BorrowMut, sync::Arc};
 
-use openvm_stark_backend::{
-    p3_field::{PrimeCharacteristicRing, PrimeField32},
-    p3_matrix::dense::RowMajorMatrix,
-};
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
     bus::{ExitBus, EXIT_BUS},
-    Instruction, LocalOpcode,
+    Fault, Instruction, LocalOpcode,
 };
-use tessera_system::vm::SyscallIo;
 
 use super::*;
 use crate::{
-    adapters::alu_record::{preflight as alu_preflight, AluOperand},
     encode::*,
     test_harness::{
         assert_unbalanced, memory_bridge, range_bus, BoundaryEdit, Run, BITWISE, EXECUTION, F,
@@ -44,7 +40,7 @@ pub(super) const ECALLS: usize = 0;
 pub(super) const PUBLIC: usize = 1;
 pub(super) const READS: usize = 2;
 
-/// A program run to its exit through the ALU (`addi` only) and `ecall` preflights.
+/// A program run to its exit through the handlers of the ALU (`addi` only) and `ecall`.
 pub(super) struct Executed {
     pub run: Run,
     pub alu_imm: RowMajorMatrix<F>,
@@ -57,32 +53,25 @@ pub(super) struct Executed {
     pub input_position: usize,
 }
 
-/// Runs `words` (with initial registers and main-memory words) on `input` until it exits.
+/// Runs `words` (with initial registers and main-memory words) on `input` until it exits; a
+/// syscall the handler refuses is its fault.
 pub(super) fn execute(
     words: &[u32],
     registers: &[(u32, u32)],
     data: &[(u32, u32)],
     input: &[u8],
-) -> Result<Executed, UnprovenSyscall> {
-    let mut run = Run::with_memory(words, registers, data);
+) -> Result<Executed, Fault> {
+    let mut run = Run::with_memory(words, registers, data).with_input(input);
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     let mut ecalls = EcallChip::new(run.range.clone(), run.bitwise.clone());
-    let mut io = SyscallIo {
-        input,
-        public_capacity: 1024,
-        ..SyscallIo::default()
-    };
     loop {
         let pc = run.pc;
         let inst: Instruction<F> = run.next_instruction();
-        if let Some(op) = BaseAluOpcode::from_global(inst.opcode) {
-            let [rd, rs1] = [inst.a, inst.b].map(|v| v.as_canonical_u32() / 4);
-            let imm = AluOperand::Immediate(Instruction::<F>::signed(inst.c) as i32 as u32);
-            alu.records
-                .push(alu_preflight(&mut run.memory, pc, op, rd, rs1, imm));
+        if BaseAluOpcode::from_global(inst.opcode).is_some() {
+            alu.records.push(run.execute(pc, &inst));
             continue;
         }
-        let record = preflight(&mut run.memory, pc, &mut io)?;
+        let record: EcallRecord = run.try_execute(pc, &inst)?;
         let syscall = record.syscall;
         ecalls.records.push(record);
         if let Syscall::Exit { code } = syscall {
@@ -93,14 +82,14 @@ pub(super) fn execute(
     }
     let [_, alu_imm, _, _] = alu.generate_traces::<F>();
     Ok(Executed {
-        run,
         alu_imm,
         traces: ecalls.generate_traces(),
         records: ecalls.records.into_vec(),
-        stdout: io.stdout,
-        stderr: io.stderr,
-        public_output: io.public_output,
-        input_position: io.input_position,
+        stdout: std::mem::take(&mut run.host_output.stdout),
+        stderr: std::mem::take(&mut run.host_output.stderr),
+        public_output: std::mem::take(&mut run.public_output),
+        input_position: run.streams.input_position,
+        run,
     })
 }
 

@@ -10,9 +10,8 @@ use openvm_stark_backend::{
 };
 use tessera_arch::{
     address_space::{MEMORY, PUBLIC_VALUES, REGISTER},
-    Streams, VmExecutor,
+    ConfigError, Fault, Streams, SystemConfig, VmExecutor, MAX_PUBLIC_OUTPUT_CAPACITY,
 };
-use tessera_system::vm::SyscallIo;
 
 use super::{circuit_tests::*, *};
 use crate::{
@@ -168,19 +167,26 @@ fn reads_write_the_input_to_memory() {
     executed.prove().unwrap();
 }
 
+/// The `ecall` at [`BASE`] with registers `(a7, a0, a2)` (and `a1` = 0x100), run through its
+/// handler with a public output of `capacity` bytes.
+fn refused(a7: u32, a0: u32, a2: u32, capacity: usize) -> Fault {
+    let mut run = Run::new(&[ECALL], &[(17, a7), (10, a0), (11, 0x100), (12, a2)])
+        .with_public_capacity(capacity);
+    let inst = run.next_instruction();
+    let err = run.try_execute::<EcallRecord>(BASE, &inst).unwrap_err();
+    assert!(run.public_output.is_empty());
+    err
+}
+
 #[test]
-fn unprovable_syscalls_are_errors_that_leave_memory_untouched() {
+fn unprovable_syscalls_are_faults_of_the_handler() {
     let cases = [
-        (
-            (5, 0, 0),
-            UnprovenSyscall::UnknownSyscall { number: 5 },
-            "5",
-        ),
-        ((WRITE, 7, 4), UnprovenSyscall::BadWriteFd { fd: 7 }, "7"),
-        ((READ, 1, 4), UnprovenSyscall::BadReadFd { fd: 1 }, "1"),
+        ((5, 0, 0), Fault::UnknownSyscall(5), "unknown syscall 5"),
+        ((WRITE, 7, 4), Fault::BadWriteFd(7), "file descriptor 7"),
+        ((READ, 1, 4), Fault::BadReadFd(1), "file descriptor 1"),
         (
             (WRITE, 3, 1025),
-            UnprovenSyscall::PublicOutputFull {
+            Fault::PublicOutputFull {
                 capacity: 1024,
                 requested: 1025,
             },
@@ -188,28 +194,30 @@ fn unprovable_syscalls_are_errors_that_leave_memory_untouched() {
         ),
     ];
     for ((a7, a0, a2), expected, message) in cases {
-        let mut run = Run::new(&[ECALL], &[(17, a7), (10, a0), (11, 0x100), (12, a2)]);
-        let mut io = SyscallIo {
-            public_capacity: 1024,
-            ..SyscallIo::default()
-        };
-        let timestamp = run.memory.timestamp;
-        let err = preflight(&mut run.memory, BASE, &mut io).unwrap_err();
+        let err = refused(a7, a0, a2, 1024);
         assert_eq!(err, expected);
         assert!(err.to_string().contains(message), "{err}");
-        assert_eq!(run.memory.timestamp, timestamp);
-        assert!(run.memory.touched().is_empty());
     }
-    // The circuit's own limit on the output, above a larger capacity.
-    let mut run = Run::new(&[ECALL], &[(17, WRITE), (10, 3), (12, 1 << 24)]);
-    let mut io = SyscallIo {
-        public_capacity: 1 << 30,
-        ..SyscallIo::default()
+}
+
+#[test]
+fn the_public_output_cannot_grow_beyond_the_circuit() {
+    // The circuit's own limit on the output: no configuration has a larger capacity...
+    let config = SystemConfig {
+        public_output_capacity: 1 << 30,
+        ..SystemConfig::default()
     };
-    let err = preflight(&mut run.memory, BASE, &mut io).unwrap_err();
     assert_eq!(
-        err,
-        UnprovenSyscall::PublicOutputBeyondCircuit { requested: 1 << 24 }
+        config.validate(),
+        Err(ConfigError::PublicOutputCapacity(1 << 30))
+    );
+    // ...and at the largest one, a write that would reach 2^24 bytes faults.
+    assert_eq!(
+        refused(WRITE, 3, 1 << 24, MAX_PUBLIC_OUTPUT_CAPACITY),
+        Fault::PublicOutputFull {
+            capacity: (1 << 24) - 1,
+            requested: 1 << 24,
+        }
     );
 }
 

@@ -18,7 +18,4 @@ pub use air::{EcallAir, EcallBuses, EcallCols, LengthCols};
 pub use execution::{EcallExecutor, EcallOpcode, UnimpExecutor, UnimpOpcode};
 pub use public_write_air::{PublicWriteAir, PublicWriteCols};
 pub use read_air::{ReadAir, ReadCols};
-pub use trace::{
-    preflight, EcallChip, EcallRecord, PublicByte, ReadWord, Syscall, UnprovenSyscall,
-    MAX_PUBLIC_OUTPUT,
-};
+pub use trace::{EcallChip, EcallRecord, PublicByte, ReadWord, Syscall};

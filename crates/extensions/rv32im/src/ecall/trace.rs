@@ -1,4 +1,4 @@
-//! Preflight and trace generation of `ecall`: the instruction's row and the buffer rows of
+//! Records and trace generation of `ecall`: the instruction's row and the buffer rows of
 //! writes to the public output and of reads.
 
 use std::{borrow::BorrowMut, sync::Arc};
@@ -6,24 +6,17 @@ use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
-    address_space::{MEMORY, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES, REGISTER},
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
+    address_space::PUBLIC_OUTPUT_DATA, bus::MEMORY_BLOCK, execution::tracing_memory::AccessRecord,
     InsnLog,
 };
-use tessera_guest::abi::{
-    FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE,
-};
-use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip, vm::SyscallIo};
+use tessera_guest::abi::FD_STDERR;
+use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::{
     air::{EcallCols, LengthCols, A0, A1, A2, A7},
     PublicWriteCols, ReadCols,
 };
 use crate::adapters::registers::{bytes, fill_aux, RegReadCols, RegWriteCols};
-
-/// The longest public output the circuit proves: its length word must stay below 2^24.
-pub const MAX_PUBLIC_OUTPUT: usize = (1 << 24) - 1;
 
 const WORD: u32 = MEMORY_BLOCK as u32;
 
@@ -125,174 +118,6 @@ impl EcallRecord {
         }
         record
     }
-}
-
-/// An `ecall` the circuit cannot prove (pure execution faults on all of them but
-/// [`UnprovenSyscall::PublicOutputBeyondCircuit`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum UnprovenSyscall {
-    #[error("unknown syscall {number} in a7 (supported: 93 exit, 64 write, 63 read)")]
-    UnknownSyscall { number: u32 },
-    #[error("write to file descriptor {fd} (supported: 1 stdout, 2 stderr, 3 public output)")]
-    BadWriteFd { fd: u32 },
-    #[error("read from file descriptor {fd} (supported: 0, the private input)")]
-    BadReadFd { fd: u32 },
-    #[error(
-        "public output would grow to {requested} bytes, above its capacity of {capacity} bytes"
-    )]
-    PublicOutputFull { capacity: u64, requested: u64 },
-    #[error(
-        "public output would grow to {requested} bytes; the circuit proves at most {} bytes",
-        MAX_PUBLIC_OUTPUT
-    )]
-    PublicOutputBeyondCircuit { requested: u64 },
-}
-
-fn peek_u32<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &TracingMemory<I>,
-    address_space: u32,
-    pointer: u32,
-) -> u32 {
-    u32::from_le_bytes(memory.peek(address_space, pointer))
-}
-
-/// Executes one `ecall` on tracing memory: reads a7 and a2, reads (exit) or rewrites (the
-/// others) a0, and for a read or a write to fd 3 reads a1, updates the public-output length
-/// (fd 3) and accesses the buffer word by word, recording every access. Host writes and
-/// public-output bytes are appended to `io`; a read consumes input from `io`. The caller moves
-/// the pc (not at all for exit) and the segment ends at an exit. An unprovable `ecall`
-/// returns an error before any access, leaving `memory` as it was.
-///
-/// Preflight runs after pure execution, which faults on buffers outside main memory, so
-/// buffers are not checked against its size here.
-pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    io: &mut SyscallIo,
-) -> Result<EcallRecord, UnprovenSyscall> {
-    let number = peek_u32(memory, REGISTER, 4 * A7);
-    let a0 = peek_u32(memory, REGISTER, 4 * A0);
-    let len = peek_u32(memory, REGISTER, 4 * A2);
-    // Checks first, so that an error leaves memory untouched.
-    let old_length = peek_u32(memory, PUBLIC_VALUES, PUBLIC_OUTPUT_LENGTH);
-    match (number, a0) {
-        (SYSCALL_EXIT, _) | (SYSCALL_WRITE, FD_STDOUT | FD_STDERR) | (SYSCALL_READ, FD_STDIN) => {}
-        (SYSCALL_WRITE, FD_PUBLIC) => {
-            let requested = old_length as u64 + len as u64;
-            if requested > io.public_capacity as u64 {
-                return Err(UnprovenSyscall::PublicOutputFull {
-                    capacity: io.public_capacity as u64,
-                    requested,
-                });
-            }
-            if requested > MAX_PUBLIC_OUTPUT as u64 {
-                return Err(UnprovenSyscall::PublicOutputBeyondCircuit { requested });
-            }
-        }
-        (SYSCALL_WRITE, fd) => return Err(UnprovenSyscall::BadWriteFd { fd }),
-        (SYSCALL_READ, fd) => return Err(UnprovenSyscall::BadReadFd { fd }),
-        (number, _) => return Err(UnprovenSyscall::UnknownSyscall { number }),
-    }
-
-    let from_timestamp = memory.timestamp;
-    let (_, a7_read) = memory.read(REGISTER, 4 * A7);
-    let (_, a2_read) = memory.read(REGISTER, 4 * A2);
-    let mut record = EcallRecord {
-        from_pc,
-        from_timestamp,
-        syscall: Syscall::Exit { code: a0 },
-        a7_read,
-        a2_read,
-        a0_access: AccessRecord::default(),
-        a1_read: None,
-        length_access: None,
-        public_bytes: Vec::new(),
-        read_words: Vec::new(),
-    };
-    match (number, a0) {
-        (SYSCALL_EXIT, _) => record.a0_access = memory.read(REGISTER, 4 * A0).1,
-        (SYSCALL_WRITE, FD_PUBLIC) => {
-            record.a0_access = memory.write(REGISTER, 4 * A0, len.to_le_bytes());
-            let (buf, a1_read) = memory.read(REGISTER, 4 * A1);
-            let buf = u32::from_le_bytes(buf);
-            record.a1_read = Some(a1_read);
-            let new_length = old_length + len;
-            record.length_access = Some(memory.write(
-                PUBLIC_VALUES,
-                PUBLIC_OUTPUT_LENGTH,
-                new_length.to_le_bytes(),
-            ));
-            for i in 0..len {
-                let src = buf.wrapping_add(i);
-                let (word, src_access) = memory.read(MEMORY, src - src % WORD);
-                let byte = word[(src % WORD) as usize];
-                let dst = PUBLIC_OUTPUT_DATA + old_length + i;
-                let dst_access = memory.update(PUBLIC_VALUES, dst - dst % WORD, |mut w| {
-                    w[(dst % WORD) as usize] = byte;
-                    w
-                });
-                io.public_output.push(byte);
-                record.public_bytes.push(PublicByte {
-                    src: src_access,
-                    dst: dst_access,
-                });
-            }
-            record.syscall = Syscall::PublicWrite {
-                buf,
-                len,
-                old_length,
-            };
-        }
-        (SYSCALL_WRITE, fd) => {
-            record.a0_access = memory.write(REGISTER, 4 * A0, len.to_le_bytes());
-            // The host's bytes are not proven: look, don't access.
-            let buf = peek_u32(memory, REGISTER, 4 * A1);
-            let out = if fd == FD_STDERR {
-                &mut io.stderr
-            } else {
-                &mut io.stdout
-            };
-            out.extend((0..len).map(|i| {
-                let address = buf.wrapping_add(i);
-                memory.peek(MEMORY, address - address % WORD)[(address % WORD) as usize]
-            }));
-            record.syscall = Syscall::HostWrite { fd, len };
-        }
-        _ => {
-            let input = io.input.get(io.input_position..).unwrap_or_default();
-            let count = (len as usize).min(input.len());
-            let data = &input[..count];
-            io.input_position += count;
-            let count = count as u32;
-            record.a0_access = memory.write(REGISTER, 4 * A0, count.to_le_bytes());
-            let (buf, a1_read) = memory.read(REGISTER, 4 * A1);
-            let buf = u32::from_le_bytes(buf);
-            record.a1_read = Some(a1_read);
-            let mut done = 0;
-            while done < count {
-                let address = buf.wrapping_add(done);
-                let (pointer, start) = (address - address % WORD, address % WORD);
-                let n = (WORD - start).min(count - done);
-                let bytes = &data[done as usize..(done + n) as usize];
-                let access = memory.update(MEMORY, pointer, |mut w| {
-                    w[start as usize..(start + n) as usize].copy_from_slice(bytes);
-                    w
-                });
-                let mut new = access.prev.data;
-                new[start as usize..(start + n) as usize].copy_from_slice(bytes);
-                record.read_words.push(ReadWord {
-                    pointer,
-                    start,
-                    len: n,
-                    data: new,
-                    access,
-                });
-                done += n;
-            }
-            record.syscall = Syscall::Read { buf, len, count };
-        }
-    }
-    Ok(record)
 }
 
 /// Collects `ecall` records and fills the traces.

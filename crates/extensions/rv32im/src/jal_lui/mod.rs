@@ -7,4 +7,4 @@ mod trace;
 
 pub use air::{JalLuiAir, JalLuiBuses, JalLuiCols, JumpAir, JumpCols};
 pub use execution::{JalLuiExecutor, JalLuiOpcode};
-pub use trace::{preflight, JalLuiChip, JalLuiRecord};
+pub use trace::{JalLuiChip, JalLuiRecord};

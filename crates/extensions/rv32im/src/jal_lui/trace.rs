@@ -1,14 +1,10 @@
-//! Preflight execution and trace generation of JAL and LUI.
+//! Records and trace generation of JAL and LUI.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::REGISTER,
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::execution::tracing_memory::AccessRecord;
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::{
@@ -40,35 +36,6 @@ impl JalLuiRecord {
             JalLuiOpcode::JAL => self.from_pc.wrapping_add(self.imm as u32),
             JalLuiOpcode::LUI => self.from_pc.wrapping_add(4),
         }
-    }
-}
-
-/// Executes one JAL or LUI on tracing memory. JAL to `x0` makes no access; LUI to `x0` does not
-/// exist (the transpiler turns it into NOP).
-pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    opcode: JalLuiOpcode,
-    rd: u32,
-    imm: i32,
-) -> JalLuiRecord {
-    let value = match opcode {
-        JalLuiOpcode::JAL => from_pc.wrapping_add(4),
-        JalLuiOpcode::LUI => {
-            debug_assert!(rd != 0, "the transpiler turns LUI to x0 into NOP");
-            (imm as u32) << 12
-        }
-    };
-    let from_timestamp = memory.timestamp;
-    let rd_write = (rd != 0).then(|| memory.write(REGISTER, 4 * rd, value.to_le_bytes()));
-    JalLuiRecord {
-        from_pc,
-        from_timestamp,
-        opcode,
-        rd,
-        imm,
-        value,
-        rd_write,
     }
 }
 

@@ -7,4 +7,4 @@ mod trace;
 
 pub use air::{JalrAir, JalrBuses, JalrCols, JalrLinkCols};
 pub use execution::{JalrExecutor, JalrOpcode};
-pub use trace::{preflight, JalrChip, JalrRecord};
+pub use trace::{JalrChip, JalrRecord};

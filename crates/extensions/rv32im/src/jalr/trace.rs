@@ -1,14 +1,10 @@
-//! Preflight execution and trace generation of JALR.
+//! Records and trace generation of JALR.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::REGISTER,
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::execution::tracing_memory::AccessRecord;
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::air::{JalrCols, JalrLinkCols};
@@ -32,32 +28,6 @@ pub struct JalrRecord {
     /// `(rs1 + imm) & !1`; not checked for alignment (the executor faults on a misaligned
     /// target; the AIR cannot prove one).
     pub to_pc: u32,
-}
-
-/// Executes one JALR on tracing memory: reads `rs1`, then writes `pc + 4` to `rd` unless
-/// `rd = x0` (so `jalr ra, 0(ra)` jumps to the old `ra`). The caller moves the pc to `to_pc`.
-pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    rd: u32,
-    rs1: u32,
-    imm: i32,
-) -> JalrRecord {
-    let from_timestamp = memory.timestamp;
-    let (x, rs1_read) = memory.read(REGISTER, 4 * rs1);
-    let to_pc = u32::from_le_bytes(x).wrapping_add(imm as u32) & !1;
-    let rd_write =
-        (rd != 0).then(|| memory.write(REGISTER, 4 * rd, from_pc.wrapping_add(4).to_le_bytes()));
-    JalrRecord {
-        from_pc,
-        from_timestamp,
-        rd,
-        rs1,
-        imm,
-        rs1_read,
-        rd_write,
-        to_pc,
-    }
 }
 
 /// Collects JALR records and fills the traces of both AIRs, counting the periphery lookups.

@@ -9,7 +9,7 @@ mod trace;
 
 pub use self::core::LessThanOpcode;
 pub use air::{LessThanAir, LessThanBuses, LessThanImmCols, LessThanRegCols};
-pub use trace::{preflight, LessThanChip, LessThanRecord};
+pub use trace::{LessThanChip, LessThanRecord};
 
 /// Executor of the set-less-than family.
 pub type LessThanExecutor = crate::adapters::AluExecutor<LessThanOpcode>;

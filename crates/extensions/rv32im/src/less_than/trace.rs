@@ -1,10 +1,10 @@
-//! Preflight execution and trace generation of the set-less-than chip.
+//! Records and trace generation of the set-less-than chip.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::TracingMemory};
+use tessera_arch::bus::MEMORY_BLOCK;
 use tessera_system::{
     bitwise::BitwiseLookupChip,
     primitives::{IsLessThanCols, LessThanWitness},
@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     adapters::{
-        alu_record::{self, AluRecord},
+        alu_record::AluRecord,
         registers::{RegReadCols, RegWriteCols},
         AluFamily,
     },
@@ -26,19 +26,6 @@ use crate::{
 
 /// What trace generation needs from one executed SLT/SLTU instruction (the kit's record).
 pub type LessThanRecord = AluRecord<LessThanOpcode>;
-
-/// Executes one SLT/SLTU instruction on tracing memory and records it (the kit's preflight:
-/// `rs1`, `rs2`, then `rd`, the order the AIR constrains).
-pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    opcode: LessThanOpcode,
-    rd: u32,
-    rs1: u32,
-    operand: AluOperand,
-) -> LessThanRecord {
-    alu_record::preflight(memory, from_pc, opcode, rd, rs1, operand)
-}
 
 /// The core columns of one comparison, as integers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,14 +1,10 @@
-//! Preflight and trace generation of loads.
+//! Records and trace generation of loads.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::{MEMORY, REGISTER},
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::AccessRecord};
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::{
@@ -43,38 +39,6 @@ fn width(op: LoadStoreOpcode) -> usize {
         LoadStoreOpcode::LOADW => 4,
         LoadStoreOpcode::LOADHU | LoadStoreOpcode::LOADH => 2,
         _ => 1,
-    }
-}
-
-/// Executes one load on tracing memory: reads `rs1`, the word, then writes `rd` (the order the
-/// AIR constrains). The executor has checked alignment and bounds on the same run.
-pub fn preflight_load<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    opcode: LoadStoreOpcode,
-    rd: u32,
-    rs1: u32,
-    offset: u32,
-) -> LoadRecord {
-    debug_assert!(rd != 0, "the transpiler turns loads into x0 into NOP");
-    let from_timestamp = memory.timestamp;
-    let (base, rs1_read) = memory.read(REGISTER, 4 * rs1);
-    let address = u32::from_le_bytes(base).wrapping_add(offset);
-    let shift = (address % 4) as usize;
-    debug_assert_eq!(address as usize % width(opcode), 0, "aligned");
-    let (word, mem_read) = memory.read(MEMORY, address - shift as u32);
-    let value = opcode.extend(&word[shift..shift + width(opcode)]);
-    let rd_write = memory.write(REGISTER, 4 * rd, value.to_le_bytes());
-    LoadRecord {
-        from_pc,
-        from_timestamp,
-        opcode,
-        rd,
-        rs1,
-        offset,
-        rs1_read,
-        mem_read,
-        rd_write,
     }
 }
 

@@ -16,6 +16,6 @@ mod tests;
 pub use self::core::LoadStoreOpcode;
 pub use execution::LoadStoreExecutor;
 pub use load_air::{LoadAir, LoadCols, LoadStoreBuses};
-pub use load_trace::{preflight_load, LoadChip, LoadRecord};
+pub use load_trace::{LoadChip, LoadRecord};
 pub use store_air::{StoreAir, StoreCols};
-pub use store_trace::{preflight_store, StoreChip, StoreRecord};
+pub use store_trace::{StoreChip, StoreRecord};

@@ -1,14 +1,10 @@
-//! Preflight and trace generation of stores.
+//! Records and trace generation of stores.
 
 use std::{borrow::BorrowMut, sync::Arc};
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{
-    address_space::{MEMORY, REGISTER},
-    bus::MEMORY_BLOCK,
-    execution::tracing_memory::{AccessRecord, TracingMemory},
-};
+use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::AccessRecord};
 use tessera_system::range_checker::RangeCheckerChip;
 
 use super::{
@@ -48,36 +44,6 @@ pub fn stored_word(
     let mut word = prev;
     word[shift..shift + len].copy_from_slice(&value[..len]);
     word
-}
-
-/// Executes one store on tracing memory: reads `rs1`, `rs2`, then rewrites the word.
-pub fn preflight_store<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &mut TracingMemory<I>,
-    from_pc: u32,
-    opcode: LoadStoreOpcode,
-    rs2: u32,
-    rs1: u32,
-    offset: u32,
-) -> StoreRecord {
-    let from_timestamp = memory.timestamp;
-    let (base, rs1_read) = memory.read(REGISTER, 4 * rs1);
-    let (value, rs2_read) = memory.read(REGISTER, 4 * rs2);
-    let address = u32::from_le_bytes(base).wrapping_add(offset);
-    let shift = (address % 4) as usize;
-    let mem_write = memory.update(MEMORY, address - shift as u32, |prev| {
-        stored_word(opcode, prev, value, shift)
-    });
-    StoreRecord {
-        from_pc,
-        from_timestamp,
-        opcode,
-        rs1,
-        rs2,
-        offset,
-        rs1_read,
-        rs2_read,
-        mem_write,
-    }
 }
 
 /// Collects store records and fills the trace.

@@ -7,4 +7,4 @@ mod trace;
 
 pub use air::{NopAir, NopCols};
 pub use execution::{NopExecutor, NopOpcode};
-pub use trace::{preflight, NopChip, NopRecord};
+pub use trace::{NopChip, NopRecord};

@@ -1,10 +1,9 @@
-//! Preflight execution and trace generation of NOP.
+//! Records and trace generation of NOP.
 
 use std::borrow::BorrowMut;
 use tessera_backend_cpu::{fill_trace, RecordArena};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
-use tessera_arch::{bus::MEMORY_BLOCK, execution::tracing_memory::TracingMemory};
 
 use super::air::NopCols;
 
@@ -13,18 +12,6 @@ use super::air::NopCols;
 pub struct NopRecord {
     pub from_pc: u32,
     pub from_timestamp: u32,
-}
-
-/// Executes one NOP: no memory access, the timestamp does not move (the caller advances the pc
-/// by 4).
-pub fn preflight<I: Fn(u32, u32) -> [u8; MEMORY_BLOCK]>(
-    memory: &TracingMemory<I>,
-    from_pc: u32,
-) -> NopRecord {
-    NopRecord {
-        from_pc,
-        from_timestamp: memory.timestamp,
-    }
 }
 
 /// Collects NOP records and fills the trace. NOP makes no periphery lookups.
