@@ -22,8 +22,8 @@ pub use execution::{
     AnyExecutor, ExecutionCtx, ExecutionError, Executor, ExecutorInventory, ExecutorInventoryError,
     ExitCode, Fault, GuestMemory, Handler, HostOutput, InitialMemory, InsnLog, InteractionCosts,
     InterpretedInstance, MemoryRows, MemoryShape, MeteredCtx, MeteringCosts, PreInsn, PreflightCtx,
-    PureCtx, RecordStore, Segment, SegmentLimits, StaticProgramError, Streams, Trap, VmExecState,
-    VmExecutor, VmRunError, VmState, X0_SINK,
+    PureCtx, RecordStore, RegionEdge, Segment, SegmentLimits, StaticProgramError, Streams, Trap,
+    VmExecState, VmExecutor, VmRunError, VmState, X0_SINK,
 };
 
 pub use isa::{address_space, Instruction, LocalOpcode, VmOpcode};

@@ -30,6 +30,10 @@ extern "C" {
 #define TESSERA_FD_STDOUT 1   /* host stdout (not proven) */
 #define TESSERA_FD_STDERR 2   /* host stderr (not proven) */
 #define TESSERA_FD_PUBLIC 3   /* public output: revealed and proven */
+/* Cycle tracker: the name of a region opened or closed (above the usual limit of 1024 open
+ * files, so under qemu the write fails with EBADF and does nothing). */
+#define TESSERA_FD_CYCLE_START 0x7d00
+#define TESSERA_FD_CYCLE_END   0x7d01
 
 /* Syscall numbers of the guest ABI (a7). */
 #define TESSERA_SYS_READ  63
@@ -69,6 +73,20 @@ void tessera_print_hex_u32(uint32_t value);
 
 /* Print `len` bytes as lowercase hex (2 digits per byte) to stdout (no newline). */
 void tessera_print_hex(const void *buf, size_t len);
+
+/*
+ * Cycle tracker: mark a named region of the run, for `cargo tessera run --profile`, which
+ * reports the instructions and trace cells of each region (nested regions as a tree):
+ *   TESSERA_CYCLE_START("sort");
+ *   heapsort(words, n);
+ *   TESSERA_CYCLE_END("sort");
+ * A marker is one `ecall` (a few instructions); END closes the innermost open region and must
+ * name it. The same ELF runs unchanged under qemu-riscv32, where the markers do nothing.
+ */
+void tessera_cycle_start(const char *name);
+void tessera_cycle_end(const char *name);
+#define TESSERA_CYCLE_START(name) tessera_cycle_start(name)
+#define TESSERA_CYCLE_END(name) tessera_cycle_end(name)
 
 /* Terminate the program with exit code `code` (the host sees code & 0xff under qemu). */
 _Noreturn void tessera_exit(int code);

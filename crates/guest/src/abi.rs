@@ -16,3 +16,11 @@ pub const FD_STDOUT: u32 = 1;
 pub const FD_STDERR: u32 = 2;
 /// Public output: bytes written here are revealed and proven.
 pub const FD_PUBLIC: u32 = 3;
+
+/// Cycle tracker: a `write` of a region's name here opens the region (see
+/// [`cycle_tracker`](crate::cycle_tracker)). The VM proves the `ecall` like a write to the
+/// host and hands the name to the profiler; the number is above the usual limit of 1024 open
+/// files, so under qemu-riscv32 (or Linux) the write fails with `EBADF` and does nothing.
+pub const FD_CYCLE_START: u32 = 0x7d00;
+/// Cycle tracker: a `write` of a region's name here closes the innermost open region.
+pub const FD_CYCLE_END: u32 = 0x7d01;

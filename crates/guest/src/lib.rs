@@ -25,6 +25,7 @@
 //! - `io`: private input (`io::read`, `io::read_exact`, `io::read_vec`, `io::read_u32`),
 //!   public output (`io::reveal`), host output (`io::write`, `print!`, `println!`,
 //!   `eprint!`, `eprintln!`);
+//! - `cycle_tracker::{start, end}`: named regions for `cargo tessera run --profile`;
 //! - `exit`, and a panic handler that prints the message and location to stderr and exits
 //!   with code 101.
 //!
@@ -39,6 +40,9 @@ pub mod abi;
 
 #[cfg(all(target_arch = "riscv32", target_os = "none"))]
 extern crate alloc;
+
+#[cfg(all(target_arch = "riscv32", target_os = "none"))]
+pub mod cycle_tracker;
 
 #[cfg(all(target_arch = "riscv32", target_os = "none"))]
 mod heap;

@@ -12,6 +12,7 @@
 mod commit;
 mod keys;
 mod pinned_keys;
+mod profile;
 mod project;
 mod proof_file;
 mod prove;
@@ -19,6 +20,9 @@ mod prove;
 pub use commit::KeygenReport;
 pub use keys::KeyStore;
 pub use pinned_keys::{pinned_verifying_key_digest, verifying_key_digest};
+pub use profile::{
+    flame_graph, stack_effect, FunctionProfile, Profile, ProfileWeight, RegionProfile, NO_SYMBOL,
+};
 pub use project::{build_project, init_project, BuiltGuest, GuestLanguage, ProjectError};
 pub use proof_file::{Claims, ProofFile, ProofFileError, Security, PROOF_FORMAT_VERSION};
 pub use prove::{
@@ -26,6 +30,7 @@ pub use prove::{
     ProveReport, SegmentProver, VerifiedRun, VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS,
     MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
+pub use tessera_arch::execution::profile::{StackEffect, Weight};
 pub use tessera_system::registry::VmConfig;
 pub use tessera_system::vm::{ProvenSegment, SegmentStart};
 

@@ -16,39 +16,39 @@ use tessera_system::vm::VmVerifyingKey;
 const PINNED: &[(usize, &str)] = &[
     (
         16,
-        "2f8f5695025b2d6e7ba45e513e6340c9503a97019453c16536e1b59178fda3f2",
+        "4cc7e059379168072441046f477b7ada7262c98bfc70d63e7ec6fb8d4cfc2dac",
     ),
     (
         17,
-        "f73eab008d1d397a9dd7c300e0a1e4a8ad8c4ac1ede9778e6cfde8cdf1163d1a",
+        "f9c7a63da6a8f564fefa866a88be41d9187c950bb249532a83824d47d7c064de",
     ),
     (
         18,
-        "1434ac5749290bcb171108cea1fe2786b293ed8bee831a2643556e5edb57a2ab",
+        "46d1d1578171a3e398cb86891df79fbab7819405788195c6712f56443a9aa4dd",
     ),
     (
         19,
-        "228f9fe549a484f82eb1fd117bb66a812562f9dde8245b5657891e7087363016",
+        "a5b55aeca69b1b9f4dead6ee55678b70a474c41e1d03780792940f82c4d402dc",
     ),
     (
         20,
-        "9f3cc02e01e58b2b55d6c00921ac5593205fe1b97aa7cd90ddef3194a79bcfe9",
+        "b4fc3e281ea041cd24ae74df2bbb1791f98cb518d199db06d47653083dbddcd4",
     ),
     (
         21,
-        "993244fac026ebf86c296a3559f5d1288bc6943b9f6154dc0f294d035d0dc77c",
+        "0123ba8324e1dd18ce70feff96f5ab6321988cc0bc49f1232ff9ca85fcf7df30",
     ),
     (
         22,
-        "d43afd6e481cf3e5bfa6bdb774c7633d8189381d8a859a7f35a3ed8078b3c6d3",
+        "87cb40dd5847611107dc36c728b9f7f7a012b109c5625261096003a2bed38f7b",
     ),
     (
         23,
-        "44841dc825a231734005763b5eeb0d04d1095c52f6af5c44fb04ca2ef6af90d3",
+        "e77a6384403b3a1573c9cd1ba0dea85264becd48fb8ae2e0dd19df709e707091",
     ),
     (
         24,
-        "8e2858a7a7cf7bf7f92950e26d5115c9d252a9cdacaa49309d6ede2c540b91d4",
+        "c740621aac13ee7335b1c731224d3508e85f342dc3ede730355002747c063d74",
     ),
 ];
 

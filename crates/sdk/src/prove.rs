@@ -10,7 +10,8 @@ use openvm_stark_backend::{codec::Encode, p3_air::BaseAir, proof::Proof, SystemP
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
 use tessera_arch::{
-    MemoryRows, MeteredCtx, Segment, SegmentLimits, Streams, VmExe, VmExecState, VmRunError,
+    ExecutionCtx, MemoryRows, MeteredCtx, MeteringCosts, Segment, SegmentLimits, Streams, VmExe,
+    VmExecState, VmRunError,
 };
 use tessera_system::registry::VmConfig;
 use tessera_system::vm::{
@@ -216,6 +217,22 @@ pub struct CostReport {
     pub mhz: f64,
 }
 
+/// A run that exited, and the context it ran in.
+pub(crate) struct FinishedRun<Ctx> {
+    pub exit_code: u32,
+    pub output: GuestOutput,
+    pub instret: u64,
+    /// Wall-clock time of the run.
+    pub seconds: f64,
+    pub ctx: Ctx,
+}
+
+impl<Ctx> FinishedRun<Ctx> {
+    pub fn mhz(&self) -> f64 {
+        self.instret as f64 / self.seconds.max(1e-9) / 1e6
+    }
+}
+
 /// Proves the segments of one executable (see [`Sdk::segment_prover`]).
 pub type SegmentProver = VmInstance<VmConfig>;
 
@@ -272,6 +289,24 @@ impl Sdk {
         input: Vec<u8>,
         options: &ProveOptions,
     ) -> Result<MeterReport, SdkError> {
+        let (ctx, _) = self.metered_ctx(exe, options)?;
+        let run = self.run_in(exe, input, ctx)?;
+        Ok(MeterReport {
+            mhz: run.mhz(),
+            exit_code: run.exit_code,
+            output: run.output,
+            instret: run.instret,
+            seconds: run.seconds,
+            segments: run.ctx.finish(),
+        })
+    }
+
+    /// The context of metered execution under `options`, and the costs it charges.
+    pub(crate) fn metered_ctx(
+        &self,
+        exe: &VmExe<F>,
+        options: &ProveOptions,
+    ) -> Result<(MeteredCtx, MeteringCosts), SdkError> {
         let system = &self.executor.config.system;
         let segment_instructions = options
             .segment_instructions
@@ -284,7 +319,6 @@ impl Sdk {
                 "segments need at least 1 instruction and 1 bus message".into(),
             ));
         }
-        let max_instructions = options.max_instructions;
         let costs = self.machine(MIN_LOG_STACKED_HEIGHT).metering_costs(exe);
         let limits = SegmentLimits {
             // Two power-of-two parts of at most 2^24 rows each.
@@ -296,10 +330,20 @@ impl Sdk {
             max_accesses: (1 << 24) - (1 << 20),
             max_instructions: segment_instructions,
         };
-        let ctx = MeteredCtx::new(costs, limits, max_instructions);
+        let ctx = MeteredCtx::new(costs.clone(), limits, options.max_instructions);
+        Ok((ctx, costs))
+    }
+
+    /// Runs `exe` on `input` to its exit in the execution context `ctx`.
+    pub(crate) fn run_in<Ctx: ExecutionCtx>(
+        &self,
+        exe: &Arc<VmExe<F>>,
+        input: Vec<u8>,
+        ctx: Ctx,
+    ) -> Result<FinishedRun<Ctx>, SdkError> {
         let instance = self
             .executor
-            .instance_for::<MeteredCtx>(exe)
+            .instance_for::<Ctx>(exe)
             .map_err(VmRunError::from)?;
         let mut state = VmExecState {
             vm: instance.initial_state(Streams::new(input)),
@@ -307,18 +351,15 @@ impl Sdk {
         };
         let start = Instant::now();
         instance.run(&mut state).map_err(VmRunError::from)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let instret = state.vm.instret;
-        Ok(MeterReport {
+        Ok(FinishedRun {
             exit_code: state
                 .vm
                 .exit_code
                 .expect("a run that returns Ok has exited"),
             output: GuestOutput::of(&state.vm),
-            instret,
-            seconds,
-            mhz: instret as f64 / seconds.max(1e-9) / 1e6,
-            segments: state.ctx.finish(),
+            instret: state.vm.instret,
+            seconds: start.elapsed().as_secs_f64(),
+            ctx: state.ctx,
         })
     }
 

@@ -74,15 +74,23 @@ fn every_family() -> Vec<u32> {
     ];
     // jalr: over one instruction through x1 (auipc x1, 0; jalr x0, 8(x1)).
     words.extend([auipc(1, 0), jalr(0, 1, 8), addi(0, 0, 0)]);
-    // write(3, buf, 4): public output; write(1, buf, 2): stdout; read(0, buf, 4).
-    for (fd, len, call) in [(3, 4, 64), (1, 2, 64), (0, 4, 63)] {
-        words.extend([
-            addi(10, 0, fd),
-            addi(11, 9, 0),
-            addi(12, 0, len),
-            addi(17, 0, call),
-            ECALL,
-        ]);
+    // write(3, buf, 4): public output; write(1, buf, 2): stdout; write(2, buf, 1): stderr;
+    // the cycle tracker's start and end (fds 0x7d00 = 0x8000 - 768 and 0x7d01);
+    // read(0, buf, 4).
+    let tracker = |fd: i32| [lui(10, 0x8), addi(10, 10, fd - 0x8000)];
+    for (fd, len, call) in [
+        (3, 4, 64),
+        (1, 2, 64),
+        (2, 1, 64),
+        (0x7d00, 2, 64),
+        (0x7d01, 2, 64),
+        (0, 4, 63),
+    ] {
+        match fd {
+            0x7d00.. => words.extend(tracker(fd)),
+            _ => words.push(addi(10, 0, fd)),
+        }
+        words.extend([addi(11, 9, 0), addi(12, 0, len), addi(17, 0, call), ECALL]);
     }
     words.extend([lw(10, 9, 0), andi(10, 10, 0xff), addi(17, 0, 93), ECALL]);
     words

@@ -34,6 +34,12 @@ fn prove_and_verify(name: &str, input: &[u8]) {
     );
 }
 
+/// Cycle-tracker markers (writes to the tracker's fds) are proven like host writes.
+#[test]
+fn c_profile() {
+    prove_and_verify("c-profile", &300u32.to_le_bytes());
+}
+
 #[test]
 fn c_fibonacci() {
     prove_and_verify("c-fibonacci", &30u32.to_le_bytes());

@@ -56,6 +56,19 @@ pub trait ExecutionCtx: Sized + 'static {
     /// [`MeteringCosts::io`](super::MeteringCosts::io)).
     #[inline(always)]
     fn on_io_rows(&mut self, _channel: u32, _rows: u32) {}
+
+    /// Called by the `ecall` handler when the guest's cycle tracker opens or closes a named
+    /// region (a write of its name to `tessera_guest::abi::FD_CYCLE_START` or `FD_CYCLE_END`),
+    /// before the `ecall` counts as an instruction. Only the profiler listens.
+    #[inline(always)]
+    fn on_cycle_tracker(&mut self, _edge: RegionEdge, _name: &[u8]) {}
+}
+
+/// Whether a cycle-tracker marker opens or closes a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionEdge {
+    Start,
+    End,
 }
 
 /// Pure execution: no records, only an optional instruction limit.

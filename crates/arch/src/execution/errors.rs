@@ -20,7 +20,9 @@ pub enum Fault {
     IllegalInstruction,
     #[error("unknown syscall {0} in a7 (supported: 93 exit, 64 write, 63 read)")]
     UnknownSyscall(u32),
-    #[error("write to file descriptor {0} (supported: 1 stdout, 2 stderr, 3 public output)")]
+    #[error(
+        "write to file descriptor {0} (supported: 1 stdout, 2 stderr, 3 public output, 0x7d00 and 0x7d01 the cycle tracker)"
+    )]
     BadWriteFd(u32),
     #[error("read from file descriptor {0} (supported: 0, the private input)")]
     BadReadFd(u32),

@@ -5,8 +5,8 @@ use std::{collections::HashMap, sync::Arc};
 use crate::isa::{Instruction, LocalOpcode, VmOpcode};
 
 use super::{
-    Executor, ExecutorInventoryError, MeteredCtx, PreInsn, PreflightCtx, PureCtx,
-    StaticProgramError,
+    profile::ProfileCtx, Executor, ExecutorInventoryError, MeteredCtx, PreInsn, PreflightCtx,
+    PureCtx, StaticProgramError,
 };
 
 /// An [`Executor`] behind a pointer. Its methods are the executor's `pre_compute` instantiated
@@ -29,6 +29,12 @@ pub trait AnyExecutor<F>: Send + Sync {
         pc: u32,
         inst: &Instruction<F>,
     ) -> Result<PreInsn<PreflightCtx>, StaticProgramError>;
+
+    fn pre_compute_profile(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<ProfileCtx>, StaticProgramError>;
 }
 
 impl<F, E: Executor<F>> AnyExecutor<F> for E {
@@ -53,6 +59,14 @@ impl<F, E: Executor<F>> AnyExecutor<F> for E {
         pc: u32,
         inst: &Instruction<F>,
     ) -> Result<PreInsn<PreflightCtx>, StaticProgramError> {
+        self.pre_compute(pc, inst)
+    }
+
+    fn pre_compute_profile(
+        &self,
+        pc: u32,
+        inst: &Instruction<F>,
+    ) -> Result<PreInsn<ProfileCtx>, StaticProgramError> {
         self.pre_compute(pc, inst)
     }
 }

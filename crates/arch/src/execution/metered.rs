@@ -249,6 +249,11 @@ impl MeteredCtx {
         self.instret_start += insns;
     }
 
+    /// Rows of the current segment's memory tables so far.
+    pub fn memory_rows(&self) -> MemoryRows {
+        self.memory.rows()
+    }
+
     /// Closes the last segment (the run ended) and returns every segment.
     pub fn finish(mut self) -> Vec<Segment> {
         if !self.within_limits() {

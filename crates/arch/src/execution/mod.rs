@@ -15,10 +15,11 @@ pub mod memory;
 mod memory_meter;
 mod metered;
 pub mod preflight;
+pub mod profile;
 pub mod state;
 pub mod tracing_memory;
 
-pub use context::{ExecutionCtx, PureCtx};
+pub use context::{ExecutionCtx, PureCtx, RegionEdge};
 pub use errors::{ExecutionError, ExecutorInventoryError, Fault, StaticProgramError, Trap};
 pub use interpreter::{InterpretedInstance, VmExecutor, VmRunError};
 pub use inventory::{AnyExecutor, ExecutorInventory};

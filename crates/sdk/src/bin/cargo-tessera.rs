@@ -9,8 +9,8 @@ use std::{
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tessera_sdk::{
-    hex, read_file, CostReport, ExecutionReport, GuestOutput, MeterReport, ProveOptions,
-    ProveProgress, ProveReport, Sdk, SdkError, VerifiedRun,
+    hex, read_file, CostReport, ExecutionReport, GuestOutput, MeterReport, Profile, ProfileWeight,
+    ProveOptions, ProveProgress, ProveReport, Sdk, SdkError, VerifiedRun, Weight,
 };
 
 /// jemalloc instead of the system allocator: proving allocates and frees large trace buffers,
@@ -52,6 +52,7 @@ enum Command {
     ///
     /// Exit status: 0 if the guest exited with 0, 1 if it exited with another code,
     /// 2 if the VM could not run it (bad ELF, fault, instruction limit).
+    #[command(after_help = RUN_EXAMPLES)]
     Run {
         /// The guest program (static ELF32 RISC-V, rv32im).
         elf: PathBuf,
@@ -72,6 +73,23 @@ enum Command {
         /// of every instruction AIR, memory tables, bus messages) instead of running purely.
         #[arg(long, conflicts_with = "segments")]
         cost: bool,
+        /// Profile the run: instructions and trace cells of each cycle-tracker region (as a
+        /// tree; the guest marks them with `cycle_tracker::start/end` in Rust,
+        /// `TESSERA_CYCLE_START/END` in C) and of the most expensive functions.
+        #[arg(long, conflicts_with_all = ["segments", "cost"])]
+        profile: bool,
+        /// Profile the run and write its call stacks to FILE: folded stacks (for
+        /// `inferno-flamegraph` or `flamegraph.pl`), or a flame graph if FILE ends in `.svg`.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["segments", "cost"])]
+        profile_out: Option<PathBuf>,
+        /// What --profile-out weighs each call stack by.
+        #[arg(
+            long,
+            value_enum,
+            default_value = "instructions",
+            requires = "profile_out"
+        )]
+        weight: WeightArg,
     },
     /// Execute an RV32IM ELF and prove the run (100-bit parameters).
     ///
@@ -347,6 +365,36 @@ fn main() -> ExitCode {
             input,
             max_instructions,
             json,
+            profile,
+            profile_out,
+            weight,
+            ..
+        } if profile || profile_out.is_some() => {
+            let out = profile_out.as_deref();
+            match profile_run(&sdk, &elf, input.as_deref(), max_instructions, out, weight) {
+                Ok(report) => {
+                    if json {
+                        println!("{}", serde_json::to_string(&report).expect("serializable"));
+                    } else {
+                        print_profile(&report, out, weight);
+                    }
+                    if report.exit_code == 0 {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Run {
+            elf,
+            input,
+            max_instructions,
+            json,
             cost: true,
             ..
         } => match cost(&sdk, &elf, input.as_deref(), max_instructions) {
@@ -516,6 +564,115 @@ fn cost(
     let exe = sdk.load_elf_file(elf)?;
     let input = input.map(read_file).transpose()?.unwrap_or_default();
     Ok(sdk.cost(&exe, input, max_instructions)?)
+}
+
+/// Examples at the end of `cargo tessera run --help`.
+const RUN_EXAMPLES: &str = "Examples:
+  cargo tessera run examples/elf/c-sort.elf                 run; the guest's stdout, then a summary
+  cargo tessera run prog.elf --input n.bin --json           input from a file; one JSON object
+  cargo tessera run prog.elf --segments                     the segment plan of a proof
+  cargo tessera run prog.elf --cost                         what a proof would cost, per AIR
+  cargo tessera run examples/elf/c-profile.elf --profile    instructions and cells per region
+  cargo tessera run prog.elf --profile-out flame.svg --weight cells
+                                                            a flame graph of trace cells";
+
+/// What `--profile-out` weighs call stacks by.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum WeightArg {
+    /// Guest instructions.
+    Instructions,
+    /// Main trace cells before padding (each instruction's AIR row, syscall buffer rows, and
+    /// the memory tables' rows of memory first touched in a segment).
+    Cells,
+}
+
+impl From<WeightArg> for ProfileWeight {
+    fn from(weight: WeightArg) -> Self {
+        match weight {
+            WeightArg::Instructions => ProfileWeight::Instructions,
+            WeightArg::Cells => ProfileWeight::Cells,
+        }
+    }
+}
+
+fn profile_run(
+    sdk: &Sdk,
+    elf: &std::path::Path,
+    input: Option<&std::path::Path>,
+    max_instructions: Option<u64>,
+    out: Option<&std::path::Path>,
+    weight: WeightArg,
+) -> anyhow::Result<Profile> {
+    if let Some(out) = out {
+        tessera_sdk::check_writable(out)?;
+    }
+    let exe = sdk.load_elf_file(elf)?;
+    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let profile = sdk.profile(&exe, input, max_instructions)?;
+    if let Some(out) = out {
+        let folded = profile.folded(weight.into());
+        let is_svg = out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        let bytes = match is_svg {
+            true => {
+                let weight = ProfileWeight::from(weight);
+                let name = elf.file_name().unwrap_or_default().to_string_lossy();
+                let title = format!("{name} ({})", weight.unit());
+                tessera_sdk::flame_graph(&folded, &title, weight)?
+            }
+            false => folded.into_bytes(),
+        };
+        tessera_sdk::write_file_atomically(out, &bytes)?;
+    }
+    Ok(profile)
+}
+
+fn print_profile(profile: &Profile, out: Option<&std::path::Path>, weight: WeightArg) {
+    print_guest_output(&profile.output);
+    let total = profile.total;
+    let percent = |part: u64, whole: u64| 100.0 * part as f64 / whole.max(1) as f64;
+    eprintln!(
+        "exit code {}, {} instructions, {} trace cells (profiled at {:.1} MHz)",
+        profile.exit_code, total.instructions, total.cells, profile.mhz
+    );
+    let row = |name: &str, w: Weight, entries: Option<u64>| {
+        eprintln!(
+            "{name:<36} {:>14} {:>6.1}% {:>16} {:>6.1}% {:>8}",
+            w.instructions,
+            percent(w.instructions, total.instructions),
+            w.cells,
+            percent(w.cells, total.cells),
+            entries.map_or(String::new(), |e| e.to_string())
+        )
+    };
+    eprintln!(
+        "{:<36} {:>14} {:>7} {:>16} {:>7} {:>8}",
+        "region", "instructions", "", "trace cells", "", "entries"
+    );
+    for region in &profile.regions {
+        let name = format!("{:indent$}{}", "", region.name, indent = 2 * region.depth);
+        row(&name, region.total, Some(region.entries));
+    }
+    row("(outside regions)", profile.outside_regions, None);
+    eprintln!();
+    eprintln!(
+        "{:<36} {:>14} {:>7} {:>16} {:>7}",
+        "function (own)", "instructions", "", "trace cells", ""
+    );
+    for function in profile.functions.iter().take(10) {
+        row(&function.name, function.own, None);
+    }
+    if profile.functions.len() > 10 {
+        eprintln!("... {} more functions", profile.functions.len() - 10);
+    }
+    for error in &profile.marker_errors {
+        eprintln!("warning: cycle tracker: {error}");
+    }
+    if let Some(out) = out {
+        let unit = ProfileWeight::from(weight).unit();
+        eprintln!("call stacks by {unit} written to {}", out.display());
+    }
 }
 
 fn print_cost(report: &CostReport) {

@@ -5,8 +5,9 @@
 //! in this order, one timestamp each:
 //! - `exit`: `a0` is read (written back unchanged) and sent on the exit bus as two 16-bit
 //!   halves; the pc does not move, so the connector's final pc is the `ecall`'s.
-//! - `write(fd, buf, len)` to fd 1 or 2: `a0` must hold the fd and becomes `len` (`a2`). The
-//!   bytes go to the host and are not proven, so the buffer is not read.
+//! - `write(fd, buf, len)` to fd 1 or 2, or to the cycle tracker's fds `0x7d00` and `0x7d01`:
+//!   `a0` must hold the fd and becomes `len` (`a2`). The bytes go to the host (the tracker's
+//!   to the profiler) and are not proven, so the buffer is not read.
 //! - `write` to fd 3, the public output: `a0` must hold 3 and becomes `len`. Then `a1` (`buf`)
 //!   is read and the length word of [`PUBLIC_VALUES`] goes from `L` to `L + len` (all bytes
 //!   range-checked, the top byte zero: the length stays below 2^24, and so does `len`). Each
@@ -48,7 +49,7 @@ use tessera_arch::{
     },
     LocalOpcode,
 };
-use tessera_guest::abi::{FD_PUBLIC, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE};
+use tessera_guest::abi::{FD_CYCLE_START, FD_PUBLIC, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE};
 use tessera_system::SC;
 
 use super::{EcallOpcode, PublicWriteAir, ReadAir};
@@ -76,8 +77,11 @@ pub struct EcallCols<T> {
     pub a1: RegReadCols<T>,
     /// exit, write to the host (fd 1/2), write to the public output (fd 3), read.
     pub flags: [T; 4],
-    /// For host writes: 1 if the fd is 2 (stderr), 0 if 1 (stdout).
-    pub stderr: T,
+    /// For host writes: 1 for the second fd of a pair, stderr (2) or the cycle tracker's end
+    /// (`0x7d01`); 0 for stdout (1) or the tracker's start (`0x7d00`).
+    pub second_fd: T,
+    /// For host writes: 1 if the fd is the cycle tracker's (`0x7d00` or `0x7d01`).
+    pub cycle_tracker: T,
     /// A read or public write that moves at least one byte (it then has buffer rows).
     pub nonempty: T,
     /// Read and public write: `a1[0] = 4 * buf_quarter + buf_offset`.
@@ -168,8 +172,10 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
         builder.assert_bool(is_valid.clone());
         let write: AB::Expr = host + public;
         let io: AB::Expr = public + read;
-        builder.assert_bool(c.stderr);
-        builder.assert_zero(c.stderr * (AB::Expr::ONE - host));
+        builder.assert_bool(c.second_fd);
+        builder.assert_zero(c.second_fd * (AB::Expr::ONE - host));
+        builder.assert_bool(c.cycle_tracker);
+        builder.assert_zero(c.cycle_tracker * (AB::Expr::ONE - host));
         builder.assert_bool(c.nonempty);
         builder.assert_zero(c.nonempty * (AB::Expr::ONE - io.clone()));
         // The columns of the other kinds of syscall are zero (so are all on padding rows):
@@ -221,17 +227,25 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
             builder.assert_zero(c.a7.data[i]);
         }
 
-        // a0: exit leaves it; a write needs the fd (1 + stderr for the host, 3 for the public
-        // output) and returns len; a read needs fd 0 and returns count.
+        // a0: exit leaves it; a write needs the fd and returns len; a read needs fd 0 and
+        // returns count. Host fds are 1 + second_fd, or 0x7d00 + second_fd for the cycle
+        // tracker (low byte 1 - cycle_tracker + second_fd, second byte 0x7d * cycle_tracker); the public
+        // output's is 3.
         let a0 = c.a0;
         for i in 0..MEMORY_BLOCK {
             builder.assert_zero(exit * (a0.data[i] - a0.prev_data[i]));
             builder.assert_zero(write.clone() * (a0.data[i] - c.a2.data[i]));
         }
-        builder.assert_zero(host * (a0.prev_data[0] - AB::Expr::ONE - c.stderr));
+        let [tracker_low, tracker_high, ..] = FD_CYCLE_START.to_le_bytes();
+        let first_fd_low: AB::Expr =
+            (AB::Expr::ONE - c.cycle_tracker) + c.cycle_tracker * k(tracker_low as u32);
+        builder.assert_zero(host * (a0.prev_data[0] - first_fd_low - c.second_fd));
         builder.assert_zero(public * (a0.prev_data[0] - k(FD_PUBLIC)));
         builder.assert_zero(read * a0.prev_data[0]);
-        for i in 1..MEMORY_BLOCK {
+        builder.assert_zero(
+            (write.clone() + read) * a0.prev_data[1] - c.cycle_tracker * k(tracker_high as u32),
+        );
+        for i in 2..MEMORY_BLOCK {
             builder.assert_zero((write.clone() + read) * a0.prev_data[i]);
         }
         let half = |lo: AB::Var, hi: AB::Var| lo + hi * k(256);

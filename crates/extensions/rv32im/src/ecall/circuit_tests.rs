@@ -207,7 +207,7 @@ fn tampered_rows_are_rejected() {
     assert!(tampered(2, |c| c.a0.pointer += F::from_u32(4)).is_err());
     assert!(tampered(2, |c| c.a0.prev_data[0] += F::ONE).is_err());
     assert!(tampered(0, |c| c.a0.data[0] += F::ONE).is_err());
-    assert!(tampered(0, |c| c.stderr = F::ONE).is_err());
+    assert!(tampered(0, |c| c.second_fd = F::ONE).is_err());
     assert!(tampered(0, |c| c.flags[1] = F::TWO).is_err());
     // A host write claimed as a public write (a0 holds 1, not 3).
     assert!(tampered(0, |c| c.flags = [F::ZERO, F::ZERO, F::ONE, F::ZERO]).is_err());
@@ -215,4 +215,61 @@ fn tampered_rows_are_rejected() {
     assert!(tampered(2, |c| c.to_timestamp += F::ONE).is_err());
     // Padding (3 rows, padded to 4).
     assert!(tampered(3, |c| c.flags[1] = F::ONE).is_err());
+}
+
+/// With x5 = 0x7d00: the cycle tracker opens and closes "Hello" (writes to fds 0x7d00 and
+/// 0x7d01), then the program exits.
+fn tracker_run() -> Executed {
+    let words = [
+        addi(10, 5, 0),
+        addi(11, 0, 0x100),
+        addi(12, 0, 5),
+        addi(17, 0, 64),
+        ECALL,
+        addi(10, 5, 1),
+        ECALL,
+        addi(10, 0, 0),
+        addi(17, 0, 93),
+        ECALL,
+    ];
+    execute(&words, &[(5, 0x7d00)], &HELLO, &[]).unwrap()
+}
+
+#[test]
+fn cycle_tracker_markers_are_proven_host_writes() {
+    let executed = tracker_run();
+    // Nothing reaches the host's output.
+    assert!(executed.stdout.is_empty() && executed.stderr.is_empty());
+    let syscalls: Vec<Syscall> = executed.records.iter().map(|r| r.syscall).collect();
+    assert_eq!(
+        syscalls[..2],
+        [
+            Syscall::HostWrite { fd: 0x7d00, len: 5 },
+            Syscall::HostWrite { fd: 0x7d01, len: 5 }
+        ]
+    );
+    tracker_run().prove().unwrap();
+
+    let tampered = |row: usize, tamper: &dyn Fn(&mut EcallCols<F>)| {
+        let mut executed = tracker_run();
+        tamper(executed.cols(ECALLS, row));
+        executed.prove()
+    };
+    // The start marker claimed as stdout or stderr, or as the end marker; the end marker
+    // claimed as the start; a tracker flag on the exit row.
+    assert!(tampered(0, &|c| c.cycle_tracker = F::ZERO).is_err());
+    assert!(tampered(0, &|c| c.second_fd = F::ONE).is_err());
+    assert!(tampered(1, &|c| c.second_fd = F::ZERO).is_err());
+    assert!(tampered(2, &|c| c.cycle_tracker = F::ONE).is_err());
+    // An fd of 0x7e00: the second byte is not the tracker's.
+    assert!(tampered(0, &|c| c.a0.prev_data[1] += F::ONE).is_err());
+}
+
+#[test]
+fn a_write_to_a_neighbour_of_the_tracker_fds_faults() {
+    for fd in [0x7cff, 0x7d02, 0x17d00] {
+        let words = [addi(10, 5, 0), addi(12, 0, 1), addi(17, 0, 64), ECALL];
+        let err = execute(&words, &[(5, fd)], &HELLO, &[]).err();
+        assert_eq!(err, Some(Fault::BadWriteFd(fd)), "{fd:#x}");
+    }
 }

@@ -2,11 +2,12 @@ use p3_field::PrimeField32;
 use tessera_arch::{
     address_space::{self, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH},
     execution::tracing_memory::AccessRecord,
-    ExecutionCtx, Executor, Fault, Instruction, PreInsn, StaticProgramError, Trap, VmExecState,
-    VmState,
+    ExecutionCtx, Executor, Fault, Instruction, PreInsn, RegionEdge, StaticProgramError, Trap,
+    VmExecState, VmState,
 };
 use tessera_guest::abi::{
-    FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE,
+    FD_CYCLE_END, FD_CYCLE_START, FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, SYSCALL_EXIT,
+    SYSCALL_READ, SYSCALL_WRITE,
 };
 
 use super::trace::{EcallRecord, ReadWord, Syscall};
@@ -78,6 +79,19 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
                         _ => &mut vm.host_output.stderr,
                     };
                     out.extend_from_slice(data);
+                }
+                s.write_reg(A0, len);
+                s.record(|log, _| EcallRecord::from_log(log, Syscall::HostWrite { fd, len }));
+            }
+            // A cycle-tracker marker: proven like a host write, its name goes to the
+            // profiler (a name outside memory marks nothing).
+            fd @ (FD_CYCLE_START | FD_CYCLE_END) => {
+                let edge = match fd {
+                    FD_CYCLE_START => RegionEdge::Start,
+                    _ => RegionEdge::End,
+                };
+                if let Ok(name) = s.vm.memory.read_bytes(s.vm.reg(A1), len) {
+                    s.ctx.on_cycle_tracker(edge, name);
                 }
                 s.write_reg(A0, len);
                 s.record(|log, _| EcallRecord::from_log(log, Syscall::HostWrite { fd, len }));

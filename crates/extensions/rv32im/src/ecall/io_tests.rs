@@ -512,7 +512,7 @@ fn shape() {
         )
     }
     let buses = buses();
-    assert_eq!(measure(&EcallAir { buses }), (63, 36, 3));
+    assert_eq!(measure(&EcallAir { buses }), (64, 36, 3));
     assert_eq!(measure(&PublicWriteAir { buses }), (30, 10, 2));
     assert_eq!(measure(&ReadAir { buses }), (25, 8, 2));
 }

@@ -9,7 +9,7 @@ use tessera_arch::{
     address_space::PUBLIC_OUTPUT_DATA, bus::MEMORY_BLOCK, execution::tracing_memory::AccessRecord,
     InsnLog,
 };
-use tessera_guest::abi::FD_STDERR;
+use tessera_guest::abi::{FD_CYCLE_END, FD_CYCLE_START, FD_STDERR};
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::{
@@ -26,7 +26,7 @@ pub enum Syscall {
     Exit {
         code: u32,
     },
-    /// A write to stdout (fd 1) or stderr (fd 2).
+    /// A write to stdout (fd 1), stderr (fd 2) or the cycle tracker (fd `0x7d00` or `0x7d01`).
     HostWrite {
         fd: u32,
         len: u32,
@@ -169,7 +169,8 @@ impl EcallChip {
             let (new_a0, flag, buffer_accesses) = match r.syscall {
                 Syscall::Exit { .. } => (r.a0_access.prev.data, 0, 0),
                 Syscall::HostWrite { fd, len } => {
-                    c.stderr = F::from_bool(fd == FD_STDERR);
+                    c.second_fd = F::from_bool(fd == FD_STDERR || fd == FD_CYCLE_END);
+                    c.cycle_tracker = F::from_bool(fd == FD_CYCLE_START || fd == FD_CYCLE_END);
                     (len.to_le_bytes(), 1, 0)
                 }
                 Syscall::PublicWrite {
