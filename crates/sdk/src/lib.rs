@@ -9,6 +9,8 @@
 //! println!("exit {} after {} instructions", report.exit_code, report.instret);
 //! ```
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 mod commit;
 mod keys;
 mod pinned_keys;
@@ -16,6 +18,7 @@ mod profile;
 mod project;
 mod proof_file;
 mod prove;
+mod starts;
 
 pub use commit::KeygenReport;
 pub use keys::KeyStore;

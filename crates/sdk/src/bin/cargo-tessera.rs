@@ -122,6 +122,23 @@ enum Command {
         /// Print one JSON object instead of the guest's output and a summary.
         #[arg(long)]
         json: bool,
+        #[cfg(feature = "cluster")]
+        #[command(flatten)]
+        cluster: tessera_sdk::cluster::ClusterArgs,
+    },
+    /// Run a cluster worker: claim segment tasks from the queue, prove them, upload the proofs.
+    ///
+    /// SIGTERM or SIGINT stops it after the task in progress. Exit status: 0 when stopped,
+    /// 2 on any error (bad URL, unreachable database or store).
+    #[cfg(feature = "cluster")]
+    Worker(tessera_sdk::cluster::WorkerArgs),
+    /// Query, fetch or cancel a cluster job (`prove --cluster ... --detach` prints its id).
+    ///
+    /// Exit status: 0 on success, 2 on any error (unknown job, job not proven, ...).
+    #[cfg(feature = "cluster")]
+    Job {
+        #[command(subcommand)]
+        command: tessera_sdk::cluster::JobCommand,
     },
     /// Create a guest project that builds and proves as created
     ///
@@ -481,6 +498,8 @@ fn main() -> ExitCode {
             segment_instructions,
             segment_interactions,
             json,
+            #[cfg(feature = "cluster")]
+            cluster,
         } => {
             let options = ProveOptions {
                 log_stacked_height,
@@ -488,6 +507,23 @@ fn main() -> ExitCode {
                 segment_instructions,
                 segment_interactions,
             };
+            #[cfg(feature = "cluster")]
+            if cluster.cluster.is_some() {
+                let quiet = cli.quiet || json;
+                let input = input.as_deref().map(read_file).transpose();
+                return cluster_exit(input.map_err(Into::into).and_then(|input| {
+                    tessera_sdk::cluster::run_prove(
+                        &sdk,
+                        &cluster,
+                        &elf,
+                        input.unwrap_or_default(),
+                        &out,
+                        options,
+                        quiet,
+                    )
+                    .map(drop)
+                }));
+            }
             let progress = show_progress && !json;
             match prove(&sdk, &elf, input.as_deref(), &out, options, progress) {
                 Ok(report) => {
@@ -504,6 +540,10 @@ fn main() -> ExitCode {
                 }
             }
         }
+        #[cfg(feature = "cluster")]
+        Command::Worker(args) => cluster_exit(tessera_sdk::cluster::run_worker_command(&args)),
+        #[cfg(feature = "cluster")]
+        Command::Job { command } => cluster_exit(tessera_sdk::cluster::run_job_command(&command)),
         Command::Verify { proof, elf, json } => {
             let exe = match sdk.load_elf_file(&elf) {
                 Ok(exe) => exe,
@@ -822,6 +862,18 @@ impl ProveBars {
     fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// The exit status of a cluster command: 0, or 2 with the error on stderr.
+#[cfg(feature = "cluster")]
+fn cluster_exit(result: Result<(), tessera_sdk::cluster::ClusterError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }
