@@ -58,6 +58,8 @@ struct Postgres {
     bin: PathBuf,
     as_postgres: bool,
     url: String,
+    /// `pg_ctl -o` options (port, sockets, no fsync).
+    options: String,
 }
 
 impl Postgres {
@@ -88,6 +90,7 @@ impl Postgres {
             bin,
             as_postgres,
             url: String::new(),
+            options: String::new(),
         };
         let data = pg.data();
         pg.run(
@@ -109,12 +112,18 @@ impl Postgres {
             .local_addr()
             .unwrap()
             .port();
-        let options = format!(
+        pg.options = format!(
             "-p {port} -h 127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off",
             pg.dir.path().display()
         );
-        let log = pg.dir.path().join("postgres.log");
-        pg.run(
+        pg.pg_ctl_start();
+        pg.url = format!("postgres://tessera@127.0.0.1:{port}/postgres");
+        Some(pg)
+    }
+
+    fn pg_ctl_start(&self) {
+        let (data, log) = (self.data(), self.dir.path().join("postgres.log"));
+        self.run(
             "pg_ctl",
             &[
                 "-D",
@@ -122,13 +131,29 @@ impl Postgres {
                 "-l",
                 log.to_str().unwrap(),
                 "-o",
-                &options,
+                &self.options,
                 "-w",
                 "start",
             ],
         );
-        pg.url = format!("postgres://tessera@127.0.0.1:{port}/postgres");
-        Some(pg)
+    }
+
+    /// Kills the server (as a crash would: `-m immediate`) and starts it again.
+    fn crash_and_restart(&self) {
+        let data = self.data();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        self.pg_ctl_start();
     }
 
     fn data(&self) -> PathBuf {
@@ -228,13 +253,23 @@ impl Cluster {
     }
 
     fn submit(&self, elf: &str, input: &[u8], segment_instructions: u64) -> String {
+        self.submit_with(elf, input, segment_instructions, 3)
+    }
+
+    fn submit_with(
+        &self,
+        elf: &str,
+        input: &[u8],
+        segment_instructions: u64,
+        max_attempts: u32,
+    ) -> String {
         let elf = std::fs::read(example(elf)).unwrap();
         let options = SubmitOptions {
             prove: ProveOptions {
                 segment_instructions: Some(segment_instructions),
                 ..ProveOptions::default()
             },
-            max_attempts: 3,
+            max_attempts,
         };
         self.rt
             .block_on(submit(
@@ -288,6 +323,26 @@ impl Cluster {
                 panic!("job {id} not proven in {seconds} s: {:#?}", self.status(id))
             })
             .unwrap()
+    }
+
+    /// Waits until `worker` holds a task of job `id`; returns its segment.
+    fn wait_for_claim(&self, id: &str, worker: &str) -> i32 {
+        let clock = Instant::now();
+        loop {
+            let status = self.status(id);
+            if let Some(task) = status
+                .tasks
+                .iter()
+                .find(|t| t.state == "running" && t.worker.as_deref() == Some(worker))
+            {
+                return task.segment;
+            }
+            assert!(
+                clock.elapsed() < Duration::from_secs(120),
+                "{worker} claimed no task: {status:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// `cargo-tessera ARGS`: (exit code, stdout, stderr).
@@ -462,22 +517,7 @@ fn a_task_of_a_worker_killed_mid_proof_is_reclaimed_after_its_lease() {
     let id = cluster.submit("c-sort.elf", &SORT_N.to_le_bytes(), SORT_SEGMENT);
     let mut doomed = cluster.spawn_worker("doomed", 3.0);
     // Wait until it holds a task, then SIGKILL it.
-    let clock = Instant::now();
-    let held = loop {
-        let status = cluster.status(&id);
-        if let Some(task) = status
-            .tasks
-            .iter()
-            .find(|t| t.state == "running" && t.worker.as_deref() == Some("doomed"))
-        {
-            break task.segment;
-        }
-        assert!(
-            clock.elapsed() < Duration::from_secs(120),
-            "no task claimed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let held = cluster.wait_for_claim(&id, "doomed");
     doomed.kill();
     let _survivor = cluster.spawn_worker("survivor", 3.0);
     let status = cluster.wait(&id, 600);
@@ -733,4 +773,100 @@ fn cli_errors_are_clear() {
             "{args:?} shows the password: {stderr}"
         );
     }
+}
+
+#[test]
+fn sigterm_stops_a_worker_after_the_task_in_progress() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let id = cluster.submit("c-sort.elf", &SORT_N.to_le_bytes(), SORT_SEGMENT);
+    let mut worker = cluster.spawn_worker("polite", 30.0);
+    let held = cluster.wait_for_claim(&id, "polite");
+    let status = Command::new("kill")
+        .args(["-TERM", &worker.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let clock = Instant::now();
+    let exit = loop {
+        if let Some(exit) = worker.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            clock.elapsed() < Duration::from_secs(120),
+            "the worker did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    // The task it held was finished and uploaded, and it holds nothing now.
+    let status = cluster.status(&id);
+    let task = &status.tasks[held as usize];
+    assert_eq!(
+        (task.state.as_str(), task.worker.as_deref()),
+        ("done", Some("polite"))
+    );
+    assert!(
+        status.tasks.iter().all(|t| t.state != "running"),
+        "{status:#?}"
+    );
+    assert!(
+        status.tasks.iter().any(|t| t.state == "pending"),
+        "{status:#?}"
+    );
+}
+
+#[test]
+fn a_lease_that_expires_on_the_last_attempt_fails_the_job() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let id = cluster.submit_with("c-sort.elf", &SORT_N.to_le_bytes(), SORT_SEGMENT, 1);
+    let (queue, rt) = (&cluster.queue, &cluster.rt);
+    let task = rt
+        .block_on(queue.claim("gone", Duration::from_secs(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(task.segment, 0);
+    std::thread::sleep(Duration::from_millis(1500));
+    // The next claim reaps the expired task: no attempt left, so it fails, and the job too;
+    // nothing of that job is claimable any more.
+    assert!(rt
+        .block_on(queue.claim("next", Duration::from_secs(30)))
+        .unwrap()
+        .is_none());
+    let status = cluster.status(&id);
+    assert_eq!(status.state, "failed");
+    assert_eq!(status.tasks[0].state, "failed");
+    let error = status.error.unwrap();
+    assert!(
+        error.contains("segment 0") && error.contains("worker gone expired on attempt 1 of 1"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_database_crash_during_a_job_loses_nothing() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let id = cluster.submit("c-sort.elf", &SORT_N.to_le_bytes(), SORT_SEGMENT);
+    let _worker = cluster.spawn_worker("steady", 30.0);
+    let clock = Instant::now();
+    while cluster.status(&id).done == 0 {
+        assert!(clock.elapsed() < Duration::from_secs(120), "nothing proven");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cluster.pg.crash_and_restart();
+    let status = cluster.wait(&id, 600);
+    assert!(status.tasks.iter().all(|t| t.state == "done"));
+    let bytes = cluster
+        .rt
+        .block_on(assemble(&cluster.queue, &cluster.store, &id))
+        .unwrap();
+    let sdk = cluster.sdk();
+    let exe = sdk.load_elf_file(example("c-sort.elf")).unwrap();
+    sdk.verify(&exe, &ProofFile::from_bytes(&bytes).unwrap())
+        .unwrap();
 }
