@@ -43,6 +43,26 @@ int tessera_read_u32(uint32_t *out)
     return 1;
 }
 
+long tessera_read_record(void *buf, size_t cap)
+{
+    uint32_t len;
+    if (!tessera_read_u32(&len))
+        return -1;
+    if (len > cap) {
+        unsigned char skip[64];
+        while (len > 0) {
+            size_t chunk = len < sizeof skip ? len : sizeof skip;
+            if (tessera_read_input(skip, chunk) != chunk)
+                return -1;
+            len -= chunk;
+        }
+        return -2;
+    }
+    if (tessera_read_input(buf, len) != len)
+        return -1;
+    return (long)len;
+}
+
 void tessera_write(int fd, const void *buf, size_t len)
 {
     const unsigned char *p = (const unsigned char *)buf;

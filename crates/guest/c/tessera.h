@@ -50,6 +50,15 @@ size_t tessera_read_input(void *buf, size_t len);
  * than 4 bytes were left (the bytes that were there are consumed). */
 int tessera_read_u32(uint32_t *out);
 
+/*
+ * Read the next record of the private input into `buf`: a record is a 4-byte little-endian
+ * length, then that many bytes (what the SDK's `Stdin::write_bytes` and `cargo tessera run
+ * --record FILE` put there). Returns the record's length; -1 when the input is exhausted (or
+ * ends inside the record); -2 when the record is longer than `cap` (its bytes are then skipped,
+ * so the next call reads the next record).
+ */
+long tessera_read_record(void *buf, size_t cap);
+
 /* Append `len` bytes to the public output (fd 3). */
 void tessera_reveal(const void *buf, size_t len);
 

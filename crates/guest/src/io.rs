@@ -9,7 +9,7 @@ use crate::syscall::{sys_read, sys_write};
 
 /// Reads private input into `buf` and returns the number of bytes read: `buf.len()` unless the
 /// input ends first; 0 when it is exhausted.
-pub fn read(buf: &mut [u8]) -> usize {
+pub fn read_into(buf: &mut [u8]) -> usize {
     let mut done = 0;
     // The VM copies min(len, remaining) at once; a host (qemu reading a pipe) may return fewer,
     // so read until the buffer is full or the input has ended (0, or an error).
@@ -31,7 +31,7 @@ pub fn read(buf: &mut [u8]) -> usize {
 /// If the input ends before `buf` is full ("private input exhausted").
 #[track_caller]
 pub fn read_exact(buf: &mut [u8]) {
-    let got = read(buf);
+    let got = read_into(buf);
     if got != buf.len() {
         panic!(
             "private input exhausted: needed {} bytes, only {} were left",
@@ -59,12 +59,68 @@ pub fn read_vec() -> Vec<u8> {
     loop {
         let old = data.len();
         data.resize(old + chunk, 0);
-        let got = read(&mut data[old..]);
+        let got = read_into(&mut data[old..]);
         data.truncate(old + got);
         if got < chunk {
             return data;
         }
         chunk = chunk.max(data.len()); // double the buffer each round
+    }
+}
+
+/// Reads the next record of the private input, or `None` when the input is exhausted.
+///
+/// A record is a 4-byte little-endian length, then that many bytes: what the SDK's
+/// `Stdin::write_bytes` (and `Stdin::write`, `cargo tessera run --record FILE`) put there.
+///
+/// # Panics
+/// If the input ends inside a record ("private input exhausted").
+#[track_caller]
+pub fn try_read_record() -> Option<Vec<u8>> {
+    let mut len = [0u8; 4];
+    match read_into(&mut len) {
+        0 => return None,
+        4 => {}
+        got => {
+            panic!("private input exhausted: a record's length needs 4 bytes, only {got} were left")
+        }
+    }
+    let mut record = alloc::vec![0u8; u32::from_le_bytes(len) as usize];
+    read_exact(&mut record);
+    Some(record)
+}
+
+/// Reads the next record of the private input (see [`try_read_record`]).
+///
+/// # Panics
+/// If the input is exhausted or ends inside the record.
+#[track_caller]
+pub fn read_record() -> Vec<u8> {
+    match try_read_record() {
+        Some(record) => record,
+        None => panic!("private input exhausted: no record left"),
+    }
+}
+
+/// Reads the next record of the private input and decodes it as a `T`: the value the host
+/// wrote with the SDK's `Stdin::write(&value)` (serde, in the postcard encoding).
+///
+/// ```ignore
+/// let (n, name): (u32, String) = tessera_guest::io::read();
+/// ```
+///
+/// # Panics
+/// If no record is left, or the record is not a `T` in the postcard encoding.
+#[track_caller]
+pub fn read<T: serde::de::DeserializeOwned>() -> T {
+    let record = read_record();
+    match postcard::from_bytes(&record) {
+        Ok(value) => value,
+        Err(e) => panic!(
+            "a record of the private input ({} bytes) is not a {}: {e}",
+            record.len(),
+            core::any::type_name::<T>()
+        ),
     }
 }
 

@@ -22,7 +22,8 @@
 //! - `_start` (sets `gp` and `sp`, zeroes `.bss`, calls the function named in `entry!`, then
 //!   exits with code 0);
 //! - a bump global allocator over `[_heap_start, _heap_end)` (32 MiB) that returns null when full;
-//! - `io`: private input (`io::read`, `io::read_exact`, `io::read_vec`, `io::read_u32`),
+//! - `io`: private input as records (`io::read::<T>()`, `io::read_record`) or raw bytes
+//!   (`io::read_into`, `io::read_exact`, `io::read_vec`, `io::read_u32`),
 //!   public output (`io::reveal`), host output (`io::write`, `print!`, `println!`,
 //!   `eprint!`, `eprintln!`);
 //! - `cycle_tracker::{start, end}`: named regions for `cargo tessera run --profile`;

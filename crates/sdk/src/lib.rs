@@ -19,6 +19,7 @@ mod project;
 mod proof_file;
 mod prove;
 mod starts;
+mod stdin;
 
 pub use commit::KeygenReport;
 pub use keys::KeyStore;
@@ -33,6 +34,7 @@ pub use prove::{
     ProveReport, SegmentProver, VerifiedRun, VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS,
     MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
+pub use stdin::Stdin;
 pub use tessera_arch::execution::profile::{StackEffect, Weight};
 pub use tessera_system::registry::VmConfig;
 pub use tessera_system::vm::{ProvenSegment, SegmentStart};
@@ -78,6 +80,8 @@ pub enum SdkError {
     Verify(VerifyError),
     #[error("invalid options: {0}")]
     Options(String),
+    #[error("{0}")]
+    Encode(String),
 }
 
 impl From<tessera_arch::ConfigError> for SdkError {

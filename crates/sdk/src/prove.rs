@@ -283,6 +283,17 @@ impl Sdk {
 
     /// Metered execution of `exe` on `input`: the segment plan (segment sizes and instruction
     /// limit from `options`) without proving.
+    ///
+    /// ```no_run
+    /// # use tessera_sdk::{ProveOptions, Sdk};
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-sort.elf")?;
+    /// let plan = sdk.meter(&exe, 100_000u32.to_le_bytes().to_vec(), &ProveOptions::default())?;
+    /// for segment in &plan.segments {
+    ///     println!("{} instructions from {}", segment.num_insns, segment.instret_start);
+    /// }
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn meter(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -368,6 +379,15 @@ impl Sdk {
     /// cells before padding, the memory tables' rows and cells, and the bus messages of every
     /// trace (padding included; segments are only cut where a trace would exceed the largest
     /// stacked height).
+    ///
+    /// ```no_run
+    /// # use tessera_sdk::Sdk;
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-sort.elf")?;
+    /// let cost = sdk.cost(&exe, Vec::new(), None)?;
+    /// println!("{:.1} main cells per instruction", cost.main_cells_per_instruction);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn cost(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -420,6 +440,17 @@ impl Sdk {
 
     /// Proves a run of `exe` on `input` as a chain of segments of at most
     /// `options.segment_instructions` instructions each, planned by metered execution.
+    /// `options.segment_instructions` instructions each, planned by metered execution.
+    ///
+    /// ```no_run
+    /// # use tessera_sdk::{ProveOptions, Sdk};
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let (proof, report) = sdk.prove(&exe, 20u32.to_le_bytes().to_vec(), ProveOptions::default())?;
+    /// println!("{} segment(s) in {:.1} s", report.segments, report.seconds);
+    /// std::fs::write("fib.proof", proof.to_bytes()).unwrap();
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn prove(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -623,6 +654,16 @@ impl Sdk {
     }
 
     /// Verifies that `file` proves a complete run of `exe`, and returns what it proves.
+    ///
+    /// ```no_run
+    /// # use tessera_sdk::Sdk;
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let proof = sdk.read_proof_file("fib.proof")?;
+    /// let run = sdk.verify(&exe, &proof)?;
+    /// assert_eq!(run.exit_code, 0);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn verify(&self, exe: &VmExe<F>, file: &ProofFile) -> Result<VerifiedRun, SdkError> {
         let claims = &file.claims;
         // Informative only (the key derived from this SDK's configuration is what decides):

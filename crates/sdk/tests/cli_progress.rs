@@ -122,3 +122,41 @@ fn the_report_breaks_the_proof_down() {
     assert!(phases > 0.0 && phases <= prove, "{phases} of {prove}");
     assert!(report["peak_memory_bytes"].as_u64().unwrap() > 1 << 20);
 }
+
+/// `command` (arguments of cargo-tessera) on a pseudo-terminal with its own key cache; returns
+/// what the terminal showed, or `None` without `script`.
+fn on_terminal(command: &str, keys: &Path) -> Option<String> {
+    if !Path::new("/usr/bin/script").is_file() {
+        eprintln!("skipped: util-linux's `script` (a pseudo-terminal) is missing");
+        return None;
+    }
+    let output = Command::new("/usr/bin/script")
+        .env("TESSERA_KEY_DIR", keys)
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} {command}", bin()),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// `keygen` (seconds of work) shows a spinner on a terminal, and not with `--json`.
+#[test]
+fn keygen_shows_a_spinner_on_a_terminal() {
+    let keys = tempfile::tempdir().unwrap();
+    let Some(terminal) = on_terminal("keygen --log-stacked-height 16", keys.path()) else {
+        return;
+    };
+    assert!(
+        terminal.contains("generating the keys for stacked height 2^16"),
+        "{terminal}"
+    );
+    let keys = tempfile::tempdir().unwrap();
+    let json = on_terminal("keygen --log-stacked-height 16 --json", keys.path()).unwrap();
+    assert!(!json.contains("generating the keys"), "{json}");
+}

@@ -194,10 +194,19 @@ fn a_rust_project_builds_and_runs_as_created() {
     }
     let root = tempfile::tempdir().unwrap();
     let root = root.path();
-    ok(bin(root)
-        .args(["init", "--lang", "rust", "rusty"])
+    let created = ok(bin(root)
+        .args(["init", "--lang", "rust", "rusty", "--json"])
         .output()
         .unwrap());
+    let created: serde_json::Value = serde_json::from_str(&created).expect("one JSON object");
+    assert_eq!(created["language"], "rust");
+    let files = created["files"].as_array().unwrap();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.as_str().unwrap().ends_with("src/main.rs")),
+        "{files:?}"
+    );
     let elf = build(root, "rusty", &[]);
     let input = root.join("n.bin");
     std::fs::write(&input, 7u32.to_le_bytes()).unwrap();

@@ -56,9 +56,8 @@ enum Command {
     Run {
         /// The guest program (static ELF32 RISC-V, rv32im).
         elf: PathBuf,
-        /// File whose bytes are the guest's private input.
-        #[arg(long)]
-        input: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
         /// Stop with an error after this many instructions.
         #[arg(long)]
         max_instructions: Option<u64>,
@@ -99,9 +98,8 @@ enum Command {
     Prove {
         /// The guest program (static ELF32 RISC-V, rv32im).
         elf: PathBuf,
-        /// File whose bytes are the guest's private input.
-        #[arg(long)]
-        input: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
         /// Where to write the proof.
         #[arg(long)]
         out: PathBuf,
@@ -157,6 +155,10 @@ enum Command {
         /// The guest language.
         #[arg(long, value_enum, default_value = "c")]
         lang: tessera_sdk::GuestLanguage,
+        /// Print one JSON object (`{"language": ..., "files": [...]}`) instead of a line per
+        /// file.
+        #[arg(long)]
+        json: bool,
     },
     /// Build a guest project (C or Rust) into target/tessera/<name>.elf
     ///
@@ -269,10 +271,20 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Init { dir, lang } => match tessera_sdk::init_project(&dir, lang) {
+        Command::Init { dir, lang, json } => match tessera_sdk::init_project(&dir, lang) {
             Ok(files) => {
-                for file in files {
-                    println!("created {}", file.display());
+                if json {
+                    let files: Vec<String> =
+                        files.iter().map(|f| f.display().to_string()).collect();
+                    let report = serde_json::json!({
+                        "language": format!("{lang:?}").to_lowercase(),
+                        "files": files,
+                    });
+                    println!("{report}");
+                } else {
+                    for file in files {
+                        println!("created {}", file.display());
+                    }
                 }
                 ExitCode::SUCCESS
             }
@@ -311,7 +323,10 @@ fn main() -> ExitCode {
                     (None, Some(elf)) => height_for(&sdk, elf, input.as_deref())?,
                     (None, None) => unreachable!("clap requires --elf or --log-stacked-height"),
                 };
-                anyhow::Ok(sdk.keygen(lsh)?)
+                let message = format!("generating the keys for stacked height 2^{lsh}");
+                anyhow::Ok(with_spinner(show_progress && !json, &message, || {
+                    sdk.keygen(lsh)
+                })?)
             })();
             match result {
                 Ok(report) if json => {
@@ -388,7 +403,10 @@ fn main() -> ExitCode {
             ..
         } if profile || profile_out.is_some() => {
             let out = profile_out.as_deref();
-            match profile_run(&sdk, &elf, input.as_deref(), max_instructions, out, weight) {
+            let profiled = with_spinner(show_progress && !json, "profiling", || {
+                profile_run(&sdk, &elf, &input, max_instructions, out, weight)
+            });
+            match profiled {
                 Ok(report) => {
                     if json {
                         println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -414,7 +432,9 @@ fn main() -> ExitCode {
             json,
             cost: true,
             ..
-        } => match cost(&sdk, &elf, input.as_deref(), max_instructions) {
+        } => match with_spinner(show_progress && !json, "metering the run's cost", || {
+            cost(&sdk, &elf, &input, max_instructions)
+        }) {
             Ok(report) => {
                 if json {
                     println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -435,16 +455,14 @@ fn main() -> ExitCode {
             json,
             segments: Some(segment_instructions),
             ..
-        } => match meter(
-            &sdk,
-            &elf,
-            input.as_deref(),
-            &ProveOptions {
+        } => match with_spinner(show_progress && !json, "planning segments", || {
+            let options = ProveOptions {
                 max_instructions,
                 segment_instructions: Some(segment_instructions),
                 ..ProveOptions::default()
-            },
-        ) {
+            };
+            meter(&sdk, &elf, &input, &options)
+        }) {
             Ok(report) => {
                 if json {
                     println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -465,13 +483,7 @@ fn main() -> ExitCode {
             json,
             segments: None,
             ..
-        } => match run(
-            &sdk,
-            &elf,
-            input.as_deref(),
-            max_instructions,
-            cli.verbose > 0,
-        ) {
+        } => match run(&sdk, &elf, &input, max_instructions, cli.verbose > 0) {
             Ok(report) => {
                 if json {
                     println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -510,22 +522,15 @@ fn main() -> ExitCode {
             #[cfg(feature = "cluster")]
             if cluster.cluster.is_some() {
                 let quiet = cli.quiet || json;
-                let input = input.as_deref().map(read_file).transpose();
-                return cluster_exit(input.map_err(Into::into).and_then(|input| {
+                return cluster_exit(input.read().map_err(Into::into).and_then(|input| {
                     tessera_sdk::cluster::run_prove(
-                        &sdk,
-                        &cluster,
-                        &elf,
-                        input.unwrap_or_default(),
-                        &out,
-                        options,
-                        quiet,
+                        &sdk, &cluster, &elf, input, &out, options, quiet,
                     )
                     .map(drop)
                 }));
             }
             let progress = show_progress && !json;
-            match prove(&sdk, &elf, input.as_deref(), &out, options, progress) {
+            match prove(&sdk, &elf, &input, &out, options, progress) {
                 Ok(report) => {
                     if json {
                         println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -587,23 +592,56 @@ fn height_for(
 fn meter(
     sdk: &Sdk,
     elf: &std::path::Path,
-    input: Option<&std::path::Path>,
+    input: &InputArgs,
     options: &ProveOptions,
 ) -> anyhow::Result<MeterReport> {
     let exe = sdk.load_elf_file(elf)?;
-    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let input = input.read()?;
     Ok(sdk.meter(&exe, input, options)?)
 }
 
 fn cost(
     sdk: &Sdk,
     elf: &std::path::Path,
-    input: Option<&std::path::Path>,
+    input: &InputArgs,
     max_instructions: Option<u64>,
 ) -> anyhow::Result<CostReport> {
     let exe = sdk.load_elf_file(elf)?;
-    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let input = input.read()?;
     Ok(sdk.cost(&exe, input, max_instructions)?)
+}
+
+/// The guest's private input: a file of raw bytes, then records.
+#[derive(clap::Args)]
+struct InputArgs {
+    /// File whose bytes are the guest's private input, as they are.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// File whose bytes become one record of the private input, after --input's bytes (a
+    /// 4-byte little-endian length, then the bytes; guests read it with `io::read_record` or
+    /// `tessera_read_record`). Repeat for more records.
+    #[arg(long, value_name = "FILE")]
+    record: Vec<PathBuf>,
+}
+
+impl InputArgs {
+    fn read(&self) -> Result<Vec<u8>, SdkError> {
+        let mut stdin = tessera_sdk::Stdin::new();
+        if let Some(path) = &self.input {
+            stdin.write_raw(&read_file(path)?);
+        }
+        for path in &self.record {
+            let bytes = read_file(path)?;
+            if u32::try_from(bytes.len()).is_err() {
+                return Err(SdkError::Encode(format!(
+                    "{}: a record is at most 4 GiB - 1 bytes",
+                    path.display()
+                )));
+            }
+            stdin.write_bytes(&bytes);
+        }
+        Ok(stdin.into_bytes())
+    }
 }
 
 /// Examples at the end of `cargo tessera run --help`.
@@ -638,7 +676,7 @@ impl From<WeightArg> for ProfileWeight {
 fn profile_run(
     sdk: &Sdk,
     elf: &std::path::Path,
-    input: Option<&std::path::Path>,
+    input: &InputArgs,
     max_instructions: Option<u64>,
     out: Option<&std::path::Path>,
     weight: WeightArg,
@@ -647,7 +685,7 @@ fn profile_run(
         tessera_sdk::check_writable(out)?;
     }
     let exe = sdk.load_elf_file(elf)?;
-    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let input = input.read()?;
     let profile = sdk.profile(&exe, input, max_instructions)?;
     if let Some(out) = out {
         let folded = profile.folded(weight.into());
@@ -790,7 +828,7 @@ fn sdk(config: Option<&std::path::Path>) -> Result<Sdk, SdkError> {
 fn prove(
     sdk: &Sdk,
     elf: &std::path::Path,
-    input: Option<&std::path::Path>,
+    input: &InputArgs,
     out: &std::path::Path,
     options: ProveOptions,
     show_progress: bool,
@@ -798,7 +836,7 @@ fn prove(
     // Before any work: a proof that cannot be written is minutes or hours thrown away.
     tessera_sdk::check_writable(out)?;
     let exe = sdk.load_elf_file(elf)?;
-    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let input = input.read()?;
     let mut bars = ProveBars::new(show_progress);
     let proven = sdk.prove_with_progress(&exe, input, options, &mut |event| bars.update(event));
     bars.finish();
@@ -814,18 +852,33 @@ struct ProveBars {
     bar: Option<ProgressBar>,
 }
 
+/// A spinner on stderr with `message` and the elapsed time, if `show`; clear it with
+/// `finish_and_clear` when the work is done.
+fn spinner(show: bool, message: &str) -> Option<ProgressBar> {
+    show.then(|| {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid"));
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    })
+}
+
+/// Runs `work` under a spinner (see [`spinner`]).
+fn with_spinner<T>(show: bool, message: &str, work: impl FnOnce() -> T) -> T {
+    let bar = spinner(show, message);
+    let result = work();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
 impl ProveBars {
     fn new(show: bool) -> Self {
-        let bar = show.then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid"),
-            );
-            bar.set_message("executing (planning segments)");
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            bar
-        });
-        Self { bar }
+        Self {
+            bar: spinner(show, "executing (planning segments)"),
+        }
     }
 
     fn update(&mut self, event: ProveProgress) {
@@ -978,7 +1031,7 @@ fn print_verified(run: &VerifiedRun, json: bool) {
 fn run(
     sdk: &Sdk,
     elf: &std::path::Path,
-    input: Option<&std::path::Path>,
+    input: &InputArgs,
     max_instructions: Option<u64>,
     verbose: bool,
 ) -> anyhow::Result<ExecutionReport> {
@@ -1001,7 +1054,7 @@ fn run(
             );
         }
     }
-    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let input = input.read()?;
     Ok(sdk.execute(&exe, input, max_instructions)?)
 }
 
