@@ -413,11 +413,7 @@ fn main() -> ExitCode {
                     } else {
                         print_profile(&report, out, weight);
                     }
-                    if report.exit_code == 0 {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    }
+                    guest_status(report.exit_code)
                 }
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -490,11 +486,7 @@ fn main() -> ExitCode {
                 } else {
                     print_human(&report);
                 }
-                if report.exit_code == 0 {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                }
+                guest_status(report.exit_code)
             }
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -641,6 +633,14 @@ impl InputArgs {
             stdin.write_bytes(&bytes);
         }
         Ok(stdin.into_bytes())
+    }
+}
+
+/// The exit status of `run`: 0 if the guest exited with 0, 1 if with another code.
+fn guest_status(exit_code: u32) -> ExitCode {
+    match exit_code {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
     }
 }
 
