@@ -249,7 +249,12 @@ fn prove_under(config: VmConfig, words: &[u32]) -> (VirtualMachine<VmConfig>, Vm
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &tessera_arch::GuestInput::default(),
+            1 << 20,
+        )
         .unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();

@@ -65,7 +65,12 @@ pub fn segment(words: &[u32]) -> Segment {
     let exe = exe(words);
     let vm = &machine().vm;
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &tessera_arch::GuestInput::default(),
+            1 << 20,
+        )
         .unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     assert!(traces.exit_code.is_some(), "the program exits");

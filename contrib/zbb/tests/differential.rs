@@ -7,7 +7,7 @@
 use std::{path::Path, sync::Arc};
 
 use p3_baby_bear::BabyBear;
-use tessera_arch::{load_elf, Streams, SystemConfig, VmExecutor, VmState};
+use tessera_arch::{load_elf, GuestInput, Streams, SystemConfig, VmExecutor, VmState};
 use tessera_system::registry::VmConfig;
 use tessera_test_utils::{
     random_program::{random_program_with, RandomOptions},
@@ -166,7 +166,12 @@ fn a_random_program_with_zbb_proves() {
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &GuestInput::default(),
+            1 << 20,
+        )
         .unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();

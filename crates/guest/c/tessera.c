@@ -18,15 +18,26 @@ static inline long tessera_syscall3(long n, long a0, long a1, long a2)
     return r_a0;
 }
 
-size_t tessera_read_input(void *buf, size_t len)
+static inline long tessera_syscall4(long n, long a0, long a1, long a2, long a3)
+{
+    register long r_a0 __asm__("a0") = a0;
+    register long r_a1 __asm__("a1") = a1;
+    register long r_a2 __asm__("a2") = a2;
+    register long r_a3 __asm__("a3") = a3;
+    register long r_a7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(r_a0) : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a7) : "memory");
+    return r_a0;
+}
+
+/* Reads from `fd` until `len` bytes arrived or the stream ended. */
+static size_t read_fd(int fd, void *buf, size_t len)
 {
     /* The VM copies min(len, remaining) bytes at once; a host (qemu reading a pipe) may return
      * fewer, so loop until `len` bytes arrived or the input ended (0, or an error < 0). */
     unsigned char *p = (unsigned char *)buf;
     size_t done = 0;
     while (done < len) {
-        long n = tessera_syscall3(TESSERA_SYS_READ, TESSERA_FD_STDIN, (long)(p + done),
-                                  (long)(len - done));
+        long n = tessera_syscall3(TESSERA_SYS_READ, fd, (long)(p + done), (long)(len - done));
         if (n <= 0)
             break;
         done += (size_t)n;
@@ -34,33 +45,82 @@ size_t tessera_read_input(void *buf, size_t len)
     return done;
 }
 
-int tessera_read_u32(uint32_t *out)
+size_t tessera_read_input(void *buf, size_t len)
+{
+    return read_fd(TESSERA_FD_STDIN, buf, len);
+}
+
+size_t tessera_read_hint(void *buf, size_t len)
+{
+    return read_fd(TESSERA_FD_HINTS, buf, len);
+}
+
+static int read_u32_fd(int fd, uint32_t *out)
 {
     unsigned char b[4];
-    if (tessera_read_input(b, 4) != 4)
+    if (read_fd(fd, b, 4) != 4)
         return 0;
     *out = (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
     return 1;
 }
 
-long tessera_read_record(void *buf, size_t cap)
+int tessera_read_u32(uint32_t *out)
+{
+    return read_u32_fd(TESSERA_FD_STDIN, out);
+}
+
+static long read_record_fd(int fd, void *buf, size_t cap)
 {
     uint32_t len;
-    if (!tessera_read_u32(&len))
+    if (!read_u32_fd(fd, &len))
         return -1;
     if (len > cap) {
         unsigned char skip[64];
         while (len > 0) {
             size_t chunk = len < sizeof skip ? len : sizeof skip;
-            if (tessera_read_input(skip, chunk) != chunk)
+            if (read_fd(fd, skip, chunk) != chunk)
                 return -1;
             len -= chunk;
         }
         return -2;
     }
-    if (tessera_read_input(buf, len) != len)
+    if (read_fd(fd, buf, len) != len)
         return -1;
     return (long)len;
+}
+
+long tessera_read_record(void *buf, size_t cap)
+{
+    return read_record_fd(TESSERA_FD_STDIN, buf, cap);
+}
+
+long tessera_read_hint_record(void *buf, size_t cap)
+{
+    return read_record_fd(TESSERA_FD_HINTS, buf, cap);
+}
+
+void tessera_request_hint(const void *buf, size_t len)
+{
+    /* One write: under qemu it fails (fd 4 is read-only) and there is nothing to retry. */
+    tessera_syscall3(TESSERA_SYS_WRITE, TESSERA_FD_HINTS, (long)buf, (long)len);
+}
+
+long tessera_kv_get(const char *key, void *buf, size_t cap)
+{
+    const long at_fdcwd = -100, o_rdonly = 0;
+    long fd = tessera_syscall4(TESSERA_SYS_OPENAT, at_fdcwd, (long)key, o_rdonly, 0);
+    if (fd < 0)
+        return -1;
+    size_t len = read_fd((int)fd, buf, cap);
+    long result = (long)len;
+    if (len == cap) {
+        /* Full: is there more? */
+        unsigned char extra;
+        if (read_fd((int)fd, &extra, 1) == 1)
+            result = -2;
+    }
+    tessera_syscall3(TESSERA_SYS_CLOSE, fd, 0, 0);
+    return result;
 }
 
 void tessera_write(int fd, const void *buf, size_t len)

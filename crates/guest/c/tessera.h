@@ -30,12 +30,15 @@ extern "C" {
 #define TESSERA_FD_STDOUT 1   /* host stdout (not proven) */
 #define TESSERA_FD_STDERR 2   /* host stderr (not proven) */
 #define TESSERA_FD_PUBLIC 3   /* public output: revealed and proven */
+#define TESSERA_FD_HINTS  4   /* hint stream (not proven): read hints, write hint requests */
 /* Cycle tracker: the name of a region opened or closed (above the usual limit of 1024 open
  * files, so under qemu the write fails with EBADF and does nothing). */
 #define TESSERA_FD_CYCLE_START 0x7d00
 #define TESSERA_FD_CYCLE_END   0x7d01
 
 /* Syscall numbers of the guest ABI (a7). */
+#define TESSERA_SYS_OPENAT 56
+#define TESSERA_SYS_CLOSE  57
 #define TESSERA_SYS_READ  63
 #define TESSERA_SYS_WRITE 64
 #define TESSERA_SYS_EXIT  93
@@ -58,6 +61,24 @@ int tessera_read_u32(uint32_t *out);
  * so the next call reads the next record).
  */
 long tessera_read_record(void *buf, size_t cap);
+
+/*
+ * Hints (fd 4): advice from the host that the guest checks instead of computing, not proven.
+ * tessera_read_hint and tessera_read_hint_record read the hint stream like tessera_read_input
+ * and tessera_read_record read the private input. tessera_request_hint hands `len` bytes to
+ * the SDK's hint host, which appends its answer to the hint stream (without a hint host, and
+ * under qemu-riscv32 where fd 4 is read-only, it does nothing).
+ */
+size_t tessera_read_hint(void *buf, size_t len);
+long tessera_read_hint_record(void *buf, size_t cap);
+void tessera_request_hint(const void *buf, size_t len);
+
+/*
+ * The key-value store: read the value of `key` (a file of that name under qemu-riscv32) into
+ * `buf`. Returns its length; -1 if there is no such key; -2 if it is longer than `cap` (`buf`
+ * then holds its first `cap` bytes). Values are not proven: check them (against a hash).
+ */
+long tessera_kv_get(const char *key, void *buf, size_t cap);
 
 /* Append `len` bytes to the public output (fd 3). */
 void tessera_reveal(const void *buf, size_t len);

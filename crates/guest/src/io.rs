@@ -1,22 +1,27 @@
-//! Guest I/O: the private input (fd 0), host output (fd 1 stdout, fd 2 stderr; not proven) and
-//! the public output (fd 3; revealed and proven).
+//! Guest I/O: the private input (fd 0), host output (fd 1 stdout, fd 2 stderr; not proven),
+//! the public output (fd 3; revealed and proven) and the hint stream (fd 4; not proven).
 
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::abi::{FD_PUBLIC, FD_STDIN};
+use crate::abi::{FD_HINTS, FD_PUBLIC, FD_STDIN};
 use crate::syscall::{sys_read, sys_write};
 
 /// Reads private input into `buf` and returns the number of bytes read: `buf.len()` unless the
 /// input ends first; 0 when it is exhausted.
 pub fn read_into(buf: &mut [u8]) -> usize {
+    read_fd_into(FD_STDIN, buf)
+}
+
+/// Reads from `fd` until `buf` is full or the stream ends; returns the number of bytes read.
+pub(crate) fn read_fd_into(fd: u32, buf: &mut [u8]) -> usize {
     let mut done = 0;
     // The VM copies min(len, remaining) at once; a host (qemu reading a pipe) may return fewer,
     // so read until the buffer is full or the input has ended (0, or an error).
     while done < buf.len() {
         let rest = &mut buf[done..];
         // SAFETY: `rest` is a writable buffer of `rest.len()` bytes.
-        let n = unsafe { sys_read(FD_STDIN, rest.as_mut_ptr(), rest.len()) };
+        let n = unsafe { sys_read(fd, rest.as_mut_ptr(), rest.len()) };
         if n <= 0 {
             break;
         }
@@ -31,10 +36,24 @@ pub fn read_into(buf: &mut [u8]) -> usize {
 /// If the input ends before `buf` is full ("private input exhausted").
 #[track_caller]
 pub fn read_exact(buf: &mut [u8]) {
-    let got = read_into(buf);
+    read_exact_fd(FD_STDIN, buf)
+}
+
+/// The name of the stream behind `fd`, for messages.
+fn stream_name(fd: u32) -> &'static str {
+    match fd {
+        FD_HINTS => "hint stream",
+        _ => "private input",
+    }
+}
+
+#[track_caller]
+fn read_exact_fd(fd: u32, buf: &mut [u8]) {
+    let got = read_fd_into(fd, buf);
     if got != buf.len() {
         panic!(
-            "private input exhausted: needed {} bytes, only {} were left",
+            "{} exhausted: needed {} bytes, only {} were left",
+            stream_name(fd),
             buf.len(),
             got
         );
@@ -77,16 +96,22 @@ pub fn read_vec() -> Vec<u8> {
 /// If the input ends inside a record ("private input exhausted").
 #[track_caller]
 pub fn try_read_record() -> Option<Vec<u8>> {
+    try_read_record_fd(FD_STDIN)
+}
+
+#[track_caller]
+fn try_read_record_fd(fd: u32) -> Option<Vec<u8>> {
     let mut len = [0u8; 4];
-    match read_into(&mut len) {
+    match read_fd_into(fd, &mut len) {
         0 => return None,
         4 => {}
-        got => {
-            panic!("private input exhausted: a record's length needs 4 bytes, only {got} were left")
-        }
+        got => panic!(
+            "{} exhausted: a record's length needs 4 bytes, only {got} were left",
+            stream_name(fd)
+        ),
     }
     let mut record = alloc::vec![0u8; u32::from_le_bytes(len) as usize];
-    read_exact(&mut record);
+    read_exact_fd(fd, &mut record);
     Some(record)
 }
 
@@ -96,9 +121,14 @@ pub fn try_read_record() -> Option<Vec<u8>> {
 /// If the input is exhausted or ends inside the record.
 #[track_caller]
 pub fn read_record() -> Vec<u8> {
-    match try_read_record() {
+    read_record_fd(FD_STDIN)
+}
+
+#[track_caller]
+fn read_record_fd(fd: u32) -> Vec<u8> {
+    match try_read_record_fd(fd) {
         Some(record) => record,
-        None => panic!("private input exhausted: no record left"),
+        None => panic!("{} exhausted: no record left", stream_name(fd)),
     }
 }
 
@@ -113,15 +143,61 @@ pub fn read_record() -> Vec<u8> {
 /// If no record is left, or the record is not a `T` in the postcard encoding.
 #[track_caller]
 pub fn read<T: serde::de::DeserializeOwned>() -> T {
-    let record = read_record();
+    decode(FD_STDIN, read_record())
+}
+
+#[track_caller]
+fn decode<T: serde::de::DeserializeOwned>(fd: u32, record: Vec<u8>) -> T {
     match postcard::from_bytes(&record) {
         Ok(value) => value,
         Err(e) => panic!(
-            "a record of the private input ({} bytes) is not a {}: {e}",
+            "a record of the {} ({} bytes) is not a {}: {e}",
+            stream_name(fd),
             record.len(),
             core::any::type_name::<T>()
         ),
     }
+}
+
+/// Reads hint bytes (fd 4) into `buf` and returns the number read: `buf.len()` unless the
+/// hint stream ends first. Hints are not proven: check what they claim.
+pub fn read_hint_into(buf: &mut [u8]) -> usize {
+    read_fd_into(FD_HINTS, buf)
+}
+
+/// Reads the next record of the hint stream (see [`try_read_record`] for the format).
+///
+/// # Panics
+/// If no record is left, or the stream ends inside it ("hint stream exhausted").
+#[track_caller]
+pub fn read_hint_record() -> Vec<u8> {
+    read_record_fd(FD_HINTS)
+}
+
+/// Reads the next record of the hint stream and decodes it as a `T` (what the SDK's
+/// `Stdin::hint(&value)` wrote, or a hint host answered). Hints are not proven: the guest
+/// checks the value, which is usually much cheaper than computing it.
+///
+/// ```ignore
+/// let n: u64 = tessera_guest::io::read();
+/// let root: u64 = tessera_guest::io::read_hint(); // computed by the host
+/// assert!(root * root <= n && n < (root + 1) * (root + 1)); // checked here
+/// ```
+///
+/// # Panics
+/// If no record is left, or the record is not a `T` in the postcard encoding.
+#[track_caller]
+pub fn read_hint<T: serde::de::DeserializeOwned>() -> T {
+    decode(FD_HINTS, read_hint_record())
+}
+
+/// Asks the host for a hint: `request` goes to the SDK's hint host (`Sdk::with_hint_host`),
+/// which appends its answer to the hint stream, where [`read_hint`] and friends read it.
+/// Without a hint host (and under qemu-riscv32, where fd 4 is read-only) a request does
+/// nothing: the answer must then be in the hints given up front.
+pub fn request_hint(request: &[u8]) {
+    // SAFETY: `request` is a readable buffer of `request.len()` bytes.
+    unsafe { sys_write(FD_HINTS, request.as_ptr(), request.len()) };
 }
 
 /// Writes `data` to file descriptor `fd`: [`FD_STDOUT`](crate::abi::FD_STDOUT),

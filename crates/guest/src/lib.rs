@@ -25,7 +25,9 @@
 //! - `io`: private input as records (`io::read::<T>()`, `io::read_record`) or raw bytes
 //!   (`io::read_into`, `io::read_exact`, `io::read_vec`, `io::read_u32`),
 //!   public output (`io::reveal`), host output (`io::write`, `print!`, `println!`,
-//!   `eprint!`, `eprintln!`);
+//!   `eprint!`, `eprintln!`), hints (`io::read_hint::<T>()`, `io::read_hint_record`,
+//!   `io::read_hint_into`, `io::request_hint`);
+//! - `kv::get(key)`: a value of the host's key-value store (a file of that name under qemu);
 //! - `cycle_tracker::{start, end}`: named regions for `cargo tessera run --profile`;
 //! - `exit`, and a panic handler that prints the message and location to stderr and exits
 //!   with code 101.
@@ -49,6 +51,8 @@ pub mod cycle_tracker;
 mod heap;
 #[cfg(all(target_arch = "riscv32", target_os = "none"))]
 pub mod io;
+#[cfg(all(target_arch = "riscv32", target_os = "none"))]
+pub mod kv;
 #[cfg(all(target_arch = "riscv32", target_os = "none"))]
 mod rt;
 #[cfg(all(target_arch = "riscv32", target_os = "none"))]

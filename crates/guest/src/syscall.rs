@@ -1,7 +1,7 @@
 //! Raw system calls of the guest ABI (`ecall` with the syscall number in `a7`; see [`crate::abi`]).
 //! Prefer the safe wrappers in [`crate::io`] and [`crate::exit`].
 
-use crate::abi::{SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE};
+use crate::abi::{SYSCALL_CLOSE, SYSCALL_EXIT, SYSCALL_OPENAT, SYSCALL_READ, SYSCALL_WRITE};
 
 /// `write(fd, buf, len)`: returns the number of bytes written, or a negative value on error
 /// (under qemu, for example, when fd 3 is not open).
@@ -41,6 +41,44 @@ pub unsafe fn sys_read(fd: u32, buf: *mut u8, len: usize) -> isize {
             in("a1") buf,
             in("a2") len,
             in("a7") SYSCALL_READ,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// `openat(dirfd, path, flags, mode)`: returns a file descriptor, or a negated error number.
+///
+/// # Safety
+/// `path` must point to a NUL-terminated string.
+#[inline]
+pub unsafe fn sys_openat(dirfd: u32, path: *const u8, flags: u32, mode: u32) -> isize {
+    let ret: isize;
+    // SAFETY: the caller guarantees that `path` is a readable C string; it is only read.
+    unsafe {
+        core::arch::asm!(
+            "ecall",
+            inlateout("a0") dirfd as isize => ret,
+            in("a1") path,
+            in("a2") flags,
+            in("a3") mode,
+            in("a7") SYSCALL_OPENAT,
+            options(nostack, readonly),
+        );
+    }
+    ret
+}
+
+/// `close(fd)`: returns 0, or a negated error number.
+#[inline]
+pub fn sys_close(fd: u32) -> isize {
+    let ret: isize;
+    // SAFETY: close takes no pointers.
+    unsafe {
+        core::arch::asm!(
+            "ecall",
+            inlateout("a0") fd as isize => ret,
+            in("a7") SYSCALL_CLOSE,
             options(nostack),
         );
     }

@@ -4,7 +4,7 @@
 use std::{path::PathBuf, sync::Arc};
 
 use serde::Serialize;
-use tessera_arch::VmExe;
+use tessera_arch::{GuestInput, VmExe};
 
 use crate::{
     verifying_key_digest, ProveOptions, Sdk, SdkError, F, MAX_LOG_STACKED_HEIGHT,
@@ -30,7 +30,7 @@ impl Sdk {
     pub fn log_stacked_height_for(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         options: &ProveOptions,
     ) -> Result<usize, SdkError> {
         let lsh = match options.log_stacked_height {

@@ -34,7 +34,7 @@ pub use prove::{
     ProveReport, SegmentProver, VerifiedRun, VerifyError, DEFAULT_SEGMENT_INSTRUCTIONS,
     MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT,
 };
-pub use stdin::Stdin;
+pub use stdin::{read_kv_dir, Stdin};
 pub use tessera_arch::execution::profile::{StackEffect, Weight};
 pub use tessera_system::registry::VmConfig;
 pub use tessera_system::vm::{ProvenSegment, SegmentStart};
@@ -44,6 +44,7 @@ use std::{path::Path, sync::Arc, time::Instant};
 use p3_baby_bear::BabyBear;
 use serde::Serialize;
 use tessera_arch::{load_elf, LoadError, Streams, VmExe, VmExecutor, VmRunError};
+pub use tessera_arch::{GuestInput, HintHost};
 // The extensions this SDK ships, linked so that they register by name (`VmConfig`).
 use tessera_rv32im as _;
 use tessera_zbb as _;
@@ -155,6 +156,7 @@ pub struct Sdk {
     executor: VmExecutor<F, VmConfig>,
     security: Security,
     keys: KeyStore,
+    hint_host: Option<Arc<dyn HintHost>>,
 }
 
 impl Default for Sdk {
@@ -179,6 +181,7 @@ impl Sdk {
             executor: VmExecutor::new(config)?,
             security: Security::Bits100,
             keys: KeyStore::default_dir().map_or_else(KeyStore::none, KeyStore::at),
+            hint_host: None,
         })
     }
 
@@ -229,15 +232,46 @@ impl Sdk {
         })
     }
 
-    /// Runs `exe` with `input` as its private input, for at most `max_instructions`.
+    /// This SDK with `host` answering the guest's hint requests (a `write` to fd 4;
+    /// `tessera_guest::io::request_hint` in the guest) in every run: the answer is appended to
+    /// the hint stream. Proofs need the host only in the first run of a program (the metered
+    /// run that plans the segments), which records the answers ([`MeterReport::input`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tessera_sdk::Sdk;
+    ///
+    /// // Answers a request of 4 little-endian bytes, n, with the integer square root of n.
+    /// let sdk = Sdk::default().with_hint_host(Arc::new(|request: &[u8]| {
+    ///     let n = u32::from_le_bytes(request.try_into().unwrap_or([0; 4])) as u64;
+    ///     let root = (n as f64).sqrt() as u32;
+    ///     root.to_le_bytes().to_vec()
+    /// }));
+    /// ```
+    pub fn with_hint_host(mut self, host: Arc<dyn HintHost>) -> Self {
+        self.hint_host = Some(host);
+        self
+    }
+
+    /// The streams of a run on `input`, with this SDK's hint host.
+    pub(crate) fn streams(&self, input: impl Into<GuestInput>) -> Streams {
+        let streams = Streams::new(input);
+        match &self.hint_host {
+            Some(host) => streams.with_hint_host(host.clone()),
+            None => streams,
+        }
+    }
+
+    /// Runs `exe` with `input` (the private input's bytes, or a [`Stdin`] with hints and a
+    /// key-value store) for at most `max_instructions`.
     pub fn execute(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         max_instructions: Option<u64>,
     ) -> Result<ExecutionReport, SdkError> {
         let instance = self.executor.instance(exe).map_err(VmRunError::from)?;
-        let state = instance.initial_state(Streams::new(input));
+        let state = instance.initial_state(self.streams(input));
         let start = Instant::now();
         let state = instance
             .execute_from_state(state, tessera_arch::PureCtx::new(max_instructions))

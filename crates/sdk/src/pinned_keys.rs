@@ -16,39 +16,39 @@ use tessera_system::vm::VmVerifyingKey;
 const PINNED: &[(usize, &str)] = &[
     (
         16,
-        "4cc7e059379168072441046f477b7ada7262c98bfc70d63e7ec6fb8d4cfc2dac",
+        "8e9ebdde8aecdde778eca208848d37c4abe345d82acd1dabb550ff62abda5279",
     ),
     (
         17,
-        "f9c7a63da6a8f564fefa866a88be41d9187c950bb249532a83824d47d7c064de",
+        "a679d9b45acaffa45d2728c05eae1b080b45e4024f30b1e2aac152b23ebea794",
     ),
     (
         18,
-        "46d1d1578171a3e398cb86891df79fbab7819405788195c6712f56443a9aa4dd",
+        "5e7c87877d8e6da7a01aafbdd039bf7dd8f29b2fefdcc0e37269f90566bf09d5",
     ),
     (
         19,
-        "a5b55aeca69b1b9f4dead6ee55678b70a474c41e1d03780792940f82c4d402dc",
+        "0bb18e5c5d8fe339ad29724d364be0cea34821a2995fc1f7078576a231f2e304",
     ),
     (
         20,
-        "b4fc3e281ea041cd24ae74df2bbb1791f98cb518d199db06d47653083dbddcd4",
+        "babb8fe5f96f45baaf42e347dd5773b13566b1f6529c6433a1518a70169b94e1",
     ),
     (
         21,
-        "0123ba8324e1dd18ce70feff96f5ab6321988cc0bc49f1232ff9ca85fcf7df30",
+        "17d9bcae8c79a7fb2173df1fc7170ebc02c58af465b1494103b395e53c2721da",
     ),
     (
         22,
-        "87cb40dd5847611107dc36c728b9f7f7a012b109c5625261096003a2bed38f7b",
+        "0c23eb797b039758dc3afe259ef2cc81e40089b5bb483f9fdd73637af22b6367",
     ),
     (
         23,
-        "e77a6384403b3a1573c9cd1ba0dea85264becd48fb8ae2e0dd19df709e707091",
+        "aff7ff8883b7b8eb62e2541f47254cb382fe3ec96f9023646b9b0984868b9648",
     ),
     (
         24,
-        "c740621aac13ee7335b1c731224d3508e85f342dc3ede730355002747c063d74",
+        "a31f4b8ff769ed12bee91f172060148dfb088687ccb18231460541ede88c8a40",
     ),
 ];
 

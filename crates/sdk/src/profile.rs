@@ -26,7 +26,9 @@ use tessera_system::vm::{
     BOUNDARY_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID, TRACE_PARTS,
 };
 
-use crate::{prove::MIN_LOG_STACKED_HEIGHT, GuestOutput, ProveOptions, Sdk, SdkError, F};
+use crate::{
+    prove::MIN_LOG_STACKED_HEIGHT, GuestInput, GuestOutput, ProveOptions, Sdk, SdkError, F,
+};
 
 /// The frame of code outside every function symbol.
 pub const NO_SYMBOL: &str = "[no symbol]";
@@ -138,7 +140,7 @@ impl Sdk {
     pub fn profile(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         max_instructions: Option<u64>,
     ) -> Result<Profile, SdkError> {
         let options = ProveOptions {
@@ -158,7 +160,7 @@ impl Sdk {
             node: width(MERKLE_AIR_ID) + 2 * width(POSEIDON2_AIR_ID),
         };
         let ctx = ProfileCtx::new(metered, code_map(exe), cells);
-        let mut run = self.run_in(exe, input, ctx)?;
+        let mut run = self.run_in(exe, input.into(), ctx)?;
         run.ctx.close_open_regions();
         let mhz = run.mhz();
         let ctx = run.ctx;

@@ -10,7 +10,7 @@ use openvm_stark_backend::{codec::Encode, p3_air::BaseAir, proof::Proof, SystemP
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use serde::Serialize;
 use tessera_arch::{
-    ExecutionCtx, MemoryRows, MeteredCtx, MeteringCosts, Segment, SegmentLimits, Streams, VmExe,
+    ExecutionCtx, MemoryRows, MeteredCtx, MeteringCosts, Segment, SegmentLimits, VmExe,
     VmExecState, VmRunError,
 };
 use tessera_system::registry::VmConfig;
@@ -20,7 +20,7 @@ use tessera_system::vm::{
 };
 use thiserror::Error;
 
-use crate::{lower_hex, Claims, GuestOutput, ProofFile, Sdk, SdkError, Security, F};
+use crate::{lower_hex, Claims, GuestInput, GuestOutput, ProofFile, Sdk, SdkError, Security, F};
 
 /// Smallest stacked height the machine proves with: the bitwise lookup table alone has
 /// 2^16 rows.
@@ -174,6 +174,10 @@ pub struct MeterReport {
     pub seconds: f64,
     pub mhz: f64,
     pub segments: Vec<Segment>,
+    /// What the run read: the input as given, with the answers to hint requests appended to
+    /// the hints. Proving the run again from it needs no hint host.
+    #[serde(skip)]
+    pub input: GuestInput,
 }
 
 impl MeterReport {
@@ -225,6 +229,8 @@ pub(crate) struct FinishedRun<Ctx> {
     /// Wall-clock time of the run.
     pub seconds: f64,
     pub ctx: Ctx,
+    /// The input as the run read it (see [`MeterReport::input`]).
+    pub input: GuestInput,
 }
 
 impl<Ctx> FinishedRun<Ctx> {
@@ -297,11 +303,11 @@ impl Sdk {
     pub fn meter(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         options: &ProveOptions,
     ) -> Result<MeterReport, SdkError> {
         let (ctx, _) = self.metered_ctx(exe, options)?;
-        let run = self.run_in(exe, input, ctx)?;
+        let run = self.run_in(exe, input.into(), ctx)?;
         Ok(MeterReport {
             mhz: run.mhz(),
             exit_code: run.exit_code,
@@ -309,6 +315,7 @@ impl Sdk {
             instret: run.instret,
             seconds: run.seconds,
             segments: run.ctx.finish(),
+            input: run.input,
         })
     }
 
@@ -349,7 +356,7 @@ impl Sdk {
     pub(crate) fn run_in<Ctx: ExecutionCtx>(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: GuestInput,
         ctx: Ctx,
     ) -> Result<FinishedRun<Ctx>, SdkError> {
         let instance = self
@@ -357,7 +364,7 @@ impl Sdk {
             .instance_for::<Ctx>(exe)
             .map_err(VmRunError::from)?;
         let mut state = VmExecState {
-            vm: instance.initial_state(Streams::new(input)),
+            vm: instance.initial_state(self.streams(input)),
             ctx,
         };
         let start = Instant::now();
@@ -370,6 +377,7 @@ impl Sdk {
             output: GuestOutput::of(&state.vm),
             instret: state.vm.instret,
             seconds: start.elapsed().as_secs_f64(),
+            input: state.vm.streams.recorded_input(),
             ctx: state.ctx,
         })
     }
@@ -391,7 +399,7 @@ impl Sdk {
     pub fn cost(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         max_instructions: Option<u64>,
     ) -> Result<CostReport, SdkError> {
         let options = ProveOptions {
@@ -454,7 +462,7 @@ impl Sdk {
     pub fn prove(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         options: ProveOptions,
     ) -> Result<(ProofFile, ProveReport), SdkError> {
         self.prove_with_progress(exe, input, options, &mut |_| {})
@@ -464,14 +472,14 @@ impl Sdk {
     pub fn prove_with_progress(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         options: ProveOptions,
         progress: &mut dyn FnMut(ProveProgress),
     ) -> Result<(ProofFile, ProveReport), SdkError> {
         // Metered execution first: the pure handlers, so it reports the guest's faults
         // precisely (proving a run that does not exit cleanly is pointless), and it plans the
         // segments.
-        let plan = self.meter(exe, input.clone(), &options)?;
+        let plan = self.meter(exe, input, &options)?;
         progress(ProveProgress::Planned {
             instret: plan.instret,
             segments: plan.segments.len(),
@@ -483,7 +491,7 @@ impl Sdk {
             .log_stacked_height
             .unwrap_or_else(|| plan.log_stacked_height(exe.program.instructions.len()));
         crate::commit::check_height(lsh)?;
-        let proven = self.prove_segments(exe, &input, &plan, lsh, progress)?;
+        let proven = self.prove_segments(exe, &plan, lsh, progress)?;
         let Proven {
             proofs,
             heights,
@@ -591,7 +599,6 @@ impl Sdk {
     fn prove_segments(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: &[u8],
         plan: &MeterReport,
         lsh: usize,
         progress: &mut dyn FnMut(ProveProgress),
@@ -605,14 +612,15 @@ impl Sdk {
 
         let prove_start = Instant::now();
         let count = plan.segments.len();
-        let segments = prover.prove_continuations_with(input, &plan.segments, |index, _| {
-            progress(ProveProgress::SegmentProven {
-                index,
-                segments: count,
-                instructions: plan.segments[index].num_insns,
-                instret: plan.instret,
-            })
-        })?;
+        let segments =
+            prover.prove_continuations_with(&plan.input, &plan.segments, |index, _| {
+                progress(ProveProgress::SegmentProven {
+                    index,
+                    segments: count,
+                    instructions: plan.segments[index].num_insns,
+                    instret: plan.instret,
+                })
+            })?;
         let mut phases = [0.0; 3];
         for segment in &segments {
             let t = segment.timings;

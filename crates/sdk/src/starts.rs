@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use tessera_arch::{
     address_space::{MEMORY, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES, REGISTER},
-    ExecutionError, PureCtx, SparseMemoryImage, Streams, VmExe, VmExecState, VmRunError, VmState,
+    ExecutionError, PureCtx, SparseMemoryImage, VmExe, VmExecState, VmRunError, VmState,
 };
 use tessera_system::vm::SegmentStart;
 
-use crate::{MeterReport, Sdk, SdkError, F};
+use crate::{GuestInput, MeterReport, Sdk, SdkError, F};
 
 impl Sdk {
     /// The start of each segment of `plan` (a plan of this run of `exe` on `input`, made by
@@ -24,7 +24,7 @@ impl Sdk {
     pub fn segment_starts(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: Vec<u8>,
+        input: impl Into<GuestInput>,
         plan: &MeterReport,
     ) -> Result<Vec<SegmentStart>, SdkError> {
         let instance = self
@@ -32,7 +32,7 @@ impl Sdk {
             .instance_for::<PureCtx>(exe)
             .map_err(VmRunError::from)?;
         let mut state = VmExecState {
-            vm: instance.initial_state(Streams::new(input)),
+            vm: instance.initial_state(self.streams(input)),
             ctx: PureCtx::new(Some(0)),
         };
         let mut starts = Vec::with_capacity(plan.segments.len());
@@ -106,7 +106,7 @@ pub(crate) fn snapshot(vm: &VmState) -> SegmentStart {
     SegmentStart {
         pc: vm.pc,
         memory,
-        input_position: vm.streams.input_position,
+        streams: vm.streams.positions(),
         instret: vm.instret,
     }
 }

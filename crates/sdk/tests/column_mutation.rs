@@ -102,7 +102,7 @@ fn check(words: &[u32], input: &[u8], airs: impl Fn(usize) -> bool) -> MutationR
     let prover = sdk.segment_prover(&exe, 16).unwrap();
     let vm = prover.vm();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), input, 1 << 20)
+        .execute_preflight(&exe, SegmentStart::initial(&exe), &input.into(), 1 << 20)
         .unwrap();
     let segment = vm.generate_traces(&exe, preflight).unwrap();
     assert!(segment.exit_code.is_some());
@@ -157,7 +157,12 @@ fn a_dishonest_segment_is_refused_by_the_checker() {
     let prover = sdk.segment_prover(&exe, 16).unwrap();
     let vm = prover.vm();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[1, 2, 3, 4], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &tessera_sdk::GuestInput::from(&[1, 2, 3, 4]),
+            1 << 20,
+        )
         .unwrap();
     let mut segment = vm.generate_traces(&exe, preflight).unwrap();
     segment.public_values[CONNECTOR_AIR_ID][0] += F::ONE;
@@ -175,7 +180,12 @@ fn rejections_name_the_air_that_objects() {
     let prover = sdk.segment_prover(&exe, 16).unwrap();
     let vm = prover.vm();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &tessera_sdk::GuestInput::default(),
+            1 << 20,
+        )
         .unwrap();
     let mut segment = vm.generate_traces(&exe, preflight).unwrap();
     let pk = &prover.keys().pk;

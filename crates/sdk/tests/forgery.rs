@@ -89,7 +89,9 @@ impl MaliciousProver {
     }
 
     fn honest(&self, start: SegmentStart, instructions: u64) -> ProvenSegment {
-        self.prover.prove_segment(start, &[], instructions).unwrap()
+        self.prover
+            .prove_segment(start, &tessera_sdk::GuestInput::default(), instructions)
+            .unwrap()
     }
 
     /// Proves one instruction from `start` as if the program had `NOP` at `start.pc`, with the
@@ -108,7 +110,9 @@ impl MaliciousProver {
         // The traces of executing NOP there, with the multiplicities at the reread height.
         let mut nop_exe = (**exe).clone();
         nop_exe.program.instructions[slot] = exe_of(&[NOP]).program.instructions[0];
-        let preflight = vm.execute_preflight(&nop_exe, start, &[], 1).unwrap();
+        let preflight = vm
+            .execute_preflight(&nop_exe, start, &tessera_sdk::GuestInput::default(), 1)
+            .unwrap();
         let mut traces = vm.generate_traces(&nop_exe, preflight).unwrap();
         let multiplicities = traces.traces[PROGRAM_AIR_ID].as_mut().unwrap();
         let height = multiplicities.height() * factor;
@@ -388,7 +392,9 @@ fn a_hand_modified_exit_code_is_rejected() {
     let vm = forger.prover.vm();
     let traces = || {
         let start = SegmentStart::initial(&exe);
-        let preflight = vm.execute_preflight(&exe, start, &[], 100).unwrap();
+        let preflight = vm
+            .execute_preflight(&exe, start, &tessera_sdk::GuestInput::default(), 100)
+            .unwrap();
         vm.generate_traces(&exe, preflight).unwrap()
     };
     // `ConnectorPvs` is (initial_pc, final_pc, exit_code low, exit_code high, is_terminate),

@@ -144,7 +144,7 @@ fn a_run_that_reaches_an_illegal_word_cannot_be_proven() {
     let prover = sdk.segment_prover(&exe, 16).unwrap();
     let start = tessera_sdk::SegmentStart::initial(&exe);
     let error = prover
-        .prove_segment(start, &[], 10)
+        .prove_segment(start, &tessera_sdk::GuestInput::default(), 10)
         .map(|_| ())
         .unwrap_err();
     assert!(

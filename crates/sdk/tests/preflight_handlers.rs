@@ -31,7 +31,7 @@ fn assert_same_preflight(config: VmConfig, elf: &str, input: &[u8], segment_inst
     for (index, segment) in plan.segments.iter().enumerate() {
         let at = format!("{elf}, segment {index}");
         let preflight = vm
-            .execute_preflight(&exe, start.clone(), input, segment.num_insns)
+            .execute_preflight(&exe, start.clone(), &input.into(), segment.num_insns)
             .unwrap();
         assert_eq!(preflight.instret, segment.num_insns, "{at}");
         // The accesses metering counted are the timestamps preflight used (refreshes aside).

@@ -361,7 +361,13 @@ fn a_segment_is_an_independent_job_given_its_serialized_start() {
     let mut starts = Vec::new();
     for segment in &plan.segments {
         starts.push(bincode::serialize(&start).unwrap());
-        let proven = prover.prove_segment(start, &[], segment.num_insns).unwrap();
+        let proven = prover
+            .prove_segment(
+                start,
+                &tessera_sdk::GuestInput::default(),
+                segment.num_insns,
+            )
+            .unwrap();
         start = proven.next_start;
         proofs.push(proven.proof);
     }
@@ -370,7 +376,11 @@ fn a_segment_is_an_independent_job_given_its_serialized_start() {
     let elsewhere = sdk().segment_prover(&exe, 16).unwrap();
     let start: tessera_sdk::SegmentStart = bincode::deserialize(&starts[2]).unwrap();
     let again = elsewhere
-        .prove_segment(start, &[], plan.segments[2].num_insns)
+        .prove_segment(
+            start,
+            &tessera_sdk::GuestInput::default(),
+            plan.segments[2].num_insns,
+        )
         .unwrap();
     assert_eq!(statement(&again.proof), statement(&proofs[2]));
 }
@@ -411,9 +421,14 @@ fn segments_are_cut_by_bus_messages() {
 fn an_instance_refuses_plans_that_do_not_match_the_run() {
     let exe = sum_exe(100);
     let prover = sdk().segment_prover(&exe, 16).unwrap();
-    let single = prover.prove_single(&[], 1000).unwrap();
+    let single = prover
+        .prove_single(&tessera_sdk::GuestInput::default(), 1000)
+        .unwrap();
     assert_eq!(single.exit_code, Some(5050));
-    let err = prover.prove_single(&[], 97).err().unwrap();
+    let err = prover
+        .prove_single(&tessera_sdk::GuestInput::default(), 97)
+        .err()
+        .unwrap();
     assert!(
         matches!(
             err,
@@ -427,7 +442,10 @@ fn an_instance_refuses_plans_that_do_not_match_the_run() {
     let plan = sdk().meter(&exe, vec![], &segments_of(97)).unwrap();
     assert_eq!(plan.segments.len(), 4);
     let without_last = &plan.segments[..3];
-    let err = prover.prove_continuations(&[], without_last).err().unwrap();
+    let err = prover
+        .prove_continuations(&tessera_sdk::GuestInput::default(), without_last)
+        .err()
+        .unwrap();
     assert!(
         matches!(
             err,
@@ -440,7 +458,10 @@ fn an_instance_refuses_plans_that_do_not_match_the_run() {
     );
     let mut one_more = plan.segments.clone();
     one_more.push(plan.segments[3].clone());
-    let err = prover.prove_continuations(&[], &one_more).err().unwrap();
+    let err = prover
+        .prove_continuations(&tessera_sdk::GuestInput::default(), &one_more)
+        .err()
+        .unwrap();
     assert!(
         matches!(
             err,
@@ -472,7 +493,9 @@ fn a_plans_row_counts_only_size_the_record_arenas() {
     let prover = sdk().segment_prover(&exe, 16).unwrap();
     let plan = sdk().meter(&exe, vec![], &segments_of(97)).unwrap();
     let proofs = |segments: &[tessera_arch::Segment]| -> Vec<String> {
-        let proven = prover.prove_continuations(&[], segments).unwrap();
+        let proven = prover
+            .prove_continuations(&tessera_sdk::GuestInput::default(), segments)
+            .unwrap();
         proven.iter().map(|p| statement(&p.proof)).collect()
     };
     let expected = proofs(&plan.segments);

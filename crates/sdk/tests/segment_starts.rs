@@ -24,7 +24,9 @@ fn check_starts(name: &str, input: &[u8], segment_instructions: u64) -> Vec<Segm
 
     let lsh = plan.log_stacked_height(exe.program.instructions.len());
     let prover = sdk.segment_prover(&exe, lsh).unwrap();
-    let proven = prover.prove_continuations(input, &plan.segments).unwrap();
+    let proven = prover
+        .prove_continuations(&input.into(), &plan.segments)
+        .unwrap();
     // The first start is the program's start (the ELF's image without its zero words).
     let initial = SegmentStart::initial(&exe);
     assert_eq!((starts[0].pc, starts[0].instret), (initial.pc, 0));
@@ -44,7 +46,11 @@ fn check_starts(name: &str, input: &[u8], segment_instructions: u64) -> Vec<Segm
     // witnesses may differ).
     let last = starts.len() - 1;
     let alone = prover
-        .prove_segment(starts[last].clone(), input, plan.segments[last].num_insns)
+        .prove_segment(
+            starts[last].clone(),
+            &input.into(),
+            plan.segments[last].num_insns,
+        )
         .unwrap();
     let (a, b) = (&alone.proof, &proven[last].proof);
     assert_eq!(a.common_main_commit, b.common_main_commit);

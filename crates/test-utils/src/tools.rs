@@ -106,18 +106,48 @@ impl Tools {
         dir: &Path,
         args: &[&str],
     ) -> Result<QemuRun, String> {
-        let public = dir.join(format!(
-            "{}.fd3",
-            elf.file_name().unwrap_or_default().to_string_lossy()
-        ));
-        // bash -c SCRIPT qemu fd3-file [args..] elf: fd 3 goes to the file, the rest to qemu.
+        self.run_qemu_in(elf, input, dir, args, &[], None)
+    }
+
+    /// [`Tools::run_qemu`] with the guest's other streams: fd 4 opened (read-only) on a file of
+    /// `hints`, and the working directory `kv_dir` (where the guest opens the values of its
+    /// key-value store by name; `dir` if `None`).
+    pub fn run_qemu_with_streams(
+        &self,
+        elf: &Path,
+        input: &[u8],
+        dir: &Path,
+        hints: &[u8],
+        kv_dir: Option<&Path>,
+    ) -> Result<QemuRun, String> {
+        self.run_qemu_in(elf, input, dir, &[], hints, kv_dir)
+    }
+
+    fn run_qemu_in(
+        &self,
+        elf: &Path,
+        input: &[u8],
+        dir: &Path,
+        args: &[&str],
+        hints: &[u8],
+        kv_dir: Option<&Path>,
+    ) -> Result<QemuRun, String> {
+        let name = elf.file_name().unwrap_or_default().to_string_lossy();
+        let public = dir.join(format!("{name}.fd3"));
+        let hints_file = dir.join(format!("{name}.fd4"));
+        std::fs::write(&hints_file, hints).map_err(|e| e.to_string())?;
+        let elf = std::path::absolute(elf).map_err(|e| e.to_string())?;
+        // bash -c SCRIPT qemu fd3-file fd4-file [args..] elf: fd 3 goes to the first file, fd 4
+        // reads the second, the rest goes to qemu.
         let mut child = Command::new("bash")
             .arg("-c")
-            .arg(r#"out="$1"; shift; exec "$0" "$@" 3>"$out""#)
+            .arg(r#"out="$1"; hints="$2"; shift 2; exec "$0" "$@" 3>"$out" 4<"$hints""#)
             .arg(&self.qemu)
-            .arg(&public)
+            .arg(std::path::absolute(&public).map_err(|e| e.to_string())?)
+            .arg(std::path::absolute(&hints_file).map_err(|e| e.to_string())?)
             .args(args)
-            .arg(elf)
+            .arg(&elf)
+            .current_dir(kv_dir.unwrap_or(dir))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

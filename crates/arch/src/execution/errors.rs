@@ -18,13 +18,15 @@ pub enum Fault {
     NoInstruction,
     #[error("illegal instruction")]
     IllegalInstruction,
-    #[error("unknown syscall {0} in a7 (supported: 93 exit, 64 write, 63 read)")]
+    #[error(
+        "unknown syscall {0} in a7 (supported: 93 exit, 64 write, 63 read, 56 openat, 57 close)"
+    )]
     UnknownSyscall(u32),
     #[error(
-        "write to file descriptor {0} (supported: 1 stdout, 2 stderr, 3 public output, 0x7d00 and 0x7d01 the cycle tracker)"
+        "write to file descriptor {0} (supported: 1 stdout, 2 stderr, 3 public output, 4 hint requests, 0x7d00 and 0x7d01 the cycle tracker)"
     )]
     BadWriteFd(u32),
-    #[error("read from file descriptor {0} (supported: 0, the private input)")]
+    #[error("read from file descriptor {0}, which is not open (0 is the private input, 4 the hint stream, 5 and up the values of the key-value store the guest opened)")]
     BadReadFd(u32),
     #[error(
         "public output would grow to {requested} bytes, above its capacity of {capacity} bytes"

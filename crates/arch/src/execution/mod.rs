@@ -29,7 +29,10 @@ pub use metered::{
     register_refresh_bound, InteractionCosts, MeteredCtx, MeteringCosts, Segment, SegmentLimits,
 };
 pub use preflight::{InitialMemory, InsnLog, PreflightCtx, RecordStore};
-pub use state::{ExitCode, HostOutput, Streams, VmState, NUM_REGISTER_SLOTS, X0_SINK};
+pub use state::{
+    ExitCode, GuestInput, HintHost, HostOutput, OpenValue, Stream, StreamPositions, Streams,
+    VmState, FIRST_VALUE_FD, NUM_REGISTER_SLOTS, X0_SINK,
+};
 
 use crate::isa::{address_space, Instruction};
 

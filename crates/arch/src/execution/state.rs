@@ -1,5 +1,9 @@
 //! The machine state that execution reads and writes.
 
+use std::{collections::BTreeMap, sync::Arc};
+
+use serde::{Deserialize, Serialize};
+
 use crate::{config::SystemConfig, program::VmExe};
 
 use super::memory::GuestMemory;
@@ -11,23 +15,214 @@ pub const NUM_REGISTER_SLOTS: usize = 64;
 /// The slot that instructions with `rd = x0` write to. Reads of `x0` read slot 0, which stays 0.
 pub const X0_SINK: u32 = 32;
 
-/// The guest's input (the private input stream of the guest ABI's `read`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What the host gives a run: the private input (fd 0), the hint stream (fd 4) and the
+/// key-value store (files the guest opens by name). None of it is proven: the guest must check
+/// what it reads where that matters (a hinted square root by squaring it, a value by its hash).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestInput {
+    /// The private input stream, read from fd 0.
+    pub stdin: Vec<u8>,
+    /// The hint stream, read from fd 4 (answers to hint requests are appended to it).
+    pub hints: Vec<u8>,
+    /// The key-value store: `openat(AT_FDCWD, key)` opens a value, `read` reads it.
+    pub kv: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl From<Vec<u8>> for GuestInput {
+    /// Private input only.
+    fn from(stdin: Vec<u8>) -> Self {
+        GuestInput {
+            stdin,
+            ..GuestInput::default()
+        }
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for GuestInput {
+    /// Private input only.
+    fn from(stdin: &[u8; N]) -> Self {
+        GuestInput::from(stdin.to_vec())
+    }
+}
+
+impl From<&[u8]> for GuestInput {
+    /// Private input only.
+    fn from(stdin: &[u8]) -> Self {
+        GuestInput::from(stdin.to_vec())
+    }
+}
+
+/// A value of the key-value store that the guest has opened: its key and how much of it the
+/// guest has read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenValue {
+    pub key: Vec<u8>,
+    pub position: usize,
+}
+
+/// How far the guest has read each stream: what a segment that starts mid-run needs besides
+/// the [`GuestInput`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamPositions {
+    /// Bytes of the private input read.
+    pub input: usize,
+    /// Bytes of the hint stream read.
+    pub hints: usize,
+    /// The values of the key-value store that are open, by file descriptor.
+    pub open: BTreeMap<u32, OpenValue>,
+}
+
+/// Answers the guest's hint requests (a `write` to fd 4): the answer is appended to the hint
+/// stream, where the guest reads it.
+pub trait HintHost: Send + Sync {
+    fn answer(&self, request: &[u8]) -> Vec<u8>;
+}
+
+impl<T: Fn(&[u8]) -> Vec<u8> + Send + Sync> HintHost for T {
+    fn answer(&self, request: &[u8]) -> Vec<u8> {
+        self(request)
+    }
+}
+
+/// The guest's streams during a run: what the host gave it and how far it has read.
+#[derive(Clone, Default)]
 pub struct Streams {
     /// The whole private input.
     pub input: Vec<u8>,
     /// How many bytes of `input` the guest has read.
     pub input_position: usize,
+    /// The hint stream so far: the hints given up front, then the answers to requests.
+    pub hints: Vec<u8>,
+    /// How many bytes of `hints` the guest has read.
+    pub hint_position: usize,
+    /// The key-value store.
+    pub kv: Arc<BTreeMap<Vec<u8>, Vec<u8>>>,
+    /// The values the guest has open, by file descriptor.
+    pub open: BTreeMap<u32, OpenValue>,
+    /// Who answers hint requests. Without one a request adds nothing: the answers must be in
+    /// the hints already (given up front, or recorded by an earlier run of the same program),
+    /// as under qemu-riscv32, where the write to a read-only fd 4 fails.
+    pub hint_host: Option<Arc<dyn HintHost>>,
 }
 
+impl std::fmt::Debug for Streams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streams")
+            .field("input", &self.input.len())
+            .field("input_position", &self.input_position)
+            .field("hints", &self.hints.len())
+            .field("hint_position", &self.hint_position)
+            .field("kv", &self.kv.len())
+            .field("open", &self.open)
+            .field("hint_host", &self.hint_host.is_some())
+            .finish()
+    }
+}
+
+/// The first file descriptor a value of the key-value store gets (0 to 4 are the guest ABI's).
+pub const FIRST_VALUE_FD: u32 = 5;
+
 impl Streams {
-    /// Streams holding `input` as the private input.
-    pub fn new(input: impl Into<Vec<u8>>) -> Self {
+    /// Streams at the start of a run on `input` (bytes: the private input).
+    pub fn new(input: impl Into<GuestInput>) -> Self {
+        let GuestInput { stdin, hints, kv } = input.into();
         Self {
-            input: input.into(),
-            input_position: 0,
+            input: stdin,
+            hints,
+            kv: Arc::new(kv),
+            ..Self::default()
         }
     }
+
+    /// These streams with `host` answering hint requests.
+    pub fn with_hint_host(mut self, host: Arc<dyn HintHost>) -> Self {
+        self.hint_host = Some(host);
+        self
+    }
+
+    /// How far the guest has read.
+    pub fn positions(&self) -> StreamPositions {
+        StreamPositions {
+            input: self.input_position,
+            hints: self.hint_position,
+            open: self.open.clone(),
+        }
+    }
+
+    /// Moves the read positions to `positions` (a segment's start).
+    pub fn seek(&mut self, positions: &StreamPositions) {
+        self.input_position = positions.input.min(self.input.len());
+        self.hint_position = positions.hints.min(self.hints.len());
+        self.open = positions.open.clone();
+    }
+
+    /// What the host gave, with the hint stream as it is now (the answers to requests
+    /// included): proving the run again from it needs no hint host.
+    pub fn recorded_input(&self) -> GuestInput {
+        GuestInput {
+            stdin: self.input.clone(),
+            hints: self.hints.clone(),
+            kv: (*self.kv).clone(),
+        }
+    }
+
+    /// Opens the value of `key`: its file descriptor (the lowest free one from
+    /// [`FIRST_VALUE_FD`]), or `None` if the store has no such key.
+    pub fn open_value(&mut self, key: &[u8]) -> Option<u32> {
+        if !self.kv.contains_key(key) {
+            return None;
+        }
+        let fd = (FIRST_VALUE_FD..)
+            .find(|fd| !self.open.contains_key(fd))
+            .expect("fewer than 2^32 open values");
+        let key = key.to_vec();
+        self.open.insert(fd, OpenValue { key, position: 0 });
+        Some(fd)
+    }
+
+    /// Closes an open value; false if `fd` is not one.
+    pub fn close_value(&mut self, fd: u32) -> bool {
+        self.open.remove(&fd).is_some()
+    }
+
+    /// Takes up to `len` unread bytes of `stream`, or `None` if it is a value that is not open.
+    pub fn take(&mut self, stream: Stream, len: usize) -> Option<&[u8]> {
+        let (data, position): (&[u8], &mut usize) = match stream {
+            Stream::Input => (&self.input, &mut self.input_position),
+            Stream::Hints => (&self.hints, &mut self.hint_position),
+            Stream::Value(fd) => {
+                let open = self.open.get_mut(&fd)?;
+                let value = self
+                    .kv
+                    .get(&open.key)
+                    .expect("an open value is in the store");
+                (value, &mut open.position)
+            }
+        };
+        let start = (*position).min(data.len());
+        let count = len.min(data.len() - start);
+        *position = start + count;
+        Some(&data[start..start + count])
+    }
+
+    /// Hands a hint request to the hint host, which appends its answer to the hint stream.
+    pub fn request_hint(&mut self, request: &[u8]) {
+        if let Some(host) = &self.hint_host {
+            let answer = host.answer(request);
+            self.hints.extend_from_slice(&answer);
+        }
+    }
+}
+
+/// A stream the guest reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// The private input.
+    Input,
+    /// The hint stream.
+    Hints,
+    /// The open value with this file descriptor.
+    Value(u32),
 }
 
 impl From<Vec<u8>> for Streams {

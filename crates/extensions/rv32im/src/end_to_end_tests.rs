@@ -105,7 +105,9 @@ fn prove(words: &[u32], params: SystemParams) -> (Arc<VmExe<F>>, VerifiedSegment
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let start = SegmentStart::initial(&exe);
-    let preflight = vm.execute_preflight(&exe, start, &[], 100_000).unwrap();
+    let preflight = vm
+        .execute_preflight(&exe, start, &tessera_arch::GuestInput::default(), 100_000)
+        .unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
     let proof = vm.prove(&vm.device_pk(&keys.pk), ctx).unwrap();
@@ -272,7 +274,7 @@ fn assert_metering_counts_rows(
         assert!(segment.num_insns <= limits.max_instructions);
         assert_eq!(segment.instret_start, start.instret);
         let preflight = vm
-            .execute_planned_preflight(&exe, start.clone(), input, segment)
+            .execute_planned_preflight(&exe, start.clone(), &input.into(), segment)
             .unwrap();
         assert_eq!(preflight.instret, segment.num_insns);
         // The accesses the handlers reported are exactly the timestamps preflight used (its
@@ -292,7 +294,7 @@ fn assert_metering_counts_rows(
         let traces = vm.generate_traces(&exe, preflight).unwrap();
         // The plan only sizes the record arenas: without it, preflight fills the same traces.
         let unplanned = vm
-            .execute_preflight(&exe, start, input, segment.num_insns)
+            .execute_preflight(&exe, start, &input.into(), segment.num_insns)
             .unwrap();
         let unplanned = vm.generate_traces(&exe, unplanned).unwrap();
         let values = |t: &tessera_system::vm::SegmentTraces| -> Vec<Option<Vec<F>>> {

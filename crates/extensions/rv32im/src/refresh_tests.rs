@@ -39,7 +39,12 @@ fn prove_tampered(tamper: impl FnOnce(&mut SegmentTraces)) -> Result<Option<u32>
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &tessera_arch::GuestInput::default(),
+            1 << 20,
+        )
         .unwrap();
     let mut traces = vm.generate_traces(&exe, preflight).unwrap();
     tamper(&mut traces);

@@ -148,9 +148,9 @@ impl Run {
         }
     }
 
-    /// This run with `input` as the private input that `read` consumes.
-    pub fn with_input(mut self, input: &[u8]) -> Self {
-        self.streams = Streams::new(input);
+    /// This run with `streams` (input, hints, key-value store, hint host).
+    pub fn with_streams(mut self, streams: Streams) -> Self {
+        self.streams = streams;
         self
     }
 

@@ -43,7 +43,12 @@ fn prove(words: &[u32], params: SystemParams) -> Proven {
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &tessera_arch::GuestInput::default(),
+            1 << 20,
+        )
         .unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
@@ -118,7 +123,9 @@ fn prove_segments(
     let mut start = SegmentStart::initial(&exe);
     let mut proofs = Vec::new();
     loop {
-        let preflight = vm.execute_preflight(&exe, start, &[], segment).unwrap();
+        let preflight = vm
+            .execute_preflight(&exe, start, &tessera_arch::GuestInput::default(), segment)
+            .unwrap();
         let traces = vm.generate_traces(&exe, preflight).unwrap();
         let done = traces.exit_code.is_some();
         start = traces.next_start.clone();
@@ -230,7 +237,12 @@ fn traces_the_key_cannot_prove_are_refused_before_proving() {
     let keys = vm.keygen().unwrap();
     let program = vm.commit_program(&exe).unwrap();
     let preflight = vm
-        .execute_preflight(&exe, SegmentStart::initial(&exe), &[], 1 << 20)
+        .execute_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &tessera_arch::GuestInput::default(),
+            1 << 20,
+        )
         .unwrap();
     let traces = vm.generate_traces(&exe, preflight).unwrap();
     let err = vm

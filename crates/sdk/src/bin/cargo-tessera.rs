@@ -9,8 +9,8 @@ use std::{
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tessera_sdk::{
-    hex, read_file, CostReport, ExecutionReport, GuestOutput, MeterReport, Profile, ProfileWeight,
-    ProveOptions, ProveProgress, ProveReport, Sdk, SdkError, VerifiedRun, Weight,
+    hex, read_file, CostReport, ExecutionReport, GuestInput, GuestOutput, MeterReport, Profile,
+    ProfileWeight, ProveOptions, ProveProgress, ProveReport, Sdk, SdkError, VerifiedRun, Weight,
 };
 
 /// jemalloc instead of the system allocator: proving allocates and frees large trace buffers,
@@ -198,9 +198,9 @@ enum Command {
         /// The program whose proof the keys are for (its run picks the stacked height).
         #[arg(long, required_unless_present = "log_stacked_height")]
         elf: Option<PathBuf>,
-        /// File whose bytes are the guest's private input (with --elf).
-        #[arg(long, requires = "elf")]
-        input: Option<PathBuf>,
+        /// The run's input (with --elf).
+        #[command(flatten)]
+        input: InputArgs,
         /// log2 of the stacked height (16..=24).
         #[arg(long)]
         log_stacked_height: Option<usize>,
@@ -225,9 +225,9 @@ enum Command {
     Commit {
         /// The program.
         elf: PathBuf,
-        /// File whose bytes are the guest's private input (picks the stacked height).
-        #[arg(long, conflicts_with = "log_stacked_height")]
-        input: Option<PathBuf>,
+        /// The run's input (picks the stacked height).
+        #[command(flatten)]
+        input: InputArgs,
         /// log2 of the stacked height (16..=24).
         #[arg(long)]
         log_stacked_height: Option<usize>,
@@ -319,8 +319,11 @@ fn main() -> ExitCode {
         } => {
             let result = (|| {
                 let lsh = match (log_stacked_height, &elf) {
+                    (Some(_), _) | (None, None) if input.given() => {
+                        anyhow::bail!("--input, --record, --hints and --kv need --elf, without --log-stacked-height")
+                    }
                     (Some(lsh), _) => lsh,
-                    (None, Some(elf)) => height_for(&sdk, elf, input.as_deref())?,
+                    (None, Some(elf)) => height_for(&sdk, elf, &input)?,
                     (None, None) => unreachable!("clap requires --elf or --log-stacked-height"),
                 };
                 let message = format!("generating the keys for stacked height 2^{lsh}");
@@ -361,8 +364,11 @@ fn main() -> ExitCode {
         } => {
             let result = (|| {
                 let lsh = match log_stacked_height {
+                    Some(_) if input.given() => anyhow::bail!(
+                        "--input, --record, --hints and --kv pick the stacked height: drop them or --log-stacked-height"
+                    ),
                     Some(lsh) => lsh,
-                    None => height_for(&sdk, &elf, input.as_deref())?,
+                    None => height_for(&sdk, &elf, &input)?,
                 };
                 let exe = sdk.load_elf_file(&elf)?;
                 anyhow::Ok((lsh, sdk.commit(&exe, lsh)?))
@@ -571,13 +577,9 @@ fn main() -> ExitCode {
 }
 
 /// The stacked height `prove` would pick for `elf` on `input`.
-fn height_for(
-    sdk: &Sdk,
-    elf: &std::path::Path,
-    input: Option<&std::path::Path>,
-) -> anyhow::Result<usize> {
+fn height_for(sdk: &Sdk, elf: &std::path::Path, input: &InputArgs) -> anyhow::Result<usize> {
     let exe = sdk.load_elf_file(elf)?;
-    let input = input.map(read_file).transpose()?.unwrap_or_default();
+    let input = input.read()?;
     Ok(sdk.log_stacked_height_for(&exe, input, &ProveOptions::default())?)
 }
 
@@ -603,7 +605,8 @@ fn cost(
     Ok(sdk.cost(&exe, input, max_instructions)?)
 }
 
-/// The guest's private input: a file of raw bytes, then records.
+/// What the guest reads: its private input (a file of raw bytes, then records), its hint
+/// stream, its key-value store.
 #[derive(clap::Args)]
 struct InputArgs {
     /// File whose bytes are the guest's private input, as they are.
@@ -614,10 +617,23 @@ struct InputArgs {
     /// `tessera_read_record`). Repeat for more records.
     #[arg(long, value_name = "FILE")]
     record: Vec<PathBuf>,
+    /// File whose bytes are the guest's hint stream (fd 4; `io::read_hint` or
+    /// `tessera_read_hint`), as they are: advice the guest checks, not proven.
+    #[arg(long, value_name = "FILE")]
+    hints: Option<PathBuf>,
+    /// Directory of the guest's key-value store: each file under it is the value of its path
+    /// relative to DIR (`kv::get("name")`, `tessera_kv_get`), as under qemu-riscv32 run in DIR.
+    #[arg(long, value_name = "DIR")]
+    kv: Option<PathBuf>,
 }
 
 impl InputArgs {
-    fn read(&self) -> Result<Vec<u8>, SdkError> {
+    /// Whether any input was given.
+    fn given(&self) -> bool {
+        self.input.is_some() || !self.record.is_empty() || self.hints.is_some() || self.kv.is_some()
+    }
+
+    fn read(&self) -> Result<GuestInput, SdkError> {
         let mut stdin = tessera_sdk::Stdin::new();
         if let Some(path) = &self.input {
             stdin.write_raw(&read_file(path)?);
@@ -632,7 +648,15 @@ impl InputArgs {
             }
             stdin.write_bytes(&bytes);
         }
-        Ok(stdin.into_bytes())
+        if let Some(path) = &self.hints {
+            stdin.hint_raw(&read_file(path)?);
+        }
+        if let Some(dir) = &self.kv {
+            for (key, value) in tessera_sdk::read_kv_dir(dir)? {
+                stdin.kv_insert(key, value);
+            }
+        }
+        Ok(stdin.into())
     }
 }
 
@@ -648,6 +672,8 @@ fn guest_status(exit_code: u32) -> ExitCode {
 const RUN_EXAMPLES: &str = "Examples:
   cargo tessera run examples/elf/c-sort.elf                 run; the guest's stdout, then a summary
   cargo tessera run prog.elf --input n.bin --json           input from a file; one JSON object
+  cargo tessera run examples/elf/c-hints.elf --input in.bin --hints hints.bin --kv store/
+                                                            hints (fd 4) and a key-value store
   cargo tessera run prog.elf --segments                     the segment plan of a proof
   cargo tessera run prog.elf --cost                         what a proof would cost, per AIR
   cargo tessera run examples/elf/c-profile.elf --profile    instructions and cells per region

@@ -12,7 +12,7 @@ use super::{
     worker::{default_worker_id, run_worker, WorkerOptions},
     ClusterError, JobStatus, Queue, Store, SubmitOptions,
 };
-use crate::{read_file, write_file_atomically, ProveOptions, Sdk};
+use crate::{read_file, write_file_atomically, GuestInput, ProveOptions, Sdk};
 
 /// `prove` on a cluster.
 #[derive(clap::Args, Clone, Debug, Default)]
@@ -102,7 +102,7 @@ pub fn run_prove(
     sdk: &Sdk,
     args: &ClusterArgs,
     elf: &Path,
-    input: Vec<u8>,
+    input: GuestInput,
     out: &Path,
     options: ProveOptions,
     quiet: bool,

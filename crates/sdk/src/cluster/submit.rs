@@ -6,7 +6,7 @@ use openvm_stark_backend::{codec::Decode, proof::Proof};
 use tessera_system::vm::{PublicOutputProof, SC};
 
 use super::{sha256_hex, ClusterError, JobStatus, NewJob, Queue, Store};
-use crate::{Claims, ProofFile, ProveOptions, Sdk, SdkError, Security, VmConfig};
+use crate::{Claims, GuestInput, ProofFile, ProveOptions, Sdk, SdkError, Security, VmConfig};
 
 /// How a job is planned and retried.
 #[derive(Clone, Copy, Debug)]
@@ -55,8 +55,8 @@ pub(crate) fn parse_config(text: &str, job: &str) -> Result<VmConfig, ClusterErr
     })
 }
 
-/// Plans a run of `elf` on `input` with `sdk` (its configuration and security level), uploads
-/// its artifacts and records the job and its segment tasks; returns the job id. Planning runs
+/// Plans a run of `elf` on `input` with `sdk` (its configuration and security level, and its
+/// hint host: workers need none, the input uploaded holds the answers), uploads its artifacts and records the job and its segment tasks; returns the job id. Planning runs
 /// the program twice on this machine (metered, then pure execution to the last segment's
 /// start), no proving.
 pub async fn submit(
@@ -64,7 +64,7 @@ pub async fn submit(
     store: &Store,
     sdk: &Sdk,
     elf: &[u8],
-    input: Vec<u8>,
+    input: impl Into<GuestInput>,
     options: &SubmitOptions,
 ) -> Result<String, ClusterError> {
     if options.max_attempts == 0 {
@@ -76,18 +76,21 @@ pub async fn submit(
         path: "the job's ELF".into(),
         error,
     })?;
-    let plan = sdk.meter(&exe, input.clone(), &options.prove)?;
+    let plan = sdk.meter(&exe, input, &options.prove)?;
     let lsh = options
         .prove
         .log_stacked_height
         .unwrap_or_else(|| plan.log_stacked_height(exe.program.instructions.len()));
     crate::commit::check_height(lsh)?;
-    let starts = sdk.segment_starts(&exe, input.clone(), &plan)?;
+    let starts = sdk.segment_starts(&exe, plan.input.clone(), &plan)?;
 
     let id = new_job_id();
     let elf_sha256 = sha256_hex(elf);
     let elf_key = format!("blobs/sha256/{elf_sha256}");
     store.put(&elf_key, elf.to_vec()).await?;
+    // The input as the run read it (stdin, hints with the answers to requests, the key-value
+    // store), in bincode.
+    let input = bincode::serialize(&plan.input).expect("a guest input serializes");
     let input_sha256 = sha256_hex(&input);
     let input_key = format!("blobs/sha256/{input_sha256}");
     store.put(&input_key, input).await?;

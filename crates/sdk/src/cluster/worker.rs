@@ -17,7 +17,7 @@ use super::{
     submit::{parse_config, parse_security},
     ClaimedTask, ClusterError, Completion, Queue, Store, TaskResult,
 };
-use crate::{Sdk, SdkError, Security, SegmentProver};
+use crate::{GuestInput, Sdk, SdkError, Security, SegmentProver};
 
 /// How a worker runs.
 #[derive(Clone, Debug)]
@@ -157,9 +157,11 @@ async fn prove_task(
         .await?;
     let start: SegmentStart = bincode::deserialize(&start_bytes)
         .map_err(|e| malformed(format!("segment {} start: {e}", task.segment)))?;
-    let input = store
+    let input_bytes = store
         .get_checked(&task.input_key, &task.input_sha256)
         .await?;
+    let input: GuestInput =
+        bincode::deserialize(&input_bytes).map_err(|e| malformed(format!("input: {e}")))?;
     let lsh = usize::try_from(task.log_stacked_height)
         .map_err(|_| malformed(format!("stacked height {}", task.log_stacked_height)))?;
     let cache_key = format!(

@@ -12,8 +12,8 @@ use tessera_arch::{
         RANGE_CHECKER_BUS, RANGE_CHECKER_MAX_BITS,
     },
     execution::tracing_memory::TracingMemory,
-    ExecutorInventory, ExecutorInventoryError, Instruction, RecordStore, VmExecutionExtension,
-    VmOpcode,
+    ExecutorInventory, ExecutorInventoryError, Instruction, RecordStore, StreamPositions,
+    VmExecutionExtension, VmOpcode,
 };
 use thiserror::Error;
 
@@ -93,9 +93,9 @@ pub type PreflightMemory = TracingMemory<InitialMemory>;
 
 /// The guest's I/O during preflight.
 #[derive(Clone, Debug, Default)]
-pub struct SyscallIo<'a> {
-    pub input: &'a [u8],
-    pub input_position: usize,
+pub struct SyscallIo {
+    /// How far the guest has read its streams.
+    pub positions: StreamPositions,
     /// Max public-output bytes (`SystemConfig::public_output_capacity`).
     pub public_capacity: usize,
     pub stdout: Vec<u8>,

@@ -14,7 +14,7 @@ use std::{sync::Arc, time::Instant};
 use openvm_stark_backend::{
     keygen::types::MultiStarkProvingKey, prover::DeviceMultiStarkProvingKey,
 };
-use tessera_arch::{Segment, VmExe};
+use tessera_arch::{GuestInput, Segment, VmExe};
 
 use super::{
     CommittedProgram, PublicOutputProof, SegmentStart, SegmentTraces, VirtualMachine,
@@ -116,7 +116,7 @@ impl<C: VmCircuitConfig> VmInstance<C> {
     pub fn prove_segment(
         &self,
         start: SegmentStart,
-        input: &[u8],
+        input: &GuestInput,
         num_insns: u64,
     ) -> Result<ProvenSegment, VirtualMachineError> {
         let clock = Instant::now();
@@ -175,7 +175,7 @@ impl<C: VmCircuitConfig> VmInstance<C> {
     /// other may ([`VirtualMachineError::PlanMismatch`], found before that segment is proven).
     pub fn prove_continuations(
         &self,
-        input: &[u8],
+        input: &GuestInput,
         segments: &[Segment],
     ) -> Result<Vec<ProvenSegment>, VirtualMachineError> {
         self.prove_continuations_with(input, segments, |_, _| {})
@@ -185,7 +185,7 @@ impl<C: VmCircuitConfig> VmInstance<C> {
     /// proof is done (for progress reports).
     pub fn prove_continuations_with(
         &self,
-        input: &[u8],
+        input: &GuestInput,
         segments: &[Segment],
         mut on_segment: impl FnMut(usize, &ProvenSegment),
     ) -> Result<Vec<ProvenSegment>, VirtualMachineError> {
@@ -218,7 +218,7 @@ impl<C: VmCircuitConfig> VmInstance<C> {
     /// is [`VirtualMachineError::NotOneSegment`] (found before proving).
     pub fn prove_single(
         &self,
-        input: &[u8],
+        input: &GuestInput,
         max_instructions: u64,
     ) -> Result<ProvenSegment, VirtualMachineError> {
         let start = SegmentStart::initial(&self.exe);

@@ -21,7 +21,7 @@ use openvm_stark_backend::{
 };
 use tessera_arch::{
     bus::{MEMORY_BLOCK, REGISTER_REFRESH_SLOTS, TIMESTAMP_BITS},
-    InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe,
+    GuestInput, InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe,
 };
 
 use super::{
@@ -459,7 +459,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         &self,
         exe: &VmExe<F>,
         start: SegmentStart,
-        input: &[u8],
+        input: &GuestInput,
         max_instructions: u64,
     ) -> Result<PreflightOutput, PreflightError> {
         preflight::run(
@@ -480,7 +480,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         &self,
         exe: &VmExe<F>,
         start: SegmentStart,
-        input: &[u8],
+        input: &GuestInput,
         segment: &Segment,
     ) -> Result<PreflightOutput, PreflightError> {
         // The plan's slots are the extensions' AIRs before splitting, extension by extension.
@@ -580,7 +580,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         let mut next_start = SegmentStart {
             pc: final_pc,
             memory: start.memory,
-            input_position: io.input_position,
+            streams: io.positions,
             instret: start.instret + instret,
         };
         for word in &touched {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tessera_arch::{
     address_space::{PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES, REGISTER},
-    ExecutionError, Fault, GuestMemory, InterpretedInstance, PreflightCtx, SparseMemoryImage,
-    Streams, VmExe, VmExecState, VmExecutionConfig, VmState,
+    ExecutionError, Fault, GuestInput, GuestMemory, InterpretedInstance, PreflightCtx,
+    SparseMemoryImage, StreamPositions, Streams, VmExe, VmExecState, VmExecutionConfig, VmState,
 };
 
 use super::{
@@ -27,8 +27,8 @@ pub struct SegmentStart {
     pub pc: u32,
     /// All of memory (registers, main memory, public output), as non-zero words.
     pub memory: SparseMemoryImage,
-    /// Bytes of the private input consumed before this segment.
-    pub input_position: usize,
+    /// How far the guest had read its streams before this segment.
+    pub streams: StreamPositions,
     /// Instructions executed before this segment.
     pub instret: u64,
 }
@@ -39,7 +39,7 @@ impl SegmentStart {
         Self {
             pc: exe.pc_start,
             memory: exe.init_memory.clone(),
-            input_position: 0,
+            streams: StreamPositions::default(),
             instret: 0,
         }
     }
@@ -79,7 +79,7 @@ pub struct PreflightOutput {
     pub exit_code: Option<u32>,
     pub instret: u64,
     /// Output the guest produced (host output and public output).
-    pub io: SyscallIo<'static>,
+    pub io: SyscallIo,
 }
 
 /// Runs `exe` from `start` until it exits or `max_instructions` ran (then the segment is
@@ -95,7 +95,7 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
     extensions: &Extensions,
     (rows, refreshes): (&[Vec<usize>], usize),
     start: SegmentStart,
-    input: &[u8],
+    input: &GuestInput,
     max_instructions: u64,
 ) -> Result<PreflightOutput, PreflightError> {
     let system = config.system();
@@ -127,10 +127,10 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
     let mut ctx = PreflightCtx::new(memory, exe.program.instructions.len(), end);
     ctx.refreshes.reserve(refreshes);
 
-    let mut vm = VmState::initial(system, &exe, Streams::new(input.to_vec()));
+    let mut vm = VmState::initial(system, &exe, Streams::new(input.clone()));
     vm.pc = start.pc;
     vm.instret = start.instret;
-    vm.streams.input_position = start.input_position;
+    vm.streams.seek(&start.streams);
     vm.memory = GuestMemory::new(system, &start.memory);
     let earlier_output = start.public_output(public_capacity);
     vm.memory
@@ -170,8 +170,7 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
         })
         .collect();
     let io = SyscallIo {
-        input: &[],
-        input_position: vm.streams.input_position,
+        positions: vm.streams.positions(),
         public_capacity,
         stdout: vm.host_output.stdout,
         stderr: vm.host_output.stderr,

@@ -1,23 +1,27 @@
-//! The `ecall` AIR: one row per `ecall`, for `exit`, `write` and `read`.
+//! The `ecall` AIR: one row per `ecall`, for `exit`, `write`, `read`, `openat` and `close`.
 //!
 //! Every row looks its instruction up in the program, moves the execution state, reads `a7`
-//! (the syscall number: 93, 64 or 63, pinned by one flag per case) and `a2`, and accesses `a0`,
+//! (the syscall number: 93, 64, 63, 56 or 57, pinned by one flag per case) and `a2`, and
+//! accesses `a0`,
 //! in this order, one timestamp each:
 //! - `exit`: `a0` is read (written back unchanged) and sent on the exit bus as two 16-bit
 //!   halves; the pc does not move, so the connector's final pc is the `ecall`'s.
-//! - `write(fd, buf, len)` to fd 1 or 2, or to the cycle tracker's fds `0x7d00` and `0x7d01`:
-//!   `a0` must hold the fd and becomes `len` (`a2`). The bytes go to the host (the tracker's
-//!   to the profiler) and are not proven, so the buffer is not read.
+//! - `write(fd, buf, len)` to fd 1 or 2, to fd 4 (a hint request) or to the cycle tracker's
+//!   fds `0x7d00` and `0x7d01`: `a0` must hold the fd and becomes `len` (`a2`). The bytes go
+//!   to the host (the tracker's to the profiler) and are not proven, so the buffer is not read.
 //! - `write` to fd 3, the public output: `a0` must hold 3 and becomes `len`. Then `a1` (`buf`)
 //!   is read and the length word of [`PUBLIC_VALUES`] goes from `L` to `L + len` (all bytes
 //!   range-checked, the top byte zero: the length stays below 2^24, and so does `len`). Each
 //!   byte `buf + k` of main memory is then copied to byte `4 + L + k` of the public-output
 //!   space by one row of [`super::PublicWriteAir`] (a read and a write, two timestamps).
-//! - `read(0, buf, len)`: `a0` must hold 0 and becomes `count`, a hint of the prover (the
-//!   input is not proven). Its bytes are range-checked and `count <= len` is proven by the
+//! - `read(fd, buf, len)`: `a0` (any fd: the private input, the hint stream or a value of the
+//!   key-value store; what is read is a hint whichever it is) becomes `count`, a hint of the
+//!   prover (no stream is proven). Its bytes are range-checked and `count <= len` is proven by the
 //!   bytes of `len - count` (a subtraction with borrows and no borrow out); `count < 2^30`.
 //!   `a1` is read and [`super::ReadAir`] writes the `count` bytes from `buf` on, one row (one
 //!   timestamp) per word; their values are hints, checked to be bytes.
+//! - `openat` (56) and `close` (57) of a value of the key-value store: `a0` becomes the host's
+//!   answer (a file descriptor or a negated error number), a hint, checked to be bytes.
 //!
 //! A read or public write that moves bytes (`nonempty`) sends the start of a chain on its
 //! bus, `(id, timestamp, pointer(s) and offset(s) of the first byte, count)` with `id` the
@@ -49,7 +53,10 @@ use tessera_arch::{
     },
     LocalOpcode,
 };
-use tessera_guest::abi::{FD_CYCLE_START, FD_PUBLIC, SYSCALL_EXIT, SYSCALL_READ, SYSCALL_WRITE};
+use tessera_guest::abi::{
+    FD_CYCLE_START, FD_HINTS, FD_PUBLIC, SYSCALL_CLOSE, SYSCALL_EXIT, SYSCALL_OPENAT, SYSCALL_READ,
+    SYSCALL_WRITE,
+};
 use tessera_system::SC;
 
 use super::{EcallOpcode, PublicWriteAir, ReadAir};
@@ -75,13 +82,18 @@ pub struct EcallCols<T> {
     pub a0: RegWriteCols<T>,
     /// Read and public write: `buf`.
     pub a1: RegReadCols<T>,
-    /// exit, write to the host (fd 1/2), write to the public output (fd 3), read.
-    pub flags: [T; 4],
+    /// exit, write to the host (fd 1/2/4 or the cycle tracker's), write to the public output
+    /// (fd 3), read, and `openat` or `close` (a file of the key-value store).
+    pub flags: [T; 5],
     /// For host writes: 1 for the second fd of a pair, stderr (2) or the cycle tracker's end
     /// (`0x7d01`); 0 for stdout (1) or the tracker's start (`0x7d00`).
     pub second_fd: T,
     /// For host writes: 1 if the fd is the cycle tracker's (`0x7d00` or `0x7d01`).
     pub cycle_tracker: T,
+    /// For host writes: 1 if the fd is the hint stream's (4): a hint request.
+    pub hint_request: T,
+    /// For files: 1 for `close`, 0 for `openat`.
+    pub close: T,
     /// A read or public write that moves at least one byte (it then has buffer rows).
     pub nonempty: T,
     /// Read and public write: `a1[0] = 4 * buf_quarter + buf_offset`.
@@ -164,11 +176,11 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
         let c: &EcallCols<AB::Var> = row[..].borrow();
         let buses = &self.buses;
         let k = |v: u32| AB::Expr::from_u32(v);
-        let [exit, host, public, read] = c.flags;
+        let [exit, host, public, read, file] = c.flags;
         for flag in c.flags {
             builder.assert_bool(flag);
         }
-        let is_valid: AB::Expr = exit + host + public + read;
+        let is_valid: AB::Expr = exit + host + public + read + file;
         builder.assert_bool(is_valid.clone());
         let write: AB::Expr = host + public;
         let io: AB::Expr = public + read;
@@ -176,6 +188,11 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
         builder.assert_zero(c.second_fd * (AB::Expr::ONE - host));
         builder.assert_bool(c.cycle_tracker);
         builder.assert_zero(c.cycle_tracker * (AB::Expr::ONE - host));
+        builder.assert_bool(c.hint_request);
+        builder.assert_zero(c.hint_request * (AB::Expr::ONE - host));
+        builder.assert_zero(c.hint_request * (c.cycle_tracker + c.second_fd));
+        builder.assert_bool(c.close);
+        builder.assert_zero(c.close * (AB::Expr::ONE - file));
         builder.assert_bool(c.nonempty);
         builder.assert_zero(c.nonempty * (AB::Expr::ONE - io.clone()));
         // The columns of the other kinds of syscall are zero (so are all on padding rows):
@@ -221,32 +238,37 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
         builder.assert_eq(c.a1.pointer, io.clone() * k(4 * A1));
         builder.assert_eq(
             c.a7.data[0],
-            exit * k(SYSCALL_EXIT) + write.clone() * k(SYSCALL_WRITE) + read * k(SYSCALL_READ),
+            exit * k(SYSCALL_EXIT)
+                + write.clone() * k(SYSCALL_WRITE)
+                + read * k(SYSCALL_READ)
+                + file * k(SYSCALL_OPENAT)
+                + c.close * k(SYSCALL_CLOSE - SYSCALL_OPENAT),
         );
         for i in 1..MEMORY_BLOCK {
             builder.assert_zero(c.a7.data[i]);
         }
 
-        // a0: exit leaves it; a write needs the fd and returns len; a read needs fd 0 and
-        // returns count. Host fds are 1 + second_fd, or 0x7d00 + second_fd for the cycle
-        // tracker (low byte 1 - cycle_tracker + second_fd, second byte 0x7d * cycle_tracker); the public
-        // output's is 3.
+        // a0: exit leaves it; a write needs the fd and returns len; a read (any fd) returns
+        // count; a file call returns the host's answer. Host fds are 1 + second_fd, 4 for a
+        // hint request, or 0x7d00 + second_fd for the cycle tracker (low byte 1 -
+        // cycle_tracker + 3 hint_request + second_fd, second byte 0x7d * cycle_tracker); the
+        // public output's is 3.
         let a0 = c.a0;
         for i in 0..MEMORY_BLOCK {
             builder.assert_zero(exit * (a0.data[i] - a0.prev_data[i]));
             builder.assert_zero(write.clone() * (a0.data[i] - c.a2.data[i]));
         }
         let [tracker_low, tracker_high, ..] = FD_CYCLE_START.to_le_bytes();
-        let first_fd_low: AB::Expr =
-            (AB::Expr::ONE - c.cycle_tracker) + c.cycle_tracker * k(tracker_low as u32);
+        let first_fd_low: AB::Expr = (AB::Expr::ONE - c.cycle_tracker)
+            + c.cycle_tracker * k(tracker_low as u32)
+            + c.hint_request * k(FD_HINTS - 1);
         builder.assert_zero(host * (a0.prev_data[0] - first_fd_low - c.second_fd));
         builder.assert_zero(public * (a0.prev_data[0] - k(FD_PUBLIC)));
-        builder.assert_zero(read * a0.prev_data[0]);
         builder.assert_zero(
-            (write.clone() + read) * a0.prev_data[1] - c.cycle_tracker * k(tracker_high as u32),
+            write.clone() * a0.prev_data[1] - c.cycle_tracker * k(tracker_high as u32),
         );
         for i in 2..MEMORY_BLOCK {
-            builder.assert_zero((write.clone() + read) * a0.prev_data[i]);
+            builder.assert_zero(write.clone() * a0.prev_data[i]);
         }
         let half = |lo: AB::Var, hi: AB::Var| lo + hi * k(256);
         buses.exit.send(
@@ -300,6 +322,14 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
         buses
             .range
             .range_check(builder, c.length_quarter, 6, public);
+
+        // File calls: the answer is bytes.
+        buses
+            .bitwise
+            .range_check(builder, a0.data[0], a0.data[1], file);
+        buses
+            .bitwise
+            .range_check(builder, a0.data[2], a0.data[3], file);
 
         // Read: count is bytes with count < 2^30 (a register value, and no wrap), and
         // len - count = slack (bytes) with borrows, no borrow out: count <= len.
@@ -409,7 +439,7 @@ impl<AB: InteractionBuilder> Air<AB> for EcallAir {
             is_valid,
             ExecutionState::new(c.from_pc, c.from_timestamp),
             ExecutionState::<AB::Expr>::new(
-                c.from_pc + (write + read) * k(4),
+                c.from_pc + (write + read + file) * k(4),
                 c.to_timestamp.into(),
             ),
         );

@@ -9,7 +9,7 @@ use std::{borrow::BorrowMut, sync::Arc};
 use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{
     bus::{ExitBus, EXIT_BUS},
-    Fault, Instruction, LocalOpcode,
+    Fault, Instruction, LocalOpcode, Streams,
 };
 
 use super::*;
@@ -61,7 +61,17 @@ pub(super) fn execute(
     data: &[(u32, u32)],
     input: &[u8],
 ) -> Result<Executed, Fault> {
-    let mut run = Run::with_memory(words, registers, data).with_input(input);
+    execute_with(words, registers, data, Streams::new(input))
+}
+
+/// [`execute`] with all the streams.
+pub(super) fn execute_with(
+    words: &[u32],
+    registers: &[(u32, u32)],
+    data: &[(u32, u32)],
+    streams: Streams,
+) -> Result<Executed, Fault> {
+    let mut run = Run::with_memory(words, registers, data).with_streams(streams);
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     let mut ecalls = EcallChip::new(run.range.clone(), run.bitwise.clone());
     loop {
@@ -201,8 +211,12 @@ fn tampered(row: usize, tamper: impl Fn(&mut EcallCols<F>)) -> Result<(), String
 #[test]
 fn tampered_rows_are_rejected() {
     // The exit row (row 2) claimed as a write, and a write claimed as the exit.
-    assert!(tampered(2, |c| c.flags = [F::ZERO, F::ONE, F::ZERO, F::ZERO]).is_err());
-    assert!(tampered(0, |c| c.flags = [F::ONE, F::ZERO, F::ZERO, F::ZERO]).is_err());
+    assert!(tampered(2, |c| c.flags =
+        [F::ZERO, F::ONE, F::ZERO, F::ZERO, F::ZERO])
+    .is_err());
+    assert!(tampered(0, |c| c.flags =
+        [F::ONE, F::ZERO, F::ZERO, F::ZERO, F::ZERO])
+    .is_err());
     // Another register, another exit code, another new a0, stderr for stdout.
     assert!(tampered(2, |c| c.a0.pointer += F::from_u32(4)).is_err());
     assert!(tampered(2, |c| c.a0.prev_data[0] += F::ONE).is_err());
@@ -210,7 +224,9 @@ fn tampered_rows_are_rejected() {
     assert!(tampered(0, |c| c.second_fd = F::ONE).is_err());
     assert!(tampered(0, |c| c.flags[1] = F::TWO).is_err());
     // A host write claimed as a public write (a0 holds 1, not 3).
-    assert!(tampered(0, |c| c.flags = [F::ZERO, F::ZERO, F::ONE, F::ZERO]).is_err());
+    assert!(tampered(0, |c| c.flags =
+        [F::ZERO, F::ZERO, F::ONE, F::ZERO, F::ZERO])
+    .is_err());
     // An exit that claims a later timestamp.
     assert!(tampered(2, |c| c.to_timestamp += F::ONE).is_err());
     // Padding (3 rows, padded to 4).

@@ -2,12 +2,13 @@ use p3_field::PrimeField32;
 use tessera_arch::{
     address_space::{self, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH},
     execution::tracing_memory::AccessRecord,
-    ExecutionCtx, Executor, Fault, Instruction, PreInsn, RegionEdge, StaticProgramError, Trap,
-    VmExecState, VmState,
+    ExecutionCtx, Executor, Fault, Instruction, PreInsn, RegionEdge, StaticProgramError, Stream,
+    Trap, VmExecState, VmState,
 };
 use tessera_guest::abi::{
-    FD_CYCLE_END, FD_CYCLE_START, FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, SYSCALL_EXIT,
-    SYSCALL_READ, SYSCALL_WRITE,
+    AT_FDCWD, EBADF, EFAULT, ENAMETOOLONG, ENOENT, EROFS, FD_CYCLE_END, FD_CYCLE_START, FD_HINTS,
+    FD_PUBLIC, FD_STDERR, FD_STDIN, FD_STDOUT, MAX_KEY_LEN, SYSCALL_CLOSE, SYSCALL_EXIT,
+    SYSCALL_OPENAT, SYSCALL_READ, SYSCALL_WRITE,
 };
 
 use super::trace::{EcallRecord, ReadWord, Syscall};
@@ -35,6 +36,7 @@ pub mod io_channel {
 const A0: u32 = 10;
 const A1: u32 = 11;
 const A2: u32 = 12;
+const A3: u32 = 13;
 const A7: u32 = 17;
 
 /// Executor of `ecall`. All operands are zero.
@@ -96,6 +98,16 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
                 s.write_reg(A0, len);
                 s.record(|log, _| EcallRecord::from_log(log, Syscall::HostWrite { fd, len }));
             }
+            // A hint request: proven like a host write; the hint host (if any) appends its
+            // answer to the hint stream (a request outside memory asks nothing).
+            fd @ FD_HINTS => {
+                let vm = &mut s.vm;
+                if let Ok(request) = vm.memory.read_bytes(vm.reg(A1), len) {
+                    vm.streams.request_hint(request);
+                }
+                s.write_reg(A0, len);
+                s.record(|log, _| EcallRecord::from_log(log, Syscall::HostWrite { fd, len }));
+            }
             FD_PUBLIC => {
                 let buf = s.vm.reg(A1);
                 // An empty write accesses no memory, wherever `buf` points.
@@ -130,20 +142,22 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
         },
         SYSCALL_READ => {
             let fd = s.vm.reg(A0);
-            if fd != FD_STDIN {
-                return Err(Fault::BadReadFd(fd).into());
-            }
+            let stream = match fd {
+                FD_STDIN => Stream::Input,
+                FD_HINTS => Stream::Hints,
+                fd => Stream::Value(fd),
+            };
             let buf = s.vm.reg(A1);
             let vm = &mut s.vm;
-            let start = vm.streams.input_position;
-            let count = (len as usize).min(vm.streams.input.len() - start);
-            // A read of nothing (empty input or `len = 0`) accesses no memory.
-            if count > 0 {
-                vm.memory
-                    .write_bytes(buf, &vm.streams.input[start..start + count])?;
+            let data = vm
+                .streams
+                .take(stream, len as usize)
+                .ok_or(Fault::BadReadFd(fd))?;
+            // A read of nothing (the stream is exhausted, or `len = 0`) accesses no memory.
+            if !data.is_empty() {
+                vm.memory.write_bytes(buf, data)?;
             }
-            vm.streams.input_position += count;
-            let count = count as u32;
+            let count = data.len() as u32;
             s.write_reg(A0, count);
             s.read_reg(A1);
             // One row of the read AIR per word written.
@@ -160,10 +174,70 @@ fn ecall<Ctx: ExecutionCtx>(s: &mut VmExecState<Ctx>, _: &PreInsn<Ctx>) -> Resul
                 record
             });
         }
+        // Opening and closing a value of the key-value store: the result in `a0` is the
+        // host's answer, unproven like the value itself.
+        SYSCALL_OPENAT => {
+            let result = open_value(&mut s.vm);
+            s.write_reg(A0, result);
+            let syscall = Syscall::File {
+                close: false,
+                result,
+            };
+            s.record(|log, _| EcallRecord::from_log(log, syscall));
+        }
+        SYSCALL_CLOSE => {
+            let fd = s.vm.reg(A0);
+            let result = match s.vm.streams.close_value(fd) {
+                true => 0,
+                false => EBADF.wrapping_neg(),
+            };
+            s.write_reg(A0, result);
+            let syscall = Syscall::File {
+                close: true,
+                result,
+            };
+            s.record(|log, _| EcallRecord::from_log(log, syscall));
+        }
         number => return Err(Fault::UnknownSyscall(number).into()),
     }
     s.vm.pc = s.vm.pc.wrapping_add(4);
     Ok(())
+}
+
+/// `openat(a0 = dirfd, a1 = path, a2 = flags, a3 = mode)` on the key-value store: the file
+/// descriptor of the value whose key is the NUL-terminated `path`, or a negated error number,
+/// as Linux would answer for a directory holding one file per key.
+fn open_value(vm: &mut VmState) -> u32 {
+    let (dirfd, path, flags) = (vm.reg(A0), vm.reg(A1), vm.reg(A2));
+    let _mode = vm.reg(A3);
+    let key = match read_c_string(vm, path) {
+        Ok(key) => key,
+        Err(errno) => return errno.wrapping_neg(),
+    };
+    if dirfd != AT_FDCWD && !key.starts_with(b"/") {
+        return EBADF.wrapping_neg();
+    }
+    if flags & 3 != 0 {
+        return EROFS.wrapping_neg();
+    }
+    match vm.streams.open_value(&key) {
+        Some(fd) => fd,
+        None => ENOENT.wrapping_neg(),
+    }
+}
+
+/// The NUL-terminated string at `pointer` (without the NUL), or the error number `openat`
+/// returns for it.
+fn read_c_string(vm: &VmState, pointer: u32) -> Result<Vec<u8>, u32> {
+    let mut key = Vec::new();
+    for i in 0..=MAX_KEY_LEN {
+        let address = pointer.checked_add(i).ok_or(EFAULT)?;
+        match vm.memory.read_bytes(address, 1).map_err(|_| EFAULT)?[0] {
+            0 => return Ok(key),
+            byte => key.push(byte),
+        }
+    }
+    Err(ENAMETOOLONG)
 }
 
 /// The word of main memory at `pointer` (inside memory: it was just written).

@@ -1,4 +1,5 @@
-//! `ecall` per the guest ABI (exit 93, write 64, read 63) and `unimp`, the trap instruction.
+//! `ecall` per the guest ABI (exit 93, write 64, read 63, openat 56, close 57) and `unimp`, the
+//! trap instruction.
 //!
 //! Three AIRs prove `ecall`: [`EcallAir`] has one row per instruction; [`PublicWriteAir`]
 //! (one row per byte written to the public output) and [`ReadAir`] (one row per main-memory
@@ -12,6 +13,8 @@ mod execution;
 mod io_tests;
 mod public_write_air;
 mod read_air;
+#[cfg(test)]
+mod stream_tests;
 mod trace;
 
 pub use air::{EcallAir, EcallBuses, EcallCols, LengthCols};

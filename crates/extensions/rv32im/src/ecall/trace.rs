@@ -9,7 +9,7 @@ use tessera_arch::{
     address_space::PUBLIC_OUTPUT_DATA, bus::MEMORY_BLOCK, execution::tracing_memory::AccessRecord,
     InsnLog,
 };
-use tessera_guest::abi::{FD_CYCLE_END, FD_CYCLE_START, FD_STDERR};
+use tessera_guest::abi::{FD_CYCLE_END, FD_CYCLE_START, FD_HINTS, FD_STDERR};
 use tessera_system::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
 
 use super::{
@@ -37,11 +37,17 @@ pub enum Syscall {
         len: u32,
         old_length: u32,
     },
-    /// A read of `count <= len` input bytes to `buf`.
+    /// A read of `count <= len` bytes of a stream to `buf`.
     Read {
         buf: u32,
         len: u32,
         count: u32,
+    },
+    /// `openat` (`close` false) or `close` of a value of the key-value store, which returned
+    /// `result`.
+    File {
+        close: bool,
+        result: u32,
     },
 }
 
@@ -102,7 +108,7 @@ impl EcallRecord {
             read_words: Vec::new(),
         };
         match syscall {
-            Syscall::Exit { .. } | Syscall::HostWrite { .. } => {}
+            Syscall::Exit { .. } | Syscall::HostWrite { .. } | Syscall::File { .. } => {}
             Syscall::PublicWrite { .. } => {
                 record.a1_read = Some(access(3));
                 record.length_access = Some(access(4));
@@ -171,7 +177,15 @@ impl EcallChip {
                 Syscall::HostWrite { fd, len } => {
                     c.second_fd = F::from_bool(fd == FD_STDERR || fd == FD_CYCLE_END);
                     c.cycle_tracker = F::from_bool(fd == FD_CYCLE_START || fd == FD_CYCLE_END);
+                    c.hint_request = F::from_bool(fd == FD_HINTS);
                     (len.to_le_bytes(), 1, 0)
+                }
+                Syscall::File { close, result } => {
+                    c.close = F::from_bool(close);
+                    let [r0, r1, r2, r3] = result.to_le_bytes().map(u32::from);
+                    bitwise.request_range(r0, r1);
+                    bitwise.request_range(r2, r3);
+                    (result.to_le_bytes(), 4, 0)
                 }
                 Syscall::PublicWrite {
                     buf,
