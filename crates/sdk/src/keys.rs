@@ -30,6 +30,14 @@ use tessera_system::{
 use crate::SdkError;
 
 /// A directory of cached keys (or none: keys are generated every time).
+///
+/// ```
+/// use tessera_sdk::{KeyStore, Sdk};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let sdk = Sdk::default().with_key_store(KeyStore::at(dir.path()));
+/// assert_eq!(sdk.key_store().dir(), Some(dir.path()));
+/// ```
 #[derive(Clone, Debug)]
 pub struct KeyStore {
     dir: Option<PathBuf>,
@@ -37,6 +45,14 @@ pub struct KeyStore {
 
 impl KeyStore {
     /// The default cache directory (see the module docs), if a home can be found.
+    ///
+    /// ```
+    /// use std::path::PathBuf;
+    /// use tessera_sdk::KeyStore;
+    ///
+    /// std::env::set_var("TESSERA_KEY_DIR", "/var/cache/tessera-keys");
+    /// assert_eq!(KeyStore::default_dir(), Some(PathBuf::from("/var/cache/tessera-keys")));
+    /// ```
     pub fn default_dir() -> Option<PathBuf> {
         if let Some(dir) = std::env::var_os("TESSERA_KEY_DIR") {
             return Some(dir.into());
@@ -48,6 +64,14 @@ impl KeyStore {
     }
 
     /// Keys cached in `dir`.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use tessera_sdk::KeyStore;
+    ///
+    /// let store = KeyStore::at("/var/cache/tessera-keys");
+    /// assert_eq!(store.dir(), Some(Path::new("/var/cache/tessera-keys")));
+    /// ```
     pub fn at(dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: Some(dir.into()),
@@ -55,15 +79,42 @@ impl KeyStore {
     }
 
     /// No cache: every call generates the keys.
+    ///
+    /// ```
+    /// use tessera_sdk::{KeyStore, Sdk};
+    ///
+    /// let sdk = Sdk::default().with_key_store(KeyStore::none());
+    /// assert_eq!(sdk.key_store().dir(), None);
+    /// ```
     pub fn none() -> Self {
         Self { dir: None }
     }
 
+    /// The cache directory (`None` without a cache).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use tessera_sdk::KeyStore;
+    ///
+    /// assert_eq!(KeyStore::at("keys").dir(), Some(Path::new("keys")));
+    /// assert_eq!(KeyStore::none().dir(), None);
+    /// ```
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }
 
     /// The proving and verifying keys of `vm`, from the cache or generated (and cached).
+    ///
+    /// ```no_run
+    /// use tessera_sdk::{params_for, verifying_key_digest, KeyStore, Security, VmConfig};
+    /// use tessera_system::vm::VirtualMachine;
+    ///
+    /// let vm = VirtualMachine::new(VmConfig::default(), params_for(Security::Bits100, 18))?;
+    /// // Keygen the first time, then read from `keys/`.
+    /// let keys = KeyStore::at("keys").keys(&vm)?;
+    /// println!("vk sha256 {}", verifying_key_digest(&keys.vk));
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn keys(&self, vm: &VirtualMachine<VmConfig>) -> Result<VmKeys, SdkError> {
         let path = self.path(vm, "pk");
         if let Some(pk) = path
@@ -90,6 +141,16 @@ impl KeyStore {
     /// when its SHA-256 is the one this build pins for these parameters
     /// ([`crate::pinned_verifying_key_digest`]), and a derived key is kept for the life of the
     /// process.
+    ///
+    /// ```no_run
+    /// use tessera_sdk::{params_for, verifying_key_digest, KeyStore, Security, VmConfig};
+    /// use tessera_system::vm::VirtualMachine;
+    ///
+    /// let vm = VirtualMachine::new(VmConfig::default(), params_for(Security::Bits100, 20))?;
+    /// let vk = KeyStore::at("keys").verifying_key(&vm)?;
+    /// println!("vk sha256 {}", verifying_key_digest(&vk));
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn verifying_key(&self, vm: &VirtualMachine<VmConfig>) -> Result<VmVerifyingKey, SdkError> {
         if let Some(vk) = derived().get(&derived_id(vm)) {
             return Ok(vk.clone());
@@ -107,6 +168,18 @@ impl KeyStore {
 
     /// The cached verifying key of `vm`, if its SHA-256 is the one pinned for `vm`'s
     /// configuration and parameters (else `None`: the key must be derived).
+    ///
+    /// ```
+    /// use tessera_sdk::{params_for, KeyStore, Security, VmConfig};
+    /// use tessera_system::vm::VirtualMachine;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = KeyStore::at(dir.path());
+    /// let vm = VirtualMachine::new(VmConfig::default(), params_for(Security::Bits100, 16))?;
+    /// // Nothing is cached yet: a verifier derives the key (`KeyStore::verifying_key`).
+    /// assert!(store.pinned_cached_verifying_key(&vm).is_none());
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn pinned_cached_verifying_key(
         &self,
         vm: &VirtualMachine<VmConfig>,

@@ -53,6 +53,15 @@ const PINNED: &[(usize, &str)] = &[
 ];
 
 /// The pinned digest of the verifying key at this stacked height, if there is one.
+///
+/// ```
+/// use tessera_sdk::{pinned_verifying_key_digest, MAX_LOG_STACKED_HEIGHT, MIN_LOG_STACKED_HEIGHT};
+///
+/// for lsh in MIN_LOG_STACKED_HEIGHT..=MAX_LOG_STACKED_HEIGHT {
+///     assert_eq!(pinned_verifying_key_digest(lsh).unwrap().len(), 64); // SHA-256 in hex
+/// }
+/// assert_eq!(pinned_verifying_key_digest(MAX_LOG_STACKED_HEIGHT + 1), None);
+/// ```
 pub fn pinned_verifying_key_digest(log_stacked_height: usize) -> Option<&'static str> {
     PINNED
         .iter()
@@ -61,6 +70,18 @@ pub fn pinned_verifying_key_digest(log_stacked_height: usize) -> Option<&'static
 }
 
 /// SHA-256 (lowercase hex) of a verifying key's bytes as the key cache stores them.
+///
+/// ```no_run
+/// use tessera_sdk::{
+///     params_for, pinned_verifying_key_digest, verifying_key_digest, Security, VmConfig,
+/// };
+/// use tessera_system::vm::VirtualMachine;
+///
+/// let vm = VirtualMachine::new(VmConfig::default(), params_for(Security::Bits100, 16))?;
+/// let vk = vm.keygen()?.vk;
+/// assert_eq!(Some(verifying_key_digest(&vk).as_str()), pinned_verifying_key_digest(16));
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 pub fn verifying_key_digest(vk: &VmVerifyingKey) -> String {
     digest_of(&bincode::serialize(vk).expect("keys serialize"))
 }

@@ -34,6 +34,14 @@ use crate::{
 pub const NO_SYMBOL: &str = "[no symbol]";
 
 /// What a profile's numbers count.
+///
+/// ```
+/// use tessera_sdk::ProfileWeight;
+///
+/// assert_eq!(ProfileWeight::default(), ProfileWeight::Instructions);
+/// // Serialized in lowercase, as the CLI's `--profile-weight` takes it.
+/// assert_eq!(serde_json::to_string(&ProfileWeight::Cells).unwrap(), "\"cells\"");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProfileWeight {
@@ -46,6 +54,13 @@ pub enum ProfileWeight {
 
 impl ProfileWeight {
     /// What it counts, for people.
+    ///
+    /// ```
+    /// use tessera_sdk::ProfileWeight;
+    ///
+    /// assert_eq!(ProfileWeight::Instructions.unit(), "instructions");
+    /// assert_eq!(ProfileWeight::Cells.unit(), "trace cells");
+    /// ```
     pub fn unit(self) -> &'static str {
         match self {
             ProfileWeight::Instructions => "instructions",
@@ -62,6 +77,22 @@ impl ProfileWeight {
 }
 
 /// A cycle-tracker region of a [`Profile`], in depth-first order.
+///
+/// ```
+/// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+/// let sdk = tessera_sdk::Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-profile.elf")?;
+/// let profile = sdk.profile(&exe, 100u32.to_le_bytes().to_vec(), None)?;
+/// let tree: Vec<(usize, &str)> =
+///     profile.regions.iter().map(|r| (r.depth, r.name.as_str())).collect();
+/// assert_eq!(
+///     tree,
+///     [(0, "generate"), (0, "sort"), (0, "check"), (1, "order"), (1, "hash"), (0, "fib")]
+/// );
+/// let fib = &profile.regions[5];
+/// println!("{}: {} entry, {} instructions", fib.name, fib.entries, fib.total.instructions);
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct RegionProfile {
     /// 0 for a top-level region.
@@ -75,6 +106,18 @@ pub struct RegionProfile {
 }
 
 /// A function of a [`Profile`].
+///
+/// ```
+/// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+/// let sdk = tessera_sdk::Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-profile.elf")?;
+/// let profile = sdk.profile(&exe, 100u32.to_le_bytes().to_vec(), None)?;
+/// // The recursive fib(20) costs the most; it calls nothing else.
+/// let fib = &profile.functions[0];
+/// assert_eq!(fib.name, "fib");
+/// assert_eq!(fib.own, fib.total);
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct FunctionProfile {
     pub name: String,
@@ -90,6 +133,19 @@ pub struct FunctionProfile {
 /// Each instruction counts once, and for the main trace cells it adds to its segment's traces
 /// before padding: its AIR's row, a syscall's buffer rows, and the memory tables' rows of the
 /// memory it is the first in its segment to touch. Fixed tables and padding are nobody's.
+///
+/// ```
+/// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+/// let sdk = tessera_sdk::Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-profile.elf")?;
+/// let input = 100u32.to_le_bytes().to_vec();
+/// let profile = sdk.profile(&exe, input.clone(), None)?;
+/// assert_eq!(profile.exit_code, 0);
+/// assert!(profile.marker_errors.is_empty());
+/// assert_eq!(profile.total.instructions, sdk.execute(&exe, input, None)?.instret);
+/// println!("{} trace cells", profile.total.cells);
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Profile {
     pub exit_code: u32,
@@ -115,6 +171,23 @@ pub struct Profile {
 impl Profile {
     /// The call stacks in the folded format of flame graph tools (`inferno-flamegraph`,
     /// `flamegraph.pl`): one line per stack, `root;caller;leaf weight`, sorted.
+    ///
+    /// ```
+    /// use tessera_sdk::{ProfileWeight, Sdk};
+    ///
+    /// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-profile.elf")?;
+    /// let profile = sdk.profile(&exe, 100u32.to_le_bytes().to_vec(), None)?;
+    /// let folded = profile.folded(ProfileWeight::Instructions);
+    /// let sum: u64 = folded
+    ///     .lines()
+    ///     .map(|line| line.rsplit_once(' ').unwrap().1.parse::<u64>().unwrap())
+    ///     .sum();
+    /// assert_eq!(sum, profile.total.instructions);
+    /// assert!(folded.lines().any(|line| line.contains(";fib;fib;fib ")));
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn folded(&self, weight: ProfileWeight) -> String {
         let mut lines: BTreeMap<String, u64> = BTreeMap::new();
         for (frames, w) in &self.stacks {
@@ -137,6 +210,19 @@ impl Sdk {
     /// Runs `exe` on `input` (up to `max_instructions`) under the profiler: metered
     /// execution that also charges every instruction to its call stack and to the
     /// cycle-tracker regions open at the time.
+    ///
+    /// ```
+    /// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+    /// let sdk = tessera_sdk::Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-profile.elf")?;
+    /// let profile = sdk.profile(&exe, 100u32.to_le_bytes().to_vec(), None)?;
+    /// for region in &profile.regions {
+    ///     let indent = 2 * region.depth;
+    ///     println!("{:indent$}{} {}", "", region.name, region.total.instructions);
+    /// }
+    /// println!("outside regions: {}", profile.outside_regions.instructions);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn profile(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -225,6 +311,14 @@ fn demangle(name: &str) -> String {
 /// (x1) and `t0` (x5) are link registers; a `jal`/`jalr` that writes one is a call, a `jalr`
 /// through one that writes none is a return, and a `jalr` from one link register to the
 /// other is both.
+///
+/// ```
+/// use tessera_sdk::{stack_effect, StackEffect};
+///
+/// assert_eq!(stack_effect(0x0000_00ef), StackEffect::Call); // jal ra, 0
+/// assert_eq!(stack_effect(0x0000_8067), StackEffect::Return); // ret (jalr x0, 0(ra))
+/// assert_eq!(stack_effect(0x0000_0013), StackEffect::None); // nop
+/// ```
 pub fn stack_effect(word: u32) -> StackEffect {
     let link = |r: u32| r == 1 || r == 5;
     let (rd, rs1) = ((word >> 7) & 31, (word >> 15) & 31);
@@ -315,6 +409,14 @@ fn functions(stacks: &[(Vec<String>, Weight)]) -> Vec<FunctionProfile> {
 
 /// A flame graph (SVG) of folded stacks weighed by `weight` (see [`Profile::folded`]), made
 /// with `inferno`.
+///
+/// ```
+/// use tessera_sdk::{flame_graph, ProfileWeight};
+///
+/// let folded = "main;fib;fib 300\nmain;fib 120\nmain 40\n"; // or `Profile::folded`
+/// let svg = flame_graph(folded, "fib", ProfileWeight::Instructions).unwrap();
+/// assert!(String::from_utf8(svg).unwrap().contains("<svg"));
+/// ```
 pub fn flame_graph(folded: &str, title: &str, weight: ProfileWeight) -> Result<Vec<u8>, SdkError> {
     let mut options = inferno::flamegraph::Options::default();
     options.title = title.to_string();

@@ -60,6 +60,14 @@ const APT_RUST: &str = "apt-get install -y rustc-web cargo-web rust-web-src lld-
 const RUST_TARGET: &str = "riscv32im-unknown-none-elf";
 
 /// The language of a guest project.
+///
+/// ```
+/// use tessera_sdk::{init_project, GuestLanguage};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let files = init_project(&dir.path().join("hello"), GuestLanguage::C).unwrap();
+/// assert!(files.iter().any(|f| f.ends_with("main.c")));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum GuestLanguage {
     C,
@@ -67,6 +75,15 @@ pub enum GuestLanguage {
 }
 
 /// A built guest.
+///
+/// ```no_run
+/// use tessera_sdk::{build_project, GuestLanguage, Sdk, VmConfig};
+///
+/// let built = build_project("hello".as_ref(), &VmConfig::default()).unwrap();
+/// assert_eq!(built.language, GuestLanguage::C);
+/// let exe = Sdk::default().load_elf_file(&built.elf)?; // hello/target/tessera/hello.elf
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BuiltGuest {
     pub language: GuestLanguage,
@@ -75,6 +92,17 @@ pub struct BuiltGuest {
 }
 
 /// Why a project could not be created or built.
+///
+/// ```
+/// use tessera_sdk::{build_project, init_project, GuestLanguage, ProjectError, VmConfig};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let err = build_project(dir.path(), &VmConfig::default()).unwrap_err();
+/// assert!(matches!(err, ProjectError::NoSources { .. }), "{err}");
+/// std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+/// let err = init_project(dir.path(), GuestLanguage::C).unwrap_err();
+/// assert!(matches!(err, ProjectError::NotEmpty { .. }), "{err}");
+/// ```
 #[derive(Debug, Error)]
 pub enum ProjectError {
     #[error("{path} already exists and is not an empty directory; choose a new directory")]
@@ -110,6 +138,15 @@ pub enum ProjectError {
 
 /// Creates a guest project in `dir` (created if missing; it must be empty) that builds and
 /// proves as created. Returns the files written.
+///
+/// ```
+/// use tessera_sdk::{init_project, GuestLanguage};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let project = dir.path().join("hello");
+/// let files = init_project(&project, GuestLanguage::C).unwrap();
+/// assert_eq!(files, [project.join("main.c"), project.join(".gitignore")]);
+/// ```
 pub fn init_project(dir: &Path, language: GuestLanguage) -> Result<Vec<PathBuf>, ProjectError> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
@@ -147,6 +184,16 @@ pub fn init_project(dir: &Path, language: GuestLanguage) -> Result<Vec<PathBuf>,
 }
 
 /// Builds the guest project in `dir` for `config` into `target/tessera/<name>.elf`.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use tessera_sdk::{build_project, VmConfig};
+///
+/// // C compiled with `-march=rv32im_zbb` for a configuration with Zbb.
+/// let config = VmConfig::from_toml_str("extensions = [\"rv32im\", \"zbb\"]").unwrap();
+/// let built = build_project(Path::new("hello"), &config).unwrap();
+/// assert!(built.elf.ends_with("target/tessera/hello.elf"));
+/// ```
 pub fn build_project(dir: &Path, config: &VmConfig) -> Result<BuiltGuest, ProjectError> {
     if !dir.is_dir() {
         return Err(ProjectError::NoDirectory {

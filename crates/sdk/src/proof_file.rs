@@ -31,6 +31,15 @@ pub const PROOF_MAGIC: &[u8; 8] = b"TESSERA\x00";
 pub const PROOF_FORMAT_VERSION: u32 = 2;
 
 /// The proof-system parameters a proof was made with.
+///
+/// ```
+/// use tessera_sdk::{params_for, Security};
+///
+/// // As the claims of a proof file name it.
+/// assert_eq!(serde_json::to_string(&Security::Bits100).unwrap(), "\"bits100\"");
+/// let toy = params_for(Security::InsecureTesting, 16);
+/// assert_ne!(toy, params_for(Security::Bits100, 16));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Security {
@@ -41,6 +50,25 @@ pub enum Security {
 }
 
 /// What the prover claims, checked by the verifier against the proof.
+///
+/// ```
+/// use tessera_sdk::{Claims, Security, VmConfig};
+/// use tessera_system::vm::PublicOutputProof;
+///
+/// let claims = Claims {
+///     config: VmConfig::default(),
+///     security: Security::Bits100,
+///     log_stacked_height: 16,
+///     exit_code: 0,
+///     // The revealed bytes and the Merkle siblings that tie them to the final memory root.
+///     public_output: PublicOutputProof { bytes: vec![55, 0, 0, 0], top_siblings: Vec::new() },
+///     instret: 320,
+/// };
+/// // Stored as JSON in the proof file.
+/// let json = serde_json::to_value(&claims).unwrap();
+/// assert_eq!(json["security"], "bits100");
+/// assert_eq!(json["exit_code"], 0);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// The configuration the prover used. A verifier derives its key from its own
@@ -56,6 +84,25 @@ pub struct Claims {
 }
 
 /// A proof of one run: the claims and one STARK proof per segment, in order.
+///
+/// ```
+/// use tessera_sdk::{Claims, ProofFile, Security, VmConfig};
+/// use tessera_system::vm::PublicOutputProof;
+///
+/// let claims = Claims {
+///     config: VmConfig::default(),
+///     security: Security::Bits100,
+///     log_stacked_height: 16,
+///     exit_code: 0,
+///     public_output: PublicOutputProof { bytes: vec![55, 0, 0, 0], top_siblings: Vec::new() },
+///     instret: 320,
+/// };
+/// // `Sdk::prove` makes a file with one proof per segment; this one has none.
+/// let file = ProofFile { claims, proofs: Vec::new() };
+/// let read = ProofFile::from_bytes(&file.to_bytes()).unwrap();
+/// assert_eq!(read.claims, file.claims);
+/// assert!(read.proofs.is_empty());
+/// ```
 #[derive(Clone, Debug)]
 pub struct ProofFile {
     pub claims: Claims,
@@ -63,6 +110,15 @@ pub struct ProofFile {
 }
 
 /// Why bytes are not a proof file.
+///
+/// ```
+/// use tessera_sdk::{ProofFile, ProofFileError};
+///
+/// let err = ProofFile::from_bytes(b"ELF\x7f and so on").unwrap_err();
+/// assert!(matches!(err, ProofFileError::BadMagic));
+/// let err = ProofFile::from_bytes(b"TESSERA\x00").unwrap_err();
+/// assert_eq!(err.to_string(), "the proof file is truncated: version is missing");
+/// ```
 #[derive(Debug, Error)]
 pub enum ProofFileError {
     #[error("not a Tessera proof file (bad magic bytes)")]
@@ -83,6 +139,27 @@ pub enum ProofFileError {
 
 impl ProofFile {
     /// The file's bytes.
+    ///
+    /// ```
+    /// # use tessera_sdk::{Claims, ProofFile, Security, VmConfig};
+    /// # let claims = Claims {
+    /// #     config: VmConfig::default(),
+    /// #     security: Security::Bits100,
+    /// #     log_stacked_height: 16,
+    /// #     exit_code: 0,
+    /// #     public_output: tessera_system::vm::PublicOutputProof {
+    /// #         bytes: 55u32.to_le_bytes().to_vec(),
+    /// #         top_siblings: Vec::new(),
+    /// #     },
+    /// #     instret: 320,
+    /// # };
+    /// # let file = ProofFile { claims, proofs: Vec::new() };
+    /// use tessera_sdk::PROOF_FORMAT_VERSION;
+    ///
+    /// let bytes = file.to_bytes(); // `file` as `Sdk::prove` returns it
+    /// assert_eq!(&bytes[..8], b"TESSERA\x00");
+    /// assert_eq!(bytes[8..12], PROOF_FORMAT_VERSION.to_le_bytes());
+    /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
         let claims = serde_json::to_vec(&self.claims).expect("claims serialize");
         let mut out = Vec::new();
@@ -100,6 +177,31 @@ impl ProofFile {
     }
 
     /// Parses a proof file.
+    ///
+    /// ```
+    /// # use tessera_sdk::{Claims, ProofFile, Security, VmConfig};
+    /// # let claims = Claims {
+    /// #     config: VmConfig::default(),
+    /// #     security: Security::Bits100,
+    /// #     log_stacked_height: 16,
+    /// #     exit_code: 0,
+    /// #     public_output: tessera_system::vm::PublicOutputProof {
+    /// #         bytes: 55u32.to_le_bytes().to_vec(),
+    /// #         top_siblings: Vec::new(),
+    /// #     },
+    /// #     instret: 320,
+    /// # };
+    /// # let file = ProofFile { claims, proofs: Vec::new() };
+    /// use tessera_sdk::ProofFileError;
+    ///
+    /// let bytes = file.to_bytes(); // or `std::fs::read("fib.proof")`
+    /// let read = ProofFile::from_bytes(&bytes).unwrap();
+    /// assert_eq!(read.claims.public_output.bytes, 55u32.to_le_bytes());
+    /// // Nothing may follow the last proof.
+    /// let mut longer = bytes.clone();
+    /// longer.push(0);
+    /// assert!(matches!(ProofFile::from_bytes(&longer), Err(ProofFileError::TrailingBytes(1))));
+    /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProofFileError> {
         let mut rest = bytes;
         let magic = take(&mut rest, 8, "magic")?;

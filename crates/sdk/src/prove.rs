@@ -28,6 +28,13 @@ pub const MIN_LOG_STACKED_HEIGHT: usize = 16;
 /// Largest stacked height of the 100-bit application parameters.
 pub const MAX_LOG_STACKED_HEIGHT: usize = 24;
 /// The parameters of a security level at a stacked height.
+///
+/// ```
+/// use tessera_sdk::{params_for, Security};
+///
+/// let params = params_for(Security::Bits100, 20);
+/// assert_eq!(params.log_stacked_height(), 20);
+/// ```
 pub fn params_for(security: Security, log_stacked_height: usize) -> SystemParams {
     match security {
         Security::Bits100 => app_params_with_100_bits_security(log_stacked_height),
@@ -36,6 +43,22 @@ pub fn params_for(security: Security, log_stacked_height: usize) -> SystemParams
 }
 
 /// How to prove.
+///
+/// ```
+/// use tessera_sdk::{ProveOptions, Sdk};
+///
+/// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+/// let sdk = Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+/// let options = ProveOptions {
+///     segment_instructions: Some(100),
+///     ..ProveOptions::default()
+/// };
+/// // fib(10) runs 320 instructions: 4 segments of at most 100.
+/// let plan = sdk.meter(&exe, 10u32.to_le_bytes().to_vec(), &options)?;
+/// assert_eq!(plan.segments.len(), 4);
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ProveOptions {
     /// The stacked height (log2); by default the smallest that fits the run's traces.
@@ -48,11 +71,30 @@ pub struct ProveOptions {
     /// Bus messages per segment, padding included (default: the configuration's
     /// `SystemConfig::segment_max_interactions`, `2^24 - 1` by default).
     pub segment_interactions: Option<u64>,
+    /// The memory the proof may use, in bytes (default: [`available_memory`]'s, which reads
+    /// `TESSERA_MEMORY_LIMIT` or what the machine has available). Proving refuses to start when
+    /// its segments would need more ([`proving_memory_estimate`]).
+    ///
+    /// [`available_memory`]: crate::available_memory
+    /// [`proving_memory_estimate`]: crate::proving_memory_estimate
+    pub memory_limit: Option<u64>,
 }
 
 impl ProveOptions {
     /// Options that prove the whole run as one segment (if its traces fit the largest
     /// stacked height).
+    ///
+    /// ```
+    /// use tessera_sdk::{ProveOptions, Sdk};
+    ///
+    /// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let input = 100_000u32.to_le_bytes().to_vec(); // 500 358 instructions
+    /// let plan = sdk.meter(&exe, input, &ProveOptions::one_segment())?;
+    /// assert_eq!(plan.segments.len(), 1);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn one_segment() -> Self {
         Self {
             segment_instructions: Some(u64::MAX),
@@ -80,6 +122,21 @@ mod tests {
 }
 
 /// What proving did and cost.
+///
+/// ```no_run
+/// use tessera_sdk::{ProveOptions, Sdk};
+///
+/// let sdk = Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+/// let (_, report) = sdk.prove(&exe, Vec::new(), ProveOptions::default())?;
+/// println!(
+///     "{} instructions in {} segment(s) at 2^{}: {:.1} s, {:.1} kHz, {} proof bytes",
+///     report.instret, report.segments, report.log_stacked_height, report.seconds, report.khz,
+///     report.proof_bytes,
+/// );
+/// println!("{:.1} main trace cells per instruction", report.main_cells_per_instruction);
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct ProveReport {
     pub exit_code: u32,
@@ -121,6 +178,18 @@ pub struct ProveReport {
 }
 
 /// One AIR's share of a proof.
+///
+/// ```no_run
+/// use tessera_sdk::{ProveOptions, Sdk};
+///
+/// let sdk = Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-sort.elf")?;
+/// let (_, report) = sdk.prove(&exe, Vec::new(), ProveOptions::default())?;
+/// for air in &report.air_cells {
+///     println!("{:>30} {:>9} rows {:>11} cells", air.air, air.rows, air.cells);
+/// }
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AirCells {
     pub air: String,
@@ -131,6 +200,26 @@ pub struct AirCells {
 }
 
 /// What [`Sdk::prove_with_progress`] reports as it goes.
+///
+/// ```no_run
+/// use tessera_sdk::{ProveOptions, ProveProgress, Sdk};
+///
+/// let sdk = Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-sort.elf")?;
+/// let input = 100_000u32.to_le_bytes().to_vec();
+/// sdk.prove_with_progress(&exe, input, ProveOptions::default(), &mut |progress| match progress {
+///     ProveProgress::Planned { instret, segments } => {
+///         println!("{instret} instructions in {segments} segments")
+///     }
+///     ProveProgress::Keygen { log_stacked_height } => {
+///         println!("keys at 2^{log_stacked_height}")
+///     }
+///     ProveProgress::SegmentProven { index, segments, .. } => {
+///         println!("segment {} of {segments} proven", index + 1)
+///     }
+/// })?;
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ProveProgress {
     /// Metered execution planned the run.
@@ -148,6 +237,20 @@ pub enum ProveProgress {
 }
 
 /// What a verified proof says.
+///
+/// ```no_run
+/// use tessera_sdk::Sdk;
+///
+/// let sdk = Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+/// let proof = sdk.read_proof_file("fib.proof")?;
+/// let run = sdk.verify(&exe, &proof)?;
+/// assert_eq!(run.exit_code, 0);
+/// // The program the proof is of, as `Sdk::commit` computes it from the ELF.
+/// assert_eq!(run.exe_commitment, sdk.commit(&exe, proof.claims.log_stacked_height)?);
+/// println!("public output {}", tessera_sdk::hex(&run.public_output));
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VerifiedRun {
     pub exit_code: u32,
@@ -164,6 +267,20 @@ pub struct VerifiedRun {
 }
 
 /// What metered execution found: the segments a run will be proven in.
+///
+/// ```
+/// use tessera_sdk::{ProveOptions, Sdk};
+///
+/// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+/// let sdk = Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+/// let plan = sdk.meter(&exe, 10u32.to_le_bytes().to_vec(), &ProveOptions::default())?;
+/// assert_eq!((plan.exit_code, plan.instret), (0, 320));
+/// assert_eq!(plan.output.public_output, 55u32.to_le_bytes());
+/// assert_eq!(plan.segments.len(), 1);
+/// assert_eq!(plan.segments[0].num_insns, 320);
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct MeterReport {
     pub exit_code: u32,
@@ -186,6 +303,18 @@ impl MeterReport {
     /// instruction AIR's rows in two power-of-two parts, the memory tables (the Poseidon2 table
     /// at its bound of two rows per Merkle row) and the program table. The fixed tables (range
     /// checker, bitwise) fit in the minimum.
+    ///
+    /// ```
+    /// use tessera_sdk::{ProveOptions, Sdk, MIN_LOG_STACKED_HEIGHT};
+    ///
+    /// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let plan = sdk.meter(&exe, 10u32.to_le_bytes().to_vec(), &ProveOptions::default())?;
+    /// let lsh = plan.log_stacked_height(exe.program.instructions.len());
+    /// assert_eq!(lsh, MIN_LOG_STACKED_HEIGHT);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn log_stacked_height(&self, program_len: usize) -> usize {
         let padded = |rows: u64| rows.max(1).next_power_of_two().ilog2() as usize;
         let mut lsh = padded(program_len as u64).max(MIN_LOG_STACKED_HEIGHT);
@@ -202,6 +331,19 @@ impl MeterReport {
 }
 
 /// What metered cost execution found (see [`Sdk::cost`]).
+///
+/// ```
+/// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+/// let sdk = tessera_sdk::Sdk::default();
+/// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+/// let cost = sdk.cost(&exe, 10u32.to_le_bytes().to_vec(), None)?;
+/// assert_eq!(cost.instret, 320);
+/// for (air, rows, cells) in &cost.airs {
+///     println!("{air}: {rows} rows, {cells} cells");
+/// }
+/// assert_eq!(cost.main_cells, cost.airs.iter().map(|(_, _, cells)| cells).sum::<u64>());
+/// # Ok::<(), tessera_sdk::SdkError>(())
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct CostReport {
     pub instret: u64,
@@ -234,6 +376,17 @@ pub(crate) struct FinishedRun<Ctx> {
 }
 
 impl<Ctx> FinishedRun<Ctx> {
+    /// Guest instructions per microsecond, as the reports give it (`mhz`).
+    ///
+    /// ```
+    /// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+    /// let sdk = tessera_sdk::Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let report = sdk.execute(&exe, Vec::new(), None)?;
+    /// let mhz = report.instret as f64 / report.seconds.max(1e-9) / 1e6;
+    /// assert_eq!(report.mhz, mhz);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn mhz(&self) -> f64 {
         self.instret as f64 / self.seconds.max(1e-9) / 1e6
     }
@@ -257,6 +410,31 @@ struct Proven {
 }
 
 /// Why a proof was rejected.
+///
+/// ```
+/// use tessera_sdk::{Claims, ProofFile, Sdk, SdkError, Security, VerifyError, VmConfig};
+/// use tessera_system::vm::PublicOutputProof;
+///
+/// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+/// let sdk = Sdk::default(); // requires 100-bit proofs
+/// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+/// let claims = Claims {
+///     config: VmConfig::default(),
+///     security: Security::InsecureTesting,
+///     log_stacked_height: 16,
+///     exit_code: 0,
+///     public_output: PublicOutputProof { bytes: Vec::new(), top_siblings: Vec::new() },
+///     instret: 0,
+/// };
+/// let file = ProofFile { claims, proofs: Vec::new() };
+/// match sdk.verify(&exe, &file) {
+///     Err(SdkError::Verify(VerifyError::WrongSecurity { found, expected })) => {
+///         assert_eq!((found, expected), (Security::InsecureTesting, Security::Bits100));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), SdkError>(())
+/// ```
 #[derive(Debug, Error)]
 pub enum VerifyError {
     #[error("the proof was made with {found:?} parameters; this verifier requires {expected:?}")]
@@ -469,6 +647,21 @@ impl Sdk {
     }
 
     /// [`Sdk::prove`], calling `progress` as the work goes (planned, keys, each segment).
+    ///
+    /// ```no_run
+    /// use tessera_sdk::{ProveOptions, ProveProgress, Sdk};
+    ///
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let input = 10_000_000u32.to_le_bytes().to_vec();
+    /// let (proof, _) = sdk.prove_with_progress(&exe, input, ProveOptions::default(), &mut |p| {
+    ///     if let ProveProgress::SegmentProven { index, segments, .. } = p {
+    ///         eprintln!("segment {} of {segments} proven", index + 1);
+    ///     }
+    /// })?;
+    /// std::fs::write("fib.proof", proof.to_bytes()).unwrap();
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn prove_with_progress(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -491,6 +684,7 @@ impl Sdk {
             .log_stacked_height
             .unwrap_or_else(|| plan.log_stacked_height(exe.program.instructions.len()));
         crate::commit::check_height(lsh)?;
+        crate::memory::check_memory(lsh, options.memory_limit)?;
         let proven = self.prove_segments(exe, &plan, lsh, progress)?;
         let Proven {
             proofs,
@@ -650,6 +844,24 @@ impl Sdk {
     /// program commitment are prepared once, then each segment is an independent job given
     /// its (serializable) start state, so segments can be proven in any order, in parallel or
     /// on other machines.
+    ///
+    /// ```no_run
+    /// use tessera_sdk::{ProveOptions, Sdk};
+    ///
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-sort.elf")?;
+    /// let input = 100_000u32.to_le_bytes().to_vec();
+    /// let plan = sdk.meter(&exe, input.clone(), &ProveOptions::default())?;
+    /// let starts = sdk.segment_starts(&exe, input.clone(), &plan)?;
+    /// let lsh = plan.log_stacked_height(exe.program.instructions.len());
+    /// let prover = sdk.segment_prover(&exe, lsh)?;
+    /// // Any segment, from its start alone (here the last one).
+    /// let last = plan.segments.len() - 1;
+    /// let proven = prover
+    ///     .prove_segment(starts[last].clone(), &input.into(), plan.segments[last].num_insns)?;
+    /// println!("{} main trace cells", proven.main_cells);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn segment_prover(
         &self,
         exe: &Arc<VmExe<F>>,
@@ -748,6 +960,12 @@ pub(crate) fn digest_hex(digest: &tessera_system::poseidon2::Digest) -> String {
 }
 
 /// The process's peak resident set size (`VmHWM` of `/proc/self/status`), on Linux.
+///
+/// ```
+/// if let Some(bytes) = tessera_sdk::peak_memory_bytes() {
+///     println!("peak memory {:.1} MiB", bytes as f64 / (1 << 20) as f64);
+/// }
+/// ```
 pub fn peak_memory_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

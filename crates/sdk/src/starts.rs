@@ -21,6 +21,23 @@ impl Sdk {
     /// [`Sdk::meter`]): the machine state after `instret_start` instructions, equal to the
     /// `next_start` the previous segment's proof ends with. One pure run of the program up to
     /// the last segment's start, plus a scan of memory per segment.
+    ///
+    /// ```
+    /// use tessera_sdk::{ProveOptions, Sdk};
+    ///
+    /// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let input = 10u32.to_le_bytes().to_vec();
+    /// let options = ProveOptions { segment_instructions: Some(100), ..ProveOptions::default() };
+    /// let plan = sdk.meter(&exe, input.clone(), &options)?;
+    /// let starts = sdk.segment_starts(&exe, input, &plan)?;
+    /// assert_eq!(starts.len(), plan.segments.len());
+    /// for (start, segment) in starts.iter().zip(&plan.segments) {
+    ///     assert_eq!(start.instret, segment.instret_start);
+    /// }
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn segment_starts(
         &self,
         exe: &Arc<VmExe<F>>,

@@ -47,11 +47,26 @@ pub struct Stdin {
 
 impl Stdin {
     /// An empty input.
+    ///
+    /// ```
+    /// use tessera_sdk::{GuestInput, Stdin};
+    ///
+    /// let input: GuestInput = Stdin::new().into();
+    /// assert!(input.stdin.is_empty() && input.hints.is_empty() && input.kv.is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Appends `value` as one record, in the postcard encoding.
+    ///
+    /// ```
+    /// let mut stdin = tessera_sdk::Stdin::new();
+    /// stdin.write(&300u32)?.write(&[1u8, 2])?;
+    /// // Length, then postcard: 300 as a varint; a fixed-size array without its length.
+    /// assert_eq!(stdin.as_bytes(), [2, 0, 0, 0, 0xac, 0x02, 2, 0, 0, 0, 1, 2]);
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn write<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<&mut Self, SdkError> {
         push_record(&mut self.bytes, &encode(value)?)?;
         Ok(self)
@@ -61,6 +76,12 @@ impl Stdin {
     ///
     /// # Panics
     /// If `bytes` is 4 GiB or longer (a record's length is a `u32`).
+    ///
+    /// ```
+    /// let mut stdin = tessera_sdk::Stdin::new();
+    /// stdin.write_bytes(b"abc"); // `io::read_record()` in the guest
+    /// assert_eq!(stdin.as_bytes(), b"\x03\x00\x00\x00abc");
+    /// ```
     pub fn write_bytes(&mut self, bytes: &[u8]) -> &mut Self {
         push_record(&mut self.bytes, bytes)
             .expect("a record is shorter than 4 GiB (its length is a u32)");
@@ -68,12 +89,36 @@ impl Stdin {
     }
 
     /// Appends `bytes` as they are, for a guest that reads raw bytes.
+    ///
+    /// ```
+    /// use tessera_sdk::{Sdk, Stdin};
+    ///
+    /// # std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
+    /// let mut stdin = Stdin::new();
+    /// stdin.write_raw(&10u32.to_le_bytes()); // c-fibonacci reads a raw u32
+    /// let sdk = Sdk::default();
+    /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
+    /// let report = sdk.execute(&exe, stdin, None)?;
+    /// assert_eq!(report.output.public_output, 55u32.to_le_bytes());
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn write_raw(&mut self, bytes: &[u8]) -> &mut Self {
         self.bytes.extend_from_slice(bytes);
         self
     }
 
     /// Appends `value` to the hint stream as one record, in the postcard encoding.
+    ///
+    /// ```
+    /// use tessera_sdk::{GuestInput, Stdin};
+    ///
+    /// let mut stdin = Stdin::new();
+    /// stdin.hint(&12u32)?; // `io::read_hint::<u32>()` in the guest
+    /// let input: GuestInput = stdin.into();
+    /// assert_eq!(input.hints, [1, 0, 0, 0, 12]);
+    /// assert!(input.stdin.is_empty());
+    /// # Ok::<(), tessera_sdk::SdkError>(())
+    /// ```
     pub fn hint<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<&mut Self, SdkError> {
         push_record(&mut self.hints, &encode(value)?)?;
         Ok(self)
@@ -83,6 +128,14 @@ impl Stdin {
     ///
     /// # Panics
     /// If `bytes` is 4 GiB or longer (a record's length is a `u32`).
+    ///
+    /// ```
+    /// use tessera_sdk::{GuestInput, Stdin};
+    ///
+    /// let mut stdin = Stdin::new();
+    /// stdin.hint_bytes(b"ab");
+    /// assert_eq!(GuestInput::from(stdin).hints, [2, 0, 0, 0, b'a', b'b']);
+    /// ```
     pub fn hint_bytes(&mut self, bytes: &[u8]) -> &mut Self {
         push_record(&mut self.hints, bytes)
             .expect("a record is shorter than 4 GiB (its length is a u32)");
@@ -90,24 +143,53 @@ impl Stdin {
     }
 
     /// Appends `bytes` to the hint stream as they are.
+    ///
+    /// ```
+    /// use tessera_sdk::{GuestInput, Stdin};
+    ///
+    /// let mut stdin = Stdin::new();
+    /// stdin.hint_raw(&[1, 2]).hint_raw(&[3]);
+    /// assert_eq!(GuestInput::from(stdin).hints, [1, 2, 3]);
+    /// ```
     pub fn hint_raw(&mut self, bytes: &[u8]) -> &mut Self {
         self.hints.extend_from_slice(bytes);
         self
     }
 
     /// Puts `value` in the key-value store under `key` (replacing an earlier value).
+    ///
+    /// ```
+    /// use tessera_sdk::{GuestInput, Stdin};
+    ///
+    /// let mut stdin = Stdin::new();
+    /// stdin.kv_insert("greeting", b"hi".to_vec()).kv_insert("greeting", b"hello".to_vec());
+    /// let input = GuestInput::from(stdin); // `kv::get(b"greeting")` in the guest
+    /// assert_eq!(input.kv[&b"greeting"[..]], b"hello");
+    /// ```
     pub fn kv_insert(&mut self, key: impl Into<Vec<u8>>, value: Vec<u8>) -> &mut Self {
         self.kv.insert(key.into(), value);
         self
     }
 
     /// The private input as the guest reads it.
+    ///
+    /// ```
+    /// let mut stdin = tessera_sdk::Stdin::new();
+    /// stdin.write_raw(b"raw").write_bytes(b"rec");
+    /// assert_eq!(stdin.as_bytes(), b"raw\x03\x00\x00\x00rec");
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
     /// The private input as the guest reads it (without the hints and the store; see
     /// [`GuestInput::from`] for all of it).
+    ///
+    /// ```
+    /// let mut stdin = tessera_sdk::Stdin::new();
+    /// stdin.write_raw(b"input").hint_raw(b"hint");
+    /// assert_eq!(stdin.into_bytes(), b"input");
+    /// ```
     pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }

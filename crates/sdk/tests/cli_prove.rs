@@ -186,3 +186,34 @@ fn verify_and_prove_errors_are_clear() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("instruction limit"));
 }
+
+#[test]
+fn a_proof_too_large_for_the_memory_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.proof");
+    let prove = |limit: &str| {
+        bin(&dir.path().join("keys"))
+            .args(["prove", &example("c-fibonacci.elf"), "--out"])
+            .arg(&out)
+            .env("TESSERA_MEMORY_LIMIT", limit)
+            .output()
+            .unwrap()
+    };
+    let output = prove("16M");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("needs about") && stderr.contains("lower --segment-instructions"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "no proof is written");
+    // No key was generated either: the check comes before keygen.
+    assert!(std::fs::read_dir(dir.path().join("keys")).map_or(true, |d| d.count() == 0));
+    let output = prove("lots");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("TESSERA_MEMORY_LIMIT=\"lots\" is not a size"),
+        "{stderr}"
+    );
+}

@@ -3,8 +3,8 @@
 //! with workers that are `cargo-tessera worker` processes. No mocks.
 //!
 //! Without PostgreSQL's server binaries (Debian: `apt-get install postgresql`) the tests say
-//! `skipped`, unless `TESSERA_REQUIRE_TOOLS=1` (CI), which makes that a failure. As root,
-//! PostgreSQL runs as the `postgres` user (`initdb` refuses root).
+//! `skipped`, unless `TESSERA_REQUIRE_TOOLS=1` (CI), which makes that a failure (see
+//! `tessera_test_utils::Postgres`).
 #![cfg(feature = "cluster")]
 
 use std::{
@@ -23,181 +23,7 @@ use tessera_sdk::{
     KeyStore, ProofFile, ProveOptions, Sdk,
 };
 
-// ---------------------------------------------------------------------------------------------
-// The PostgreSQL fixture.
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
-}
-
-/// The directory of `initdb` and `pg_ctl`: `$TESSERA_PG_BIN`, else Debian's newest
-/// `/usr/lib/postgresql/VERSION/bin`.
-fn pg_bin() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TESSERA_PG_BIN") {
-        return Some(dir.into());
-    }
-    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let version = entry.file_name().to_str()?.parse().ok()?;
-            let bin = entry.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
-    dirs.sort();
-    dirs.pop().map(|(_, bin)| bin)
-}
-
-/// A running throwaway PostgreSQL; stopped when dropped.
-struct Postgres {
-    dir: tempfile::TempDir,
-    bin: PathBuf,
-    as_postgres: bool,
-    url: String,
-    /// `pg_ctl -o` options (port, sockets, no fsync).
-    options: String,
-}
-
-impl Postgres {
-    /// Starts one, or returns `None` (test skipped) if PostgreSQL is not installed.
-    fn start() -> Option<Self> {
-        let Some(bin) = pg_bin() else {
-            if std::env::var("TESSERA_REQUIRE_TOOLS").as_deref() == Ok("1") {
-                panic!("PostgreSQL's initdb is missing (apt-get install postgresql)");
-            }
-            eprintln!("skipped: PostgreSQL's initdb is missing (apt-get install postgresql)");
-            return None;
-        };
-        let dir = tempfile::Builder::new()
-            .prefix("tessera-pg")
-            .tempdir()
-            .unwrap();
-        let as_postgres = is_root();
-        if as_postgres {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:"])
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(status.success(), "chown of the data directory");
-        }
-        let mut pg = Self {
-            dir,
-            bin,
-            as_postgres,
-            url: String::new(),
-            options: String::new(),
-        };
-        let data = pg.data();
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-U",
-                "tessera",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        pg.options = format!(
-            "-p {port} -h 127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off",
-            pg.dir.path().display()
-        );
-        pg.pg_ctl_start();
-        pg.url = format!("postgres://tessera@127.0.0.1:{port}/postgres");
-        Some(pg)
-    }
-
-    fn pg_ctl_start(&self) {
-        let (data, log) = (self.data(), self.dir.path().join("postgres.log"));
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-l",
-                log.to_str().unwrap(),
-                "-o",
-                &self.options,
-                "-w",
-                "start",
-            ],
-        );
-    }
-
-    /// Kills the server (as a crash would: `-m immediate`) and starts it again.
-    fn crash_and_restart(&self) {
-        let data = self.data();
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-        );
-        std::thread::sleep(Duration::from_secs(2));
-        self.pg_ctl_start();
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let program = self.bin.join(program);
-        if self.as_postgres {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(program);
-            command
-        } else {
-            Command::new(program)
-        }
-    }
-
-    fn run(&self, program: &str, args: &[&str]) {
-        let out = self.command(program).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{program} {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let data = self.data();
-        let _ = self
-            .command("pg_ctl")
-            .args([
-                "-D",
-                data.to_str().unwrap(),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ])
-            .output();
-    }
-}
+use tessera_test_utils::Postgres;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -289,6 +115,11 @@ impl Cluster {
 
     /// A `cargo-tessera worker` process; its log goes to `DIR/ID.log`.
     fn spawn_worker(&self, id: &str, lease_seconds: f64) -> Worker {
+        self.spawn_worker_with(id, lease_seconds, &[])
+    }
+
+    /// [`Cluster::spawn_worker`] with extra environment variables.
+    fn spawn_worker_with(&self, id: &str, lease_seconds: f64, env: &[(&str, &str)]) -> Worker {
         let log = self.dir.path().join(format!("{id}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_cargo-tessera"))
             .args([
@@ -302,6 +133,7 @@ impl Cluster {
             .args(["--lease-seconds", &lease_seconds.to_string()])
             .env("TESSERA_KEY_DIR", self.keys())
             .env("RUST_LOG", "warn,tessera_sdk=info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -869,4 +701,33 @@ fn a_database_crash_during_a_job_loses_nothing() {
     let exe = sdk.load_elf_file(example("c-sort.elf")).unwrap();
     sdk.verify(&exe, &ProofFile::from_bytes(&bytes).unwrap())
         .unwrap();
+}
+
+#[test]
+fn a_worker_refuses_a_segment_too_large_for_its_memory() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let id = cluster.submit_with("c-sort.elf", &SORT_N.to_le_bytes(), SORT_SEGMENT, 2);
+    // A worker told it has 16 MiB: it refuses every attempt before any work, and the job fails
+    // with the reason instead of a worker killed by the OS.
+    let _worker = cluster.spawn_worker_with("small", 30.0, &[("TESSERA_MEMORY_LIMIT", "16M")]);
+    let clock = Instant::now();
+    let status = loop {
+        let status = cluster.status(&id);
+        if status.state == "failed" {
+            break status;
+        }
+        assert!(
+            clock.elapsed() < Duration::from_secs(120),
+            "the job did not fail: {status:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.done, 0);
+    let error = status.error.unwrap();
+    assert!(
+        error.contains("needs about") && error.contains("TESSERA_MEMORY_LIMIT"),
+        "{error}"
+    );
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use openvm_stark_backend::p3_field::PrimeCharacteristicRing;
 use tessera_rv32im::encode::*;
-use tessera_sdk::{Sdk, SegmentStart, F};
+use tessera_sdk::{GuestInput, Sdk, SegmentStart, F};
 use tessera_system::vm::{
     mutation::{rejections, unbound_cells, MutationReport},
     CONNECTOR_AIR_ID, REGISTER_REFRESH_AIR_ID,
@@ -96,7 +96,11 @@ fn every_family() -> Vec<u32> {
     words
 }
 
-fn check(words: &[u32], input: &[u8], airs: impl Fn(usize) -> bool) -> MutationReport {
+fn check(
+    words: &[u32],
+    input: impl Into<GuestInput>,
+    airs: impl Fn(usize) -> bool,
+) -> MutationReport {
     let sdk = Sdk::default().insecure_for_tests();
     let exe = Arc::new(exe_from_words(0x1000, words).unwrap());
     let prover = sdk.segment_prover(&exe, 16).unwrap();
@@ -120,6 +124,48 @@ fn every_column_of_every_air_is_bound() {
     assert!(report.unbound.is_empty(), "{:#?}", report.unbound);
 }
 
+/// The hint stream and the key-value store: a read of the hints (fd 4), a hint request, and a
+/// value opened, read and closed (the `ecall` rows of `hint_request`, `openat` and `close`).
+#[test]
+fn every_column_is_bound_in_the_syscalls_of_hints_and_the_store() {
+    let words = [
+        lui(9, 0x2), // x9 = 0x2000, a data buffer; the key "k" at 0x2100
+        addi(5, 0, b'k' as i32),
+        sw(5, 9, 0x100),
+        addi(10, 0, 4),
+        addi(11, 9, 0),
+        addi(12, 0, 4),
+        addi(17, 0, 63),
+        ECALL, // read(4, buf, 4)
+        addi(10, 0, 4),
+        addi(12, 0, 2),
+        addi(17, 0, 64),
+        ECALL, // write(4, buf, 2): a hint request
+        addi(10, 0, -100),
+        addi(11, 9, 0x100),
+        addi(12, 0, 0),
+        addi(17, 0, 56),
+        ECALL, // openat(AT_FDCWD, "k", O_RDONLY) = 5
+        addi(11, 9, 1),
+        addi(12, 0, 3),
+        addi(17, 0, 63),
+        ECALL, // read(5, buf + 1, 3)
+        addi(10, 0, 5),
+        addi(17, 0, 57),
+        ECALL, // close(5) = 0
+        addi(17, 0, 93),
+        ECALL, // exit(0)
+    ];
+    let input = GuestInput {
+        stdin: Vec::new(),
+        hints: vec![9, 8, 7, 6],
+        kv: [(b"k".to_vec(), b"val".to_vec())].into_iter().collect(),
+    };
+    let report = check(&words, input, |_| true);
+    assert!(report.checked > 500, "{} cells checked", report.checked);
+    assert!(report.unbound.is_empty(), "{:#?}", report.unbound);
+}
+
 /// The register refresh AIR has rows only in runs longer than its refresh threshold (3400
 /// timestamps): a loop of 1500 iterations, and only that AIR's columns are changed.
 #[test]
@@ -132,7 +178,9 @@ fn every_column_of_the_register_refresh_air_is_bound() {
         addi(17, 0, 93),
         ECALL,
     ];
-    let report = check(&words, &[], |id| id == REGISTER_REFRESH_AIR_ID);
+    let report = check(&words, GuestInput::default(), |id| {
+        id == REGISTER_REFRESH_AIR_ID
+    });
     assert!(
         !report
             .without_rows

@@ -6,8 +6,10 @@
 //! missing tool fails the test instead of silently skipping it.
 
 mod elf_writer;
+mod postgres;
 pub mod random_program;
 mod tools;
 
 pub use elf_writer::{elf_from_code, elf_from_words, EF_RISCV_RVC};
+pub use postgres::Postgres;
 pub use tools::{repo_root, QemuRun, Tools};

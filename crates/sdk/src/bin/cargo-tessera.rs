@@ -516,6 +516,8 @@ fn main() -> ExitCode {
                 max_instructions,
                 segment_instructions,
                 segment_interactions,
+                // TESSERA_MEMORY_LIMIT, else what the machine has available.
+                memory_limit: None,
             };
             #[cfg(feature = "cluster")]
             if cluster.cluster.is_some() {

@@ -26,7 +26,7 @@ pub use cli::{
 pub use queue::{
     redact, ClaimedTask, Completion, JobStatus, NewJob, Queue, TaskResult, TaskStatus,
 };
-pub use store::{sha256_hex, Store};
+pub use store::{sha256_hex, S3Settings, Store};
 pub use submit::{assemble, submit, wait, SubmitOptions};
 
 use openvm_stark_backend::proof::Proof;

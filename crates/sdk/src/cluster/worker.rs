@@ -164,6 +164,10 @@ async fn prove_task(
         bincode::deserialize(&input_bytes).map_err(|e| malformed(format!("input: {e}")))?;
     let lsh = usize::try_from(task.log_stacked_height)
         .map_err(|_| malformed(format!("stacked height {}", task.log_stacked_height)))?;
+    // A segment too large for this worker is refused before any work, with an error that says
+    // why (another worker with more memory may take it on the next attempt), instead of the OS
+    // killing the worker mid-proof.
+    crate::memory::check_memory(lsh, None)?;
     let cache_key = format!(
         "{}/{}/{}/{lsh}",
         task.elf_sha256,

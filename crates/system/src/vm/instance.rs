@@ -59,7 +59,7 @@ pub struct SegmentTimings {
 /// let keys = vm.keygen().unwrap();
 /// let instance = VmInstance::new(vm, keys, exe).unwrap();
 /// // A run known to exit within 100 000 instructions, as one segment:
-/// let proven = instance.prove_single(b"input", 100_000).unwrap();
+/// let proven = instance.prove_single(&b"input".into(), 100_000).unwrap();
 /// assert!(proven.exit_code.is_some());
 /// # }
 /// ```
