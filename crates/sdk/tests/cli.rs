@@ -250,3 +250,30 @@ fn run_verbose_lists_the_words_that_are_not_instructions() {
     let output = bin().arg("run").arg(&path).output().unwrap();
     assert!(!String::from_utf8_lossy(&output.stderr).contains("words of executable"));
 }
+
+/// `--help` teaches: every command's help has examples.
+#[test]
+fn every_command_has_examples_in_its_help() {
+    let mut commands = vec![
+        "init",
+        "build",
+        "run",
+        "prove",
+        "verify",
+        "keygen",
+        "commit",
+        "extensions",
+    ];
+    if cfg!(feature = "cluster") {
+        commands.extend(["worker", "job"]);
+    }
+    for command in commands {
+        let output = bin().args([command, "--help"]).output().unwrap();
+        assert!(output.status.success(), "{command} --help");
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            help.contains("Examples:\n  cargo tessera "),
+            "{command} --help has no examples:\n{help}"
+        );
+    }
+}

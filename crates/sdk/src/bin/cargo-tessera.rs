@@ -93,8 +93,18 @@ enum Command {
     /// Execute an RV32IM ELF and prove the run (100-bit parameters).
     ///
     /// Keys are generated on first use and cached in $TESSERA_KEY_DIR, else
-    /// $XDG_CACHE_HOME/tessera/keys, else ~/.cache/tessera/keys.
+    /// $XDG_CACHE_HOME/tessera/keys, else ~/.cache/tessera/keys. Before any work the proof's
+    /// memory is estimated; set TESSERA_MEMORY_LIMIT (512M, 4G, ...) to what it may use.
+    ///
+    /// Examples:
+    ///   cargo tessera prove examples/elf/c-fibonacci.elf --out fib.proof
+    ///   cargo tessera prove prog.elf --input in.bin --out p.proof --json
+    ///   cargo tessera prove prog.elf --out p.proof --segment-instructions 1000000
+    ///   cargo tessera prove prog.elf --out p.proof --cluster postgres://tessera@db/tessera \
+    ///       --store s3://proofs/jobs
+    ///
     /// Exit status: 0 if the proof was written, 2 on any error.
+    #[command(verbatim_doc_comment)]
     Prove {
         /// The guest program (static ELF32 RISC-V, rv32im).
         elf: PathBuf,
@@ -126,14 +136,30 @@ enum Command {
     },
     /// Run a cluster worker: claim segment tasks from the queue, prove them, upload the proofs.
     ///
-    /// SIGTERM or SIGINT stops it after the task in progress. Exit status: 0 when stopped,
-    /// 2 on any error (bad URL, unreachable database or store).
+    /// SIGTERM or SIGINT stops it after the task in progress. A segment too large for the
+    /// worker's memory (TESSERA_MEMORY_LIMIT, else what the machine has available) is refused
+    /// with an error that the job's status shows.
+    ///
+    /// Examples:
+    ///   cargo tessera worker --cluster postgres://tessera@db/tessera --store file:///shared/tessera
+    ///   AWS_ENDPOINT=http://s3.local:9000 AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \
+    ///       cargo tessera worker --cluster postgres://tessera@db/tessera --store s3://proofs/jobs
+    ///
+    /// Exit status: 0 when stopped, 2 on any error (bad URL, unreachable database or store).
     #[cfg(feature = "cluster")]
+    #[command(verbatim_doc_comment)]
     Worker(tessera_sdk::cluster::WorkerArgs),
     /// Query, fetch or cancel a cluster job (`prove --cluster ... --detach` prints its id).
     ///
+    /// Examples:
+    ///   cargo tessera job status JOB --cluster postgres://tessera@db/tessera --json
+    ///   cargo tessera job fetch JOB --cluster postgres://tessera@db/tessera \
+    ///       --store file:///shared/tessera --out p.proof
+    ///   cargo tessera job cancel JOB --cluster postgres://tessera@db/tessera
+    ///
     /// Exit status: 0 on success, 2 on any error (unknown job, job not proven, ...).
     #[cfg(feature = "cluster")]
+    #[command(verbatim_doc_comment)]
     Job {
         #[command(subcommand)]
         command: tessera_sdk::cluster::JobCommand,
@@ -237,11 +263,21 @@ enum Command {
     },
     /// List the extensions a configuration can name, and print the configuration in use
     /// (`--config`, or the default) as TOML with its fingerprint.
+    ///
+    /// Examples:
+    ///   cargo tessera extensions
+    ///   cargo tessera extensions --config zbb.toml
+    #[command(verbatim_doc_comment)]
     Extensions,
     /// Verify that PROOF proves a complete run of ELF; print its exit code and public output.
     ///
+    /// Examples:
+    ///   cargo tessera verify fib.proof --elf examples/elf/c-fibonacci.elf
+    ///   cargo tessera verify p.proof --elf prog.elf --config zbb.toml --json
+    ///
     /// Exit status: 0 if the proof is accepted, 1 if it is rejected (corrupted file, proof of
     /// another program, failed check), 2 if the ELF cannot be loaded.
+    #[command(verbatim_doc_comment)]
     Verify {
         /// The proof file written by `prove`.
         proof: PathBuf,
