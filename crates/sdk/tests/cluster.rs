@@ -8,8 +8,8 @@
 #![cfg(feature = "cluster")]
 
 use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    path::PathBuf,
+    process::{Command, Stdio},
     sync::{atomic::AtomicBool, Arc},
     time::{Duration, Instant},
 };
@@ -25,14 +25,11 @@ use tessera_sdk::{
 
 use tessera_test_utils::Postgres;
 
+mod cluster_support;
+use cluster_support::{example, runtime, Worker};
+
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/elf")
-        .join(name)
-}
 
 /// Everything a test needs: the database, a store, a key cache, a runtime.
 struct Cluster {
@@ -48,11 +45,7 @@ impl Cluster {
         let pg = Postgres::start()?;
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("keys")).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         let queue = rt.block_on(Queue::connect(&pg.url)).unwrap();
         let store = Store::open(&format!("file://{}", dir.path().join("store").display())).unwrap();
         Some(Self {
@@ -189,32 +182,6 @@ impl Cluster {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
-    }
-}
-
-/// A worker process, killed when dropped (its log printed, to help a failing test).
-struct Worker {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Worker {
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.kill();
-        if std::thread::panicking() {
-            eprintln!(
-                "--- {}:\n{}",
-                self.log.display(),
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-        }
     }
 }
 

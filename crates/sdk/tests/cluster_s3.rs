@@ -23,6 +23,9 @@ use tessera_sdk::{
 };
 use tessera_test_utils::Postgres;
 
+mod cluster_support;
+use cluster_support::{example, runtime, Worker};
+
 const BUCKET: &str = "tessera";
 const PREFIX: &str = "ci/cluster";
 const ACCESS_KEY: &str = "tessera-access";
@@ -216,40 +219,6 @@ fn output(command: &mut Command) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/elf")
-        .join(name)
-}
-
-/// A worker process, killed when dropped (its log printed if the test is failing).
-struct Worker {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!(
-                "--- {}:\n{}",
-                self.log.display(),
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-        }
-    }
 }
 
 const SORT_N: u32 = 40;
