@@ -9,7 +9,7 @@
 //! database's CPU cost on this machine, an upper bound for a durable production server's rate.
 //!
 //! ```sh
-//! cargo bench -p tessera-sdk --bench claims                 # W = 1, 8, 16, 32
+//! cargo bench -p tessera-sdk --bench claims                 # W = 1, 8, 16, 32, 48
 //! cargo bench -p tessera-sdk --bench claims -- --tasks 500 --workers 1,4
 //! ```
 
@@ -26,10 +26,10 @@ struct Args {
 fn args() -> Args {
     let mut args = Args {
         tasks: 2000,
-        // Each simulated worker has its own pool of up to 4 connections, as a worker process
-        // has; beyond 32 of them the throwaway server's default `max_connections = 100` is
+        // Each simulated worker has its own pool of up to 2 connections, as a worker process
+        // has; beyond 48 of them the throwaway server's default `max_connections = 100` is
         // exhausted (see the scaling model in docs/distributed.md).
-        workers: vec![1, 8, 16, 32],
+        workers: vec![1, 8, 16, 32, 48],
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {

@@ -162,8 +162,11 @@ impl Queue {
                 url: redact(url),
                 reason: e.to_string(),
             })?;
+        // Two connections: a worker's claims and completions, and its heartbeat while it
+        // proves. More would only cost the server: with 1,000 workers, every connection per
+        // worker is 1,000 server connections (see the scaling model in docs/distributed.md).
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(2)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
