@@ -852,7 +852,7 @@ impl Sdk {
     /// let exe = sdk.load_elf_file("examples/elf/c-sort.elf")?;
     /// let input = 100_000u32.to_le_bytes().to_vec();
     /// let plan = sdk.meter(&exe, input.clone(), &ProveOptions::default())?;
-    /// let starts = sdk.segment_starts(&exe, input.clone(), &plan)?;
+    /// let starts = sdk.segment_starts(&exe, &plan)?;
     /// let lsh = plan.log_stacked_height(exe.program.instructions.len());
     /// let prover = sdk.segment_prover(&exe, lsh)?;
     /// // Any segment, from its start alone (here the last one).

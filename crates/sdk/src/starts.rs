@@ -10,17 +10,18 @@ use std::sync::Arc;
 
 use tessera_arch::{
     address_space::{MEMORY, PUBLIC_OUTPUT_DATA, PUBLIC_OUTPUT_LENGTH, PUBLIC_VALUES, REGISTER},
-    ExecutionError, PureCtx, SparseMemoryImage, VmExe, VmExecState, VmRunError, VmState,
+    ExecutionError, PureCtx, SparseMemoryImage, Streams, VmExe, VmExecState, VmRunError, VmState,
 };
 use tessera_system::vm::SegmentStart;
 
-use crate::{GuestInput, MeterReport, Sdk, SdkError, F};
+use crate::{MeterReport, Sdk, SdkError, F};
 
 impl Sdk {
-    /// The start of each segment of `plan` (a plan of this run of `exe` on `input`, made by
-    /// [`Sdk::meter`]): the machine state after `instret_start` instructions, equal to the
-    /// `next_start` the previous segment's proof ends with. One pure run of the program up to
-    /// the last segment's start, plus a scan of memory per segment.
+    /// The start of each segment of `plan` (a plan of a run of `exe`, made by [`Sdk::meter`]):
+    /// the machine state after `instret_start` instructions, equal to the `next_start` the
+    /// previous segment's proof ends with. One pure run of the program on the input the plan
+    /// recorded ([`MeterReport::input`], hint answers included, so no hint host is asked
+    /// again) up to the last segment's start, plus a scan of memory per segment.
     ///
     /// ```
     /// use tessera_sdk::{ProveOptions, Sdk};
@@ -30,8 +31,8 @@ impl Sdk {
     /// let exe = sdk.load_elf_file("examples/elf/c-fibonacci.elf")?;
     /// let input = 10u32.to_le_bytes().to_vec();
     /// let options = ProveOptions { segment_instructions: Some(100), ..ProveOptions::default() };
-    /// let plan = sdk.meter(&exe, input.clone(), &options)?;
-    /// let starts = sdk.segment_starts(&exe, input, &plan)?;
+    /// let plan = sdk.meter(&exe, input, &options)?;
+    /// let starts = sdk.segment_starts(&exe, &plan)?;
     /// assert_eq!(starts.len(), plan.segments.len());
     /// for (start, segment) in starts.iter().zip(&plan.segments) {
     ///     assert_eq!(start.instret, segment.instret_start);
@@ -41,7 +42,6 @@ impl Sdk {
     pub fn segment_starts(
         &self,
         exe: &Arc<VmExe<F>>,
-        input: impl Into<GuestInput>,
         plan: &MeterReport,
     ) -> Result<Vec<SegmentStart>, SdkError> {
         let instance = self
@@ -49,7 +49,7 @@ impl Sdk {
             .instance_for::<PureCtx>(exe)
             .map_err(VmRunError::from)?;
         let mut state = VmExecState {
-            vm: instance.initial_state(self.streams(input)),
+            vm: instance.initial_state(Streams::new(plan.input.clone())),
             ctx: PureCtx::new(Some(0)),
         };
         let mut starts = Vec::with_capacity(plan.segments.len());

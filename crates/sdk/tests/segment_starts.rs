@@ -19,7 +19,7 @@ fn check_starts(name: &str, input: &[u8], segment_instructions: u64) -> Vec<Segm
     };
     let plan = sdk.meter(&exe, input.to_vec(), &options).unwrap();
     assert!(plan.segments.len() >= 3, "{} segments", plan.segments.len());
-    let starts = sdk.segment_starts(&exe, input.to_vec(), &plan).unwrap();
+    let starts = sdk.segment_starts(&exe, &plan).unwrap();
     assert_eq!(starts.len(), plan.segments.len());
 
     let lsh = plan.log_stacked_height(exe.program.instructions.len());

@@ -82,7 +82,7 @@ pub async fn submit(
         .log_stacked_height
         .unwrap_or_else(|| plan.log_stacked_height(exe.program.instructions.len()));
     crate::commit::check_height(lsh)?;
-    let starts = sdk.segment_starts(&exe, plan.input.clone(), &plan)?;
+    let starts = sdk.segment_starts(&exe, &plan)?;
 
     let id = new_job_id();
     let elf_sha256 = sha256_hex(elf);
