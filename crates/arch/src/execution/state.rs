@@ -185,17 +185,16 @@ impl Streams {
         self.open.remove(&fd).is_some()
     }
 
-    /// Takes up to `len` unread bytes of `stream`, or `None` if it is a value that is not open.
+    /// Takes up to `len` unread bytes of `stream`, or `None` if it is a value that is not open
+    /// (or whose key the store lacks).
     pub fn take(&mut self, stream: Stream, len: usize) -> Option<&[u8]> {
         let (data, position): (&[u8], &mut usize) = match stream {
             Stream::Input => (&self.input, &mut self.input_position),
             Stream::Hints => (&self.hints, &mut self.hint_position),
             Stream::Value(fd) => {
                 let open = self.open.get_mut(&fd)?;
-                let value = self
-                    .kv
-                    .get(&open.key)
-                    .expect("an open value is in the store");
+                // A start state (a file) may name a key the store lacks: not open, then.
+                let value = self.kv.get(&open.key)?;
                 (value, &mut open.position)
             }
         };
