@@ -10,12 +10,12 @@ use openvm_stark_backend::{
     p3_matrix::dense::RowMajorMatrix,
     AirRef,
 };
+use tessera_arch::RecordArena;
 use tessera_arch::{
     address_space,
     bus::{BitwiseBus, ExecutionBus, MemoryBridge, ProgramBus},
     Instruction, LocalOpcode, RecordStore,
 };
-use tessera_backend_cpu::RecordArena;
 use tessera_system::{
     kit::alu_air::AdapterBuses,
     vm::{CircuitExtension, Periphery, SegmentChips, SystemBuses, F, SC},
@@ -224,6 +224,13 @@ pub struct ZbbChips {
 }
 
 impl SegmentChips for ZbbChips {
+    fn lend_arenas(&mut self, records: &mut RecordStore) {
+        records.lend(std::mem::take(&mut self.logic.records));
+        records.lend(std::mem::take(&mut self.minmax.records));
+        records.lend(std::mem::take(&mut self.unary.records));
+        records.lend(std::mem::take(&mut self.rotate.records));
+    }
+
     fn load_records(&mut self, records: &mut RecordStore) {
         self.logic.records = RecordArena::from(records.take());
         self.minmax.records = RecordArena::from(records.take());

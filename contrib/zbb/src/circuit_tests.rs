@@ -7,17 +7,17 @@ use std::sync::Arc;
 use openvm_stark_backend::{p3_matrix::Matrix, proof::Proof, SystemParams};
 use tessera_arch::{Instruction, Streams, SystemConfig, VmExecutor};
 use tessera_system::{
-    kit::preflight::{preflight_instruction, preflight_state},
+    kit::testing::{preflight_instruction, preflight_state},
     registry::VmConfig,
     vm::{
-        mutation::unbound_cells, verify_single, CircuitExtension, Periphery, SegmentStart,
-        SystemBuses, VirtualMachine, VmKeys, F, SC,
+        verify_single, CircuitExtension, Periphery, SegmentStart, SystemBuses, VirtualMachine,
+        VmKeys, F, SC,
     },
 };
 
 use crate::{
     encode,
-    test_support::{config, every_instruction, exe, li, machine, segment, Segment, BASE},
+    test_support::{config, every_instruction, exe, li, machine, segment, BASE},
     transpiler::decode,
     Zbb, ZbbAir,
 };
@@ -68,7 +68,7 @@ fn every_zbb_constraint_has_degree_at_most_3() {
     let keys = vm.keygen().expect("keygen at degree 3");
     let messages = vm.interactions_per_row();
     for air in ZbbAir::ALL {
-        let id = Segment::air_ids(air)[0];
+        let id = machine().air_ids(air)[0];
         let vk = &keys.pk.per_air[id].vk;
         eprintln!(
             "{}: width {}, max degree {}, {} bus messages per row",
@@ -219,22 +219,14 @@ fn every_column_of_every_zbb_air_is_bound() {
     let segment = segment(&words);
     let zbb_ids: Vec<usize> = ZbbAir::ALL
         .iter()
-        .flat_map(|&air| Segment::air_ids(air))
+        .flat_map(|&air| machine().air_ids(air))
         .collect();
-    let m = machine();
-    let report = unbound_cells(
-        &m.vm,
-        &m.keys.pk,
-        &segment.exe.program,
-        &segment.traces,
-        |id| zbb_ids.contains(&id),
-        8,
-    );
+    let report = segment.unbound_cells(|id| zbb_ids.contains(&id), 8);
     eprintln!("{} cells checked", report.checked);
     let widths: usize = ZbbAir::ALL
         .iter()
         .map(|&air| {
-            let id = Segment::air_ids(air)[0];
+            let id = machine().air_ids(air)[0];
             segment.traces.traces[id].as_ref().unwrap().width()
         })
         .sum();

@@ -2,7 +2,7 @@
 //! RV32IM instructions are in `tessera_rv32im::encode`). Registers are numbers `0..32`.
 
 use p3_field::PrimeField32;
-use tessera_arch::{address_space, Program, TranspileError, VmExe, VmExecutionConfig};
+use tessera_arch::{TranspileError, VmExe, VmExecutionConfig};
 use tessera_rv32im::encode::r_type;
 
 const OP: u32 = 0x33;
@@ -83,24 +83,5 @@ pub fn exe_from_words<F: PrimeField32>(
     base: u32,
     words: &[u32],
 ) -> Result<VmExe<F>, TranspileError> {
-    let transpiler = config.create_transpiler();
-    let mut instructions = Vec::with_capacity(words.len());
-    let mut init_memory = std::collections::BTreeMap::new();
-    for (i, &word) in words.iter().enumerate() {
-        let pc = base + 4 * i as u32;
-        instructions.push(Some(transpiler.transpile_word(pc, word)?));
-        if word != 0 {
-            init_memory.insert((address_space::MEMORY, pc), word);
-        }
-    }
-    Ok(VmExe {
-        program: Program {
-            pc_base: base,
-            instructions,
-            illegal: Default::default(),
-        },
-        pc_start: base,
-        init_memory,
-        fn_bounds: Default::default(),
-    })
+    config.create_transpiler().exe_from_words(base, words)
 }

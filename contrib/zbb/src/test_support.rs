@@ -1,18 +1,17 @@
-//! Test support: whole segments of RV32IM + Zbb programs through the machine
-//! (`VirtualMachine<VmConfig>` with `["rv32im", "zbb"]`, toy parameters), the Zbb traces of a
-//! segment by AIR, and the kit's checker that says WHAT rejects a (tampered) segment
-//! ([`rejections`]: the negative tests assert that a Zbb AIR's constraints or its messages on
+//! Test support on the kit's segment harness (`tessera_system::kit::testing`): whole segments
+//! of RV32IM + Zbb programs through the machine (`["rv32im", "zbb"]`, toy parameters), the Zbb
+//! traces of a segment by AIR, and the checker that says WHAT rejects a (tampered) segment
+//! ([`rejections`](tessera_system::kit::testing::rejections): the negative tests assert that a Zbb AIR's constraints or its messages on
 //! a bus other than memory object, since any change of a result byte unbalances the memory
 //! bus whether or not the AIR checks anything).
 
 use std::sync::Arc;
 
-use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::Matrix, SystemParams};
 use tessera_arch::{SystemConfig, VmExe};
-pub use tessera_system::vm::mutation::{rejections, Verdict};
 use tessera_system::{
+    kit::testing::{TestMachine, TestSegment},
     registry::VmConfig,
-    vm::{verify_single, SegmentStart, SegmentTraces, VerifiedSegment, VirtualMachine, VmKeys, F},
+    F,
 };
 
 use crate::ZbbAir;
@@ -38,127 +37,26 @@ pub fn exe(words: &[u32]) -> Arc<VmExe<F>> {
     Arc::new(crate::encode::exe_from_words(&config(), BASE, words).expect("transpiles"))
 }
 
-/// One machine and its keys, shared by the tests of a process (keygen takes seconds).
-pub struct Machine {
-    pub vm: VirtualMachine<VmConfig>,
-    pub keys: VmKeys,
+/// The `["rv32im", "zbb"]` machine with toy parameters and its keys, shared by the tests of a
+/// process (keygen takes seconds).
+pub fn machine() -> &'static TestMachine<VmConfig> {
+    static MACHINE: std::sync::OnceLock<TestMachine<VmConfig>> = std::sync::OnceLock::new();
+    MACHINE.get_or_init(|| TestMachine::new(config()))
 }
 
-/// The `["rv32im", "zbb"]` machine with toy parameters (`SystemParams::new_for_testing(16)`).
-pub fn machine() -> &'static Machine {
-    static MACHINE: std::sync::OnceLock<Machine> = std::sync::OnceLock::new();
-    MACHINE.get_or_init(|| {
-        let vm = VirtualMachine::new(config(), SystemParams::new_for_testing(16)).unwrap();
-        let keys = vm.keygen().unwrap();
-        Machine { vm, keys }
-    })
-}
-
-/// A run of a program in one segment, with its traces.
-pub struct Segment {
-    pub exe: Arc<VmExe<F>>,
-    pub traces: SegmentTraces,
-}
+/// A run of a program in one segment, with its traces (the kit's segment harness).
+pub type Segment = TestSegment<'static, VmConfig>;
 
 /// Runs `words` (which must exit) in one segment and generates its traces.
 pub fn segment(words: &[u32]) -> Segment {
-    let exe = exe(words);
-    let vm = &machine().vm;
-    let preflight = vm
-        .execute_preflight(
-            &exe,
-            SegmentStart::initial(&exe),
-            &tessera_arch::GuestInput::default(),
-            1 << 20,
-        )
-        .unwrap();
-    let traces = vm.generate_traces(&exe, preflight).unwrap();
-    assert!(traces.exit_code.is_some(), "the program exits");
-    Segment { exe, traces }
+    machine().segment_of(exe(words), &tessera_arch::GuestInput::default())
 }
 
-impl Segment {
-    /// The machine AIR ids of a Zbb AIR's trace parts (the machine splits each extension
-    /// trace into `TRACE_PARTS` instances).
-    pub fn air_ids(air: ZbbAir) -> Vec<usize> {
-        machine()
-            .vm
-            .airs()
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.name() == air.name())
-            .map(|(id, _)| id)
-            .collect()
+/// The kit finds a Zbb AIR's rows by the name the proof system gives it.
+impl AsRef<str> for ZbbAir {
+    fn as_ref(&self) -> &str {
+        self.name()
     }
-
-    /// The real rows of a Zbb AIR, over its parts: `(air id, row index)`.
-    pub fn rows(&self, air: ZbbAir) -> Vec<(usize, usize)> {
-        let mut rows = Vec::new();
-        for id in Self::air_ids(air) {
-            if let Some(trace) = &self.traces.traces[id] {
-                let width = trace.width();
-                for (r, row) in trace.values.chunks_exact(width).enumerate() {
-                    if row.iter().any(|v| *v != F::ZERO) {
-                        rows.push((id, r));
-                    }
-                }
-            }
-        }
-        rows
-    }
-
-    /// The `index`-th real row of a Zbb AIR (in execution order), for editing.
-    pub fn row_mut(&mut self, air: ZbbAir, index: usize) -> &mut [F] {
-        let (id, r) = self.rows(air)[index];
-        let trace = self.traces.traces[id].as_mut().expect("present");
-        let width = trace.width();
-        &mut trace.values[r * width..(r + 1) * width]
-    }
-
-    /// The `index`-th real row of a Zbb AIR.
-    pub fn row(&self, air: ZbbAir, index: usize) -> Vec<F> {
-        let (id, r) = self.rows(air)[index];
-        let trace = self.traces.traces[id].as_ref().expect("present");
-        let width = trace.width();
-        trace.values[r * width..(r + 1) * width].to_vec()
-    }
-
-    /// Changes the bitwise lookup table's multiplicities as a cheating prover may: one fewer
-    /// range check of the byte pair `from`, one more of `to`.
-    pub fn move_range_check(&mut self, from: (u32, u32), to: (u32, u32)) {
-        let table = self.traces.traces[tessera_system::vm::BITWISE_AIR_ID]
-            .as_mut()
-            .expect("bitwise table");
-        let width = table.width();
-        let row = |(x, y): (u32, u32)| ((x << 8) | y) as usize * width;
-        table.values[row(from)] -= F::ONE;
-        table.values[row(to)] += F::ONE;
-    }
-
-    /// What the debug checks say about the segment (see the module documentation).
-    pub fn check(&self) -> Verdict {
-        check(&self.exe, &self.traces)
-    }
-
-    /// Proves the segment and verifies the proof.
-    pub fn prove(self) -> Result<VerifiedSegment, String> {
-        let Machine { vm, keys } = machine();
-        let program = vm.commit_program(&self.exe).map_err(|e| e.to_string())?;
-        let ctx = vm
-            .generate_proving_ctx(&keys.pk, &program, self.traces)
-            .map_err(|e| e.to_string())?;
-        let proof = vm
-            .prove(&vm.device_pk(&keys.pk), ctx)
-            .map_err(|e| e.to_string())?;
-        verify_single(vm.engine(), &keys.vk, &proof).map_err(|e| e.to_string())
-    }
-}
-
-/// What the debug checks say about a segment of the Zbb machine (the kit's
-/// [`rejections`](tessera_system::vm::mutation::rejections)).
-pub fn check(exe: &VmExe<F>, segment: &SegmentTraces) -> Verdict {
-    let Machine { vm, keys } = machine();
-    rejections(vm, &keys.pk, &exe.program, segment)
 }
 
 /// Every Zbb instruction on edge values: in each AIR the first rows are one per opcode (the

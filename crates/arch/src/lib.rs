@@ -22,9 +22,9 @@ pub use execution::{
     AnyExecutor, ExecutionCtx, ExecutionError, Executor, ExecutorInventory, ExecutorInventoryError,
     ExitCode, Fault, GuestInput, GuestMemory, Handler, HintHost, HostOutput, InitialMemory,
     InsnLog, InteractionCosts, InterpretedInstance, MemoryRows, MemoryShape, MeteredCtx,
-    MeteringCosts, OpenValue, PreInsn, PreflightCtx, PureCtx, RecordStore, RegionEdge, Segment,
-    SegmentLimits, StaticProgramError, Stream, StreamPositions, Streams, Trap, VmExecState,
-    VmExecutor, VmRunError, VmState, FIRST_VALUE_FD, X0_SINK,
+    MeteringCosts, OpenValue, PreInsn, PreflightCtx, PureCtx, RecordArena, RecordStore, RegionEdge,
+    Segment, SegmentLimits, StaticProgramError, Stream, StreamPositions, Streams, Trap,
+    VmExecState, VmExecutor, VmRunError, VmState, FIRST_VALUE_FD, X0_SINK,
 };
 
 pub use isa::{address_space, Instruction, LocalOpcode, VmOpcode};

@@ -89,6 +89,39 @@ impl<F: PrimeField32> Transpiler<F> {
         self
     }
 
+    /// The executable of straight-line code: `words` at `base` (also its entry point and, as
+    /// data, its initial memory), every word transpiled. For tests and hand-made programs;
+    /// ELF files go through [`Self::transpile`].
+    ///
+    /// ```
+    /// # use p3_baby_bear::BabyBear;
+    /// # use tessera_arch::Transpiler;
+    /// // No extension decodes anything: the word is unknown.
+    /// let transpiler = Transpiler::<BabyBear>::default();
+    /// assert!(transpiler.exe_from_words(0x1000, &[0x0000_0073]).is_err());
+    /// ```
+    pub fn exe_from_words(&self, base: u32, words: &[u32]) -> Result<VmExe<F>, TranspileError> {
+        let mut instructions = Vec::with_capacity(words.len());
+        let mut init_memory = BTreeMap::new();
+        for (i, &word) in words.iter().enumerate() {
+            let pc = base + PC_STEP * i as u32;
+            instructions.push(Some(self.transpile_word(pc, word)?));
+            if word != 0 {
+                init_memory.insert((address_space::MEMORY, pc), word);
+            }
+        }
+        Ok(VmExe {
+            program: Program {
+                pc_base: base,
+                instructions,
+                illegal: BTreeMap::new(),
+            },
+            pc_start: base,
+            init_memory,
+            fn_bounds: BTreeMap::new(),
+        })
+    }
+
     /// Translates one word at `pc`. Exactly one extension must claim it.
     pub fn transpile_word(&self, pc: u32, word: u32) -> Result<Instruction<F>, TranspileError> {
         // The all-zero word is illegal in every RISC-V encoding; it is padding or data, not a

@@ -37,8 +37,9 @@ pub fn fill_trace_rows<F: Field>(
 mod tests {
     use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::Matrix};
 
+    use p3_baby_bear::BabyBear as F;
+
     use super::*;
-    use crate::F;
 
     #[test]
     fn rows_follow_records_and_padding_is_zero() {

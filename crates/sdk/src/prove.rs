@@ -515,7 +515,7 @@ impl Sdk {
                 "segments need at least 1 instruction and 1 bus message".into(),
             ));
         }
-        let costs = self.machine(MIN_LOG_STACKED_HEIGHT).metering_costs(exe);
+        let costs = self.machine(MIN_LOG_STACKED_HEIGHT).metering_costs(exe)?;
         let limits = SegmentLimits {
             // Two power-of-two parts of at most 2^24 rows each.
             max_rows: (2 << MAX_LOG_STACKED_HEIGHT) - 1,

@@ -21,5 +21,11 @@ pub mod registry;
 mod test_utils;
 pub mod vm;
 
-/// The proof-system configuration the system chips are proven with (BabyBear, Poseidon2).
-pub use tessera_backend_cpu::SC;
+/// The field every trace is over (BabyBear). The circuit layer owns it: the ISA layer
+/// (`tessera-arch`) is generic over its field, and backends prove whatever this layer fixes.
+pub type F = p3_baby_bear::BabyBear;
+/// The challenge field (the degree-4 extension of [`F`]).
+pub type EF = openvm_stark_sdk::config::baby_bear_poseidon2::EF;
+/// The proof-system configuration every AIR is proven with (BabyBear, Poseidon2): the same
+/// for every backend, so a proof made on any of them verifies with the same key.
+pub type SC = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;

@@ -4,7 +4,8 @@ use std::{borrow::BorrowMut, sync::Arc};
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::MEMORY_BLOCK;
-use tessera_backend_cpu::{fill_trace, RecordArena};
+use tessera_arch::RecordArena;
+use tessera_backend_cpu::fill_trace;
 use tessera_system::{
     bitwise::BitwiseLookupChip,
     kit::{

@@ -16,6 +16,7 @@ mod memory_meter;
 mod metered;
 pub mod preflight;
 pub mod profile;
+mod record_arena;
 pub mod state;
 pub mod tracing_memory;
 
@@ -29,6 +30,7 @@ pub use metered::{
     register_refresh_bound, InteractionCosts, MeteredCtx, MeteringCosts, Segment, SegmentLimits,
 };
 pub use preflight::{InitialMemory, InsnLog, PreflightCtx, RecordStore};
+pub use record_arena::RecordArena;
 pub use state::{
     ExitCode, GuestInput, HintHost, HostOutput, OpenValue, Stream, StreamPositions, Streams,
     VmState, FIRST_VALUE_FD, NUM_REGISTER_SLOTS, X0_SINK,

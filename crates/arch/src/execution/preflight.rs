@@ -62,6 +62,21 @@ impl RecordStore {
         self.arena::<R>().reserve_exact(additional);
     }
 
+    /// Hands the store an empty arena reserved for the rows metering planned (see
+    /// `RecordArena::reserve`), so the handlers' records of type `R` go there without
+    /// reallocating. Records already pushed stay; an arena with records is refused (a bug of
+    /// the caller).
+    pub fn lend<R: Send + 'static>(&mut self, arena: super::RecordArena<R>) {
+        assert!(
+            arena.is_empty(),
+            "only an empty arena is lent to the record store"
+        );
+        let own = self.arena::<R>();
+        if own.is_empty() && own.capacity() < arena.capacity() {
+            *own = arena.into_vec();
+        }
+    }
+
     /// Takes every record of type `R`, in the order they were pushed.
     pub fn take<R: Send + 'static>(&mut self) -> Vec<R> {
         std::mem::take(self.arena::<R>())

@@ -8,8 +8,8 @@ use openvm_stark_backend::{
     p3_matrix::dense::RowMajorMatrix,
     AirRef,
 };
+use tessera_arch::RecordArena;
 use tessera_arch::{Instruction, LocalOpcode, RecordStore};
-use tessera_backend_cpu::RecordArena;
 use tessera_system::vm::{
     CircuitExtension, Periphery, SegmentChips, SystemBuses, VmCircuitConfig, F, SC,
 };
@@ -395,6 +395,24 @@ impl Rv32ImChips {
 }
 
 impl SegmentChips for Rv32ImChips {
+    fn lend_arenas(&mut self, records: &mut RecordStore) {
+        records.lend(std::mem::take(&mut self.alu.records));
+        records.lend(std::mem::take(&mut self.shift.records));
+        records.lend(std::mem::take(&mut self.less_than.records));
+        records.lend(std::mem::take(&mut self.mul.records));
+        records.lend(std::mem::take(&mut self.mulh.records));
+        records.lend(std::mem::take(&mut self.divrem.records));
+        records.lend(std::mem::take(&mut self.loads.records));
+        records.lend(std::mem::take(&mut self.stores.records));
+        records.lend(std::mem::take(&mut self.branch_eq.records));
+        records.lend(std::mem::take(&mut self.branch_lt.records));
+        records.lend(std::mem::take(&mut self.jal_lui.records));
+        records.lend(std::mem::take(&mut self.jalr.records));
+        records.lend(std::mem::take(&mut self.auipc.records));
+        records.lend(std::mem::take(&mut self.nop.records));
+        records.lend(std::mem::take(&mut self.ecall.records));
+    }
+
     fn load_records(&mut self, records: &mut RecordStore) {
         fn take<R: Send + 'static>(records: &mut RecordStore) -> RecordArena<R> {
             RecordArena::from(records.take::<R>())

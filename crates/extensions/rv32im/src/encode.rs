@@ -1,10 +1,8 @@
 //! A small RV32IM encoder, for tests and examples that build programs without an assembler.
 //! Registers are numbers `0..32`; immediates are signed and must fit their format.
 
-use std::collections::BTreeMap;
-
 use p3_field::PrimeField32;
-use tessera_arch::{address_space, Program, TranspileError, Transpiler, VmExe};
+use tessera_arch::{TranspileError, Transpiler, VmExe};
 
 use crate::Rv32ImTranspiler;
 
@@ -141,24 +139,7 @@ pub fn exe_from_words<F: PrimeField32>(
     base: u32,
     words: &[u32],
 ) -> Result<VmExe<F>, TranspileError> {
-    let transpiler = Transpiler::default().with_extension(Rv32ImTranspiler);
-    let mut instructions = Vec::with_capacity(words.len());
-    let mut init_memory = BTreeMap::new();
-    for (i, &word) in words.iter().enumerate() {
-        let pc = base + 4 * i as u32;
-        instructions.push(Some(transpiler.transpile_word(pc, word)?));
-        if word != 0 {
-            init_memory.insert((address_space::MEMORY, pc), word);
-        }
-    }
-    Ok(VmExe {
-        program: Program {
-            pc_base: base,
-            instructions,
-            illegal: BTreeMap::new(),
-        },
-        pc_start: base,
-        init_memory,
-        fn_bounds: BTreeMap::new(),
-    })
+    Transpiler::default()
+        .with_extension(Rv32ImTranspiler)
+        .exe_from_words(base, words)
 }

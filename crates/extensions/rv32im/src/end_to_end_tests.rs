@@ -262,7 +262,7 @@ fn assert_metering_counts_rows(
     let instance = executor.instance_for::<MeteredCtx>(&exe).unwrap();
     let mut state = VmExecState {
         vm: instance.initial_state(Streams::new(input.to_vec())),
-        ctx: MeteredCtx::new(vm.metering_costs(&exe), limits, None),
+        ctx: MeteredCtx::new(vm.metering_costs(&exe).unwrap(), limits, None),
     };
     instance.run(&mut state).unwrap();
     let instret = state.vm.instret;
@@ -400,7 +400,7 @@ fn metered_execution_cuts_segments_at_the_interaction_limit() {
     let exe = exe_from_words::<F>(BASE, &words).unwrap();
     let vm =
         VirtualMachine::new(Rv32ImConfig::default(), SystemParams::new_for_testing(16)).unwrap();
-    let fixed = vm.metering_costs(&exe).interactions.fixed;
+    let fixed = vm.metering_costs(&exe).unwrap().interactions.fixed;
     let limits = tessera_arch::SegmentLimits {
         max_interactions: fixed + (whole[0].interactions - fixed) / 2,
         ..unlimited

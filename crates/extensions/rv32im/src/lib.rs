@@ -21,6 +21,8 @@
 
 pub(crate) use tessera_system::kit as adapters;
 mod auipc;
+#[cfg(test)]
+mod backend_tests;
 mod base_alu;
 mod branch;
 mod circuit;

@@ -6,19 +6,21 @@
 //!   `rd = op(rs1, rs2 or imm)` family: implement [`AluFamily`] (the semantics) and it executes.
 //! - Preflight: the same handler runs in the preflight context (`tessera_arch::PreflightCtx`),
 //!   which timestamps its accesses (in the order the AIRs constrain) and keeps the
-//!   [`alu_record::AluRecord`] it makes, the record trace generation fills a row from;
-//!   [`preflight`] runs one instruction this way in a chip test.
+//!   [`alu_record::AluRecord`] it makes, the record trace generation fills a row from.
 //! - Circuit: [`registers`] (the columns of one register read or write, their constraints on
 //!   the memory bus with the recent-access timestamp check, and their fillers) and
 //!   [`alu_air`] (the common instruction row: execution step, program lookup, timestamps).
+//! - Tests: [`testing`], the test kit: single instructions in preflight, a chip proven on a few
+//!   rows with a memory stub, whole segments edited as a cheating prover would, and the column
+//!   mutation checker.
 //!
 //! The RV32IM families are built from these; so is the Zbb extension in `contrib/zbb`, which
 //! lives outside the core and uses only this public API (see `docs/extensions.md`).
 
 pub mod alu_air;
 pub mod alu_record;
-pub mod preflight;
 pub mod registers;
+pub mod testing;
 
 use alu_record::{AluOperand, AluRecord};
 

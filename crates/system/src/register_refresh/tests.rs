@@ -1,12 +1,12 @@
 //! The refresh policy of preflight. The refresh AIR is proven and tampered with through the
 //! whole machine (`tessera-rv32im`'s `refresh_tests`), where real runs produce its rows.
 
+use tessera_arch::RecordArena;
 use tessera_arch::{
     address_space::REGISTER,
     bus::{REGISTER_REFRESH_AGE, REGISTER_REFRESH_SLOTS},
     execution::tracing_memory::TracingMemory,
 };
-use tessera_backend_cpu::RecordArena;
 
 use super::*;
 

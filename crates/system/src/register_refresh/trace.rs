@@ -4,7 +4,8 @@ use std::{borrow::BorrowMut, sync::Arc};
 
 use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::{MemoryAccessAux, TIMESTAMP_LIMB_BITS};
-use tessera_backend_cpu::{fill_trace, RecordArena};
+use tessera_arch::RecordArena;
+use tessera_backend_cpu::fill_trace;
 
 use super::RegisterRefreshCols;
 use crate::{range_checker::RangeCheckerChip, vm::F};

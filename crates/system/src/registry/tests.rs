@@ -249,3 +249,42 @@ fn the_fingerprint_changes_with_every_part_of_the_configuration() {
     assert_ne!(prints[0], prints[2]);
     assert_ne!(prints[1], prints[2]);
 }
+
+/// An instruction whose extension names no AIR for it is refused when metering is set up,
+/// naming the instruction and the extension, instead of being billed to another AIR's rows.
+#[test]
+fn an_instruction_without_an_air_is_an_error_for_metering() {
+    use tessera_arch::{Program, VmExe};
+
+    let config = config(&["test-isa"]).unwrap();
+    let vm = crate::vm::VirtualMachine::new(
+        config,
+        openvm_stark_backend::SystemParams::new_for_testing(16),
+    )
+    .unwrap();
+    let instruction = |op: IsaOp| Some(Instruction::<F>::new(op.global(), 0, 0, 0, 0, 0));
+    let exe = VmExe {
+        program: Program {
+            pc_base: 0x1000,
+            // A gap never runs: only the instruction is refused.
+            instructions: vec![None, instruction(IsaOp::B)],
+            illegal: Default::default(),
+        },
+        pc_start: 0x1000,
+        init_memory: Default::default(),
+        fn_bounds: Default::default(),
+    };
+    let error = vm.metering_costs(&exe).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            crate::vm::VirtualMachineError::UnmeteredInstruction {
+                pc: 0x1004,
+                extension,
+                ..
+            } if extension.ends_with("IsaOp")
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("pc 0x1004"), "{error}");
+}

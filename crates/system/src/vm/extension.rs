@@ -143,7 +143,8 @@ pub trait CircuitExtension: VmExecutionExtension<F> + Send + Sync {
     fn airs(&self, buses: &SystemBuses) -> Vec<AirRef<SC>>;
     /// Empty chips for one segment. When metered execution planned the segment, `rows` holds
     /// each of this extension's AIRs' row count (indexed as [`Self::airs`]), and the chips
-    /// reserve their record arenas once at that size; without a plan it is empty.
+    /// reserve their record arenas once at that size (preflight lends them to the handlers:
+    /// [`SegmentChips::lend_arenas`]); without a plan it is empty.
     fn new_chips(&self, periphery: &Periphery, rows: &[usize]) -> Box<dyn SegmentChips>;
 
     /// For metering: which of this extension's AIRs (an index into [`Self::airs`]) gets the
@@ -197,6 +198,14 @@ impl Deref for Extensions {
 
 /// An extension's chips during one segment.
 pub trait SegmentChips: Send {
+    /// Before a planned segment's preflight: moves its record arenas, reserved by
+    /// [`CircuitExtension::new_chips`] at the planned rows, into `records`, where the handlers
+    /// push their records; so no record arena reallocates while the segment runs (see
+    /// [`RecordStore::lend`]). The default lends nothing: the arenas grow as records come.
+    fn lend_arenas(&mut self, records: &mut RecordStore) {
+        let _ = records;
+    }
+
     /// Takes the records of its families from `records` (preflight over the handlers, which
     /// push one record per instruction they run; see [`tessera_arch::PreflightCtx`]).
     fn load_records(&mut self, records: &mut RecordStore);

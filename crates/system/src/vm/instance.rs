@@ -17,8 +17,8 @@ use openvm_stark_backend::{
 use tessera_arch::{GuestInput, Segment, VmExe};
 
 use super::{
-    CommittedProgram, PublicOutputProof, SegmentStart, SegmentTraces, VirtualMachine,
-    VirtualMachineError, VmCircuitConfig, VmKeys, F, PB, SC,
+    CommittedProgram, CpuEngine, PreflightProgram, PublicOutputProof, SegmentStart, SegmentTraces,
+    VirtualMachine, VirtualMachineError, VmCircuitConfig, VmEngine, VmKeys, F, SC,
 };
 
 /// The proof of one segment and what the segment ended with.
@@ -49,7 +49,7 @@ pub struct SegmentTimings {
     pub stark: f64,
 }
 
-/// A [`VirtualMachine`] with its keys and one committed program.
+/// A [`VirtualMachine`] (proving on engine `E`) with its keys and one committed program.
 ///
 /// ```no_run
 /// # use std::sync::Arc;
@@ -63,34 +63,38 @@ pub struct SegmentTimings {
 /// assert!(proven.exit_code.is_some());
 /// # }
 /// ```
-pub struct VmInstance<C: VmCircuitConfig> {
-    vm: VirtualMachine<C>,
+pub struct VmInstance<C: VmCircuitConfig, E: VmEngine = CpuEngine> {
+    vm: VirtualMachine<C, E>,
     exe: Arc<VmExe<F>>,
     keys: VmKeys,
-    device_pk: DeviceMultiStarkProvingKey<PB>,
-    program: CommittedProgram,
+    device_pk: DeviceMultiStarkProvingKey<E::PB>,
+    program: CommittedProgram<E>,
+    /// The program prepared for preflight once, for every segment.
+    preflight: PreflightProgram,
 }
 
-impl<C: VmCircuitConfig> VmInstance<C> {
+impl<C: VmCircuitConfig, E: VmEngine> VmInstance<C, E> {
     /// Binds `vm` (with its `keys`) to `exe`: commits the program and moves the proving key to
     /// the device.
     pub fn new(
-        vm: VirtualMachine<C>,
+        vm: VirtualMachine<C, E>,
         keys: VmKeys,
         exe: Arc<VmExe<F>>,
     ) -> Result<Self, VirtualMachineError> {
         let device_pk = vm.device_pk(&keys.pk);
         let program = vm.commit_program(&exe)?;
+        let preflight = vm.preflight_program(exe.clone())?;
         Ok(Self {
             vm,
             exe,
             keys,
             device_pk,
             program,
+            preflight,
         })
     }
 
-    pub fn vm(&self) -> &VirtualMachine<C> {
+    pub fn vm(&self) -> &VirtualMachine<C, E> {
         &self.vm
     }
 
@@ -106,7 +110,7 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         &self.keys.pk
     }
 
-    pub fn program(&self) -> &CommittedProgram {
+    pub fn program(&self) -> &CommittedProgram<E> {
         &self.program
     }
 
@@ -122,7 +126,7 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         let clock = Instant::now();
         let preflight = self
             .vm
-            .execute_preflight(&self.exe, start, input, num_insns)?;
+            .execute_preflight_of(&self.preflight, start, input, num_insns)?;
         let preflight_seconds = clock.elapsed().as_secs_f64();
         let traces = self.vm.generate_traces(&self.exe, preflight)?;
         let traces_seconds = clock.elapsed().as_secs_f64() - preflight_seconds;
@@ -132,7 +136,7 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         Ok(proven)
     }
 
-    fn prove_traces(&self, traces: SegmentTraces) -> Result<ProvenSegment, VirtualMachineError> {
+    fn prove_traces(&self, traces: SegmentTraces<E>) -> Result<ProvenSegment, VirtualMachineError> {
         self.prove_traces_with(&self.program, traces)
     }
 
@@ -144,8 +148,8 @@ impl<C: VmCircuitConfig> VmInstance<C> {
     /// [`VirtualMachine::generate_proving_ctx`] (heights the key can prove) still apply.
     pub fn prove_traces_with(
         &self,
-        program: &CommittedProgram,
-        traces: SegmentTraces,
+        program: &CommittedProgram<E>,
+        traces: SegmentTraces<E>,
     ) -> Result<ProvenSegment, VirtualMachineError> {
         let (heights, main_cells) = (traces.heights(), traces.main_cells());
         let (next_start, exit_code) = (traces.next_start.clone(), traces.exit_code);
@@ -193,9 +197,9 @@ impl<C: VmCircuitConfig> VmInstance<C> {
         let mut proven = Vec::with_capacity(segments.len());
         for (index, segment) in segments.iter().enumerate() {
             let clock = Instant::now();
-            let preflight = self
-                .vm
-                .execute_planned_preflight(&self.exe, start, input, segment)?;
+            let preflight =
+                self.vm
+                    .execute_planned_preflight_of(&self.preflight, start, input, segment)?;
             let preflight_seconds = clock.elapsed().as_secs_f64();
             let traces = self.vm.generate_traces(&self.exe, preflight)?;
             let traces_seconds = clock.elapsed().as_secs_f64() - preflight_seconds;
@@ -223,9 +227,9 @@ impl<C: VmCircuitConfig> VmInstance<C> {
     ) -> Result<ProvenSegment, VirtualMachineError> {
         let start = SegmentStart::initial(&self.exe);
         let clock = Instant::now();
-        let preflight = self
-            .vm
-            .execute_preflight(&self.exe, start, input, max_instructions)?;
+        let preflight =
+            self.vm
+                .execute_preflight_of(&self.preflight, start, input, max_instructions)?;
         let preflight_seconds = clock.elapsed().as_secs_f64();
         let traces = self.vm.generate_traces(&self.exe, preflight)?;
         let traces_seconds = clock.elapsed().as_secs_f64() - preflight_seconds;

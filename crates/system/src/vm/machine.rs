@@ -15,20 +15,20 @@ use openvm_stark_backend::{
     p3_maybe_rayon::prelude::join,
     prover::{
         AirProvingContext, CommittedTraceData, DeviceDataTransporter, DeviceMultiStarkProvingKey,
-        ProvingContext, TraceCommitter,
+        MatrixDimensions, ProvingContext, TraceCommitter,
     },
     AirRef, StarkEngine, SystemParams,
 };
 use tessera_arch::{
     bus::{MEMORY_BLOCK, REGISTER_REFRESH_SLOTS, TIMESTAMP_BITS},
-    GuestInput, InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe,
+    GuestInput, InteractionCosts, MemoryShape, MeteringCosts, Segment, VmExe, PC_STEP,
 };
 
 use super::{
-    exe_commitment, preflight, CircuitExtension, Engine, ExeIdentity, Extensions, GenerationError,
-    OwnBuses, Periphery, PreflightError, PreflightOutput, ProgramTable, PublicOutputProof,
-    SegmentChips, SegmentStart, SystemBuses, VirtualMachineError, VmCircuitConfig, VmVerifyingKey,
-    F, PB, SC,
+    exe_commitment, preflight, preflight::PreflightProgram, CpuEngine, DeviceMatrix, DeviceTraces,
+    ExeIdentity, Extensions, GenerationError, OwnBuses, Periphery, PreflightError, PreflightOutput,
+    ProgramTable, PublicOutputProof, SegmentStart, SystemBuses, VirtualMachineError,
+    VmCircuitConfig, VmEngine, VmVerifyingKey, F, SC,
 };
 use crate::{
     bitwise::{BitwiseLookupAir, BITWISE_ROWS},
@@ -78,7 +78,7 @@ pub fn split_trace(
 ) -> Vec<Option<RowMajorMatrix<F>>> {
     let mut out = vec![None; parts];
     let Some(trace) = trace else { return out };
-    let width = trace.width();
+    let width = Matrix::width(&trace);
     // Real rows are never all zero (they hold a timestamp of at least 1), padding rows are;
     // keep everything up to the last non-zero row.
     let rows = trace
@@ -117,7 +117,7 @@ pub fn split_trace(
 /// Bus messages per row of `air`: its interactions, as keygen finds them.
 fn interactions_per_row(air: &AirRef<SC>) -> u32 {
     let width = TraceWidth {
-        preprocessed: BaseAir::<F>::preprocessed_trace(air.as_ref()).map(|t| t.width()),
+        preprocessed: BaseAir::<F>::preprocessed_trace(air.as_ref()).map(|t| Matrix::width(&t)),
         cached_mains: air.cached_main_widths(),
         common_main: air.common_main_width(),
     };
@@ -131,26 +131,28 @@ pub struct VmKeys {
     pub vk: VmVerifyingKey,
 }
 
-/// The program as a committed cached trace (committed once, reused by every proof).
-pub struct CommittedProgram {
+/// The program as a committed cached trace (committed once, reused by every proof), on the
+/// device of engine `E`.
+pub struct CommittedProgram<E: VmEngine = CpuEngine> {
     pub commitment: Digest,
-    trace: CommittedTraceData<PB>,
+    trace: CommittedTraceData<E::PB>,
 }
 
-impl CommittedProgram {
+impl<E: VmEngine> CommittedProgram<E> {
     /// The table as a proof shows it: commitment and height.
     pub fn table(&self) -> ProgramTable {
         ProgramTable {
             commitment: self.commitment,
-            log_height: self.trace.trace.height().ilog2() as usize,
+            log_height: self.trace.height().ilog2() as usize,
         }
     }
 }
 
-/// A segment's traces and public values, before they meet a proving key.
-pub struct SegmentTraces {
+/// A segment's traces (on the device of engine `E`) and public values, before they meet a
+/// proving key.
+pub struct SegmentTraces<E: VmEngine = CpuEngine> {
     /// Each AIR's trace by AIR id (`None`: the AIR has no rows and is left out).
-    pub traces: Vec<Option<RowMajorMatrix<F>>>,
+    pub traces: Vec<Option<DeviceMatrix<E>>>,
     /// Each AIR's public values by AIR id.
     pub public_values: Vec<Vec<F>>,
     /// The public output so far and its proof against the final memory root.
@@ -161,12 +163,12 @@ pub struct SegmentTraces {
     pub next_start: SegmentStart,
 }
 
-impl SegmentTraces {
+impl<E: VmEngine> SegmentTraces<E> {
     /// Height of each AIR's trace (0 when absent), by AIR id.
     pub fn heights(&self) -> Vec<usize> {
         self.traces
             .iter()
-            .map(|t| t.as_ref().map_or(0, |t| t.height()))
+            .map(|t| t.as_ref().map_or(0, MatrixDimensions::height))
             .collect()
     }
 
@@ -180,10 +182,11 @@ impl SegmentTraces {
     }
 }
 
-/// A VM for one configuration and one set of proof-system parameters.
-pub struct VirtualMachine<C> {
+/// A VM for one configuration, proving on engine `E` (by default the CPU's) with one set of
+/// proof-system parameters.
+pub struct VirtualMachine<C, E: VmEngine = CpuEngine> {
     pub config: C,
-    engine: Engine,
+    engine: E,
     buses: SystemBuses,
     extensions: Extensions,
     airs: Vec<AirRef<SC>>,
@@ -192,9 +195,17 @@ pub struct VirtualMachine<C> {
 }
 
 impl<C: VmCircuitConfig> VirtualMachine<C> {
-    /// The machine of `config` proven with `params`. Fails if two of the configuration's
-    /// extensions claim the same opcode.
+    /// The machine of `config` proven on the CPU with `params`. Fails if two of the
+    /// configuration's extensions claim the same opcode.
     pub fn new(config: C, params: SystemParams) -> Result<Self, VirtualMachineError> {
+        Self::with_engine(config, CpuEngine::new(params))
+    }
+}
+
+impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
+    /// The machine of `config` proven on `engine` (and its parameters). Fails if two of the
+    /// configuration's extensions claim the same opcode.
+    pub fn with_engine(config: C, engine: E) -> Result<Self, VirtualMachineError> {
         let buses = SystemBuses::default();
         let dims = MemoryDimensions::new(config.system().memory_bits as usize);
         let merkle_bus = MerkleBus::new(MERKLE_BUS);
@@ -243,7 +254,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         }
         Ok(Self {
             config,
-            engine: tessera_backend_cpu::engine(params),
+            engine,
             buses,
             extensions,
             airs,
@@ -252,27 +263,38 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     }
 
     /// What each instruction of `exe` costs the circuit, for metered execution: slots are the
-    /// extensions' AIRs before splitting (extension by extension, in order).
-    pub fn metering_costs(&self, exe: &VmExe<F>) -> MeteringCosts {
+    /// extensions' AIRs before splitting (extension by extension, in order). An instruction
+    /// whose extension names no AIR for it ([`CircuitExtension::insn_air`] returns `None`) is
+    /// an error, not a row billed to some other AIR.
+    pub fn metering_costs(&self, exe: &VmExe<F>) -> Result<MeteringCosts, VirtualMachineError> {
         let mut offsets = Vec::new();
         let mut slots = 0;
         for ids in &self.extension_airs {
             offsets.push(slots);
             slots += ids.len() / TRACE_PARTS;
         }
-        let insn_slots = exe
-            .program
-            .instructions
-            .iter()
-            .map(|inst| {
-                let slot = inst.as_ref().and_then(|inst| {
-                    let owner = self.extensions.owner(inst.opcode)?;
-                    Some(offsets[owner] + self.extensions[owner].insn_air(inst)?)
-                });
-                // Gaps never run: a run that reaches one faults.
-                slot.unwrap_or(0) as u32
+        let program = &exe.program;
+        let insn_slots = (program.instructions.iter().enumerate())
+            .map(|(index, inst)| {
+                // Gaps, and opcodes no extension executes, never run: a run that reaches one
+                // faults. Their slot is never charged.
+                let Some((inst, owner)) = inst
+                    .as_ref()
+                    .and_then(|inst| Some((inst, self.extensions.owner(inst.opcode)?)))
+                else {
+                    return Ok(0);
+                };
+                let extension = &self.extensions[owner];
+                let air = extension.insn_air(inst).ok_or_else(|| {
+                    VirtualMachineError::UnmeteredInstruction {
+                        pc: program.pc_base + PC_STEP * index as u32,
+                        opcode: inst.opcode,
+                        extension: extension.name(),
+                    }
+                })?;
+                Ok((offsets[owner] + air) as u32)
             })
-            .collect();
+            .collect::<Result<_, VirtualMachineError>>()?;
         // The (first) extension with I/O channels handles the syscalls.
         let io_slots = self
             .extensions
@@ -316,7 +338,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 .sum(),
             min_height,
         };
-        MeteringCosts {
+        Ok(MeteringCosts {
             insn_slots,
             slots: slots.max(1),
             io_slots,
@@ -328,7 +350,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 // x0..x31 and the sink of writes to x0: every slot a refresh may read.
                 register_bytes: REGISTER_REFRESH_SLOTS * MEMORY_BLOCK as u32,
             },
-        }
+        })
     }
 
     /// Bus messages per row of every AIR, by AIR id (what keygen counts as its interactions).
@@ -350,7 +372,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         &self.buses
     }
 
-    pub fn engine(&self) -> &Engine {
+    pub fn engine(&self) -> &E {
         &self.engine
     }
 
@@ -391,7 +413,10 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     }
 
     /// Commits the program's cached trace.
-    pub fn commit_program(&self, exe: &VmExe<F>) -> Result<CommittedProgram, VirtualMachineError> {
+    pub fn commit_program(
+        &self,
+        exe: &VmExe<F>,
+    ) -> Result<CommittedProgram<E>, VirtualMachineError> {
         self.commit_program_table(program_trace(&exe.program))
     }
 
@@ -401,7 +426,8 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     pub fn commit_program_table(
         &self,
         trace: RowMajorMatrix<F>,
-    ) -> Result<CommittedProgram, VirtualMachineError> {
+    ) -> Result<CommittedProgram<E>, VirtualMachineError> {
+        let trace = E::PB::from_host(trace);
         let (commitment, data) = self
             .engine
             .device()
@@ -438,7 +464,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     pub fn exe_commitment(
         &self,
         exe: &VmExe<F>,
-        program: &CommittedProgram,
+        program: &CommittedProgram<E>,
     ) -> Result<Digest, VirtualMachineError> {
         Ok(exe_commitment(
             program.table(),
@@ -451,10 +477,19 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         MemoryDimensions::new(self.config.system().memory_bits as usize)
     }
 
+    /// `exe` prepared for preflight (its instructions pre-computed with the configuration's
+    /// executors), for any number of segments.
+    pub fn preflight_program(
+        &self,
+        exe: Arc<VmExe<F>>,
+    ) -> Result<PreflightProgram, PreflightError> {
+        PreflightProgram::new(&self.config, exe)
+    }
+
     /// Runs one segment of `exe` on `input` from `start` until the guest exits or
     /// `max_instructions` ran (the segment is then suspended), recording what trace generation
-    /// needs.
-    #[tracing::instrument(name = "execute_preflight", skip_all)]
+    /// needs. This prepares `exe` for the one call; [`Self::execute_preflight_of`] runs a
+    /// program prepared once.
     pub fn execute_preflight(
         &self,
         exe: &VmExe<F>,
@@ -462,9 +497,22 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         input: &GuestInput,
         max_instructions: u64,
     ) -> Result<PreflightOutput, PreflightError> {
+        let program = self.preflight_program(Arc::new(exe.clone()))?;
+        self.execute_preflight_of(&program, start, input, max_instructions)
+    }
+
+    /// [`Self::execute_preflight`] of a prepared program.
+    #[tracing::instrument(name = "execute_preflight", skip_all)]
+    pub fn execute_preflight_of(
+        &self,
+        program: &PreflightProgram,
+        start: SegmentStart,
+        input: &GuestInput,
+        max_instructions: u64,
+    ) -> Result<PreflightOutput, PreflightError> {
         preflight::run(
             &self.config,
-            exe,
+            program,
             &self.extensions,
             (&[], 0),
             start,
@@ -474,11 +522,25 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     }
 
     /// [`Self::execute_preflight`] of a segment metered execution planned: its instructions,
-    /// with each chip's record arena reserved at the rows the plan counted for its AIRs.
-    #[tracing::instrument(name = "execute_preflight", skip_all)]
+    /// with each chip's record arena reserved at the rows the plan counted for its AIRs. This
+    /// prepares `exe` for the one call; [`Self::execute_planned_preflight_of`] runs a program
+    /// prepared once.
     pub fn execute_planned_preflight(
         &self,
         exe: &VmExe<F>,
+        start: SegmentStart,
+        input: &GuestInput,
+        segment: &Segment,
+    ) -> Result<PreflightOutput, PreflightError> {
+        let program = self.preflight_program(Arc::new(exe.clone()))?;
+        self.execute_planned_preflight_of(&program, start, input, segment)
+    }
+
+    /// [`Self::execute_planned_preflight`] of a prepared program.
+    #[tracing::instrument(name = "execute_preflight", skip_all)]
+    pub fn execute_planned_preflight_of(
+        &self,
+        program: &PreflightProgram,
         start: SegmentStart,
         input: &GuestInput,
         segment: &Segment,
@@ -497,7 +559,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         let refreshes = segment.refresh_rows.min(cap) as usize;
         preflight::run(
             &self.config,
-            exe,
+            program,
             &self.extensions,
             (&rows, refreshes),
             start,
@@ -513,12 +575,13 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         &self,
         exe: &VmExe<F>,
         preflight: PreflightOutput,
-    ) -> Result<SegmentTraces, GenerationError> {
+    ) -> Result<SegmentTraces<E>, GenerationError> {
         let program = &exe.program;
         let PreflightOutput {
             start,
             memory,
-            chips,
+            mut records,
+            rows,
             refresh,
             periphery,
             counts,
@@ -528,7 +591,8 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             instret,
         } = preflight;
         let Periphery { range, bitwise } = periphery.clone();
-        let mut traces: Vec<Option<RowMajorMatrix<F>>> = vec![None; self.airs.len()];
+        let mut traces: Vec<Option<DeviceMatrix<E>>> = (0..self.airs.len()).map(|_| None).collect();
+        let to_device = |trace| Some(E::PB::from_host(trace));
         let mut public_values: Vec<Vec<F>> = vec![Vec::new(); self.airs.len()];
 
         // Connector: from the entry point at INITIAL_TIMESTAMP to the final state.
@@ -541,7 +605,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         }
         let (connector, pvs) =
             connector_trace(start.pc, final_pc, final_timestamp, exit_code, &range);
-        traces[CONNECTOR_AIR_ID] = Some(connector);
+        traces[CONNECTOR_AIR_ID] = to_device(connector);
         public_values[CONNECTOR_AIR_ID] = pvs;
 
         // Program: execution frequencies.
@@ -551,7 +615,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
                 executed: counts.len(),
             });
         }
-        traces[PROGRAM_AIR_ID] = Some(multiplicity_trace(&counts));
+        traces[PROGRAM_AIR_ID] = to_device(multiplicity_trace(&counts));
 
         // The memory tables (boundary and Merkle chips from the segment's initial memory to its
         // final memory) and the extensions' traces are independent: fill them side by side.
@@ -560,6 +624,7 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         let touched = memory.touched();
         let (dims, extensions, extension_airs) =
             (self.dims(), &self.extensions, &self.extension_airs);
+        let extension_periphery = periphery.clone();
         let (memory_tables, extension_traces) = join(
             || {
                 let _span = tracing::info_span!("memory_traces").entered();
@@ -570,7 +635,13 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             },
             || {
                 let _span = tracing::info_span!("extension_traces").entered();
-                extension_traces(extensions, extension_airs, chips)
+                extension_traces::<E::PB>(
+                    extensions,
+                    extension_airs,
+                    &extension_periphery,
+                    &rows,
+                    &mut records,
+                )
             },
         );
         let (tree, memory_traces) = memory_tables?;
@@ -593,17 +664,17 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
             }
         }
         public_values[MERKLE_AIR_ID] = memory_traces.public_values_vec();
-        traces[BOUNDARY_AIR_ID] = Some(memory_traces.boundary);
-        traces[MERKLE_AIR_ID] = Some(memory_traces.merkle);
-        traces[POSEIDON2_AIR_ID] = Some(poseidon2.generate_trace());
+        traces[BOUNDARY_AIR_ID] = to_device(memory_traces.boundary);
+        traces[MERKLE_AIR_ID] = to_device(memory_traces.merkle);
+        traces[POSEIDON2_AIR_ID] = to_device(poseidon2.generate_trace());
         let capacity = self.config.system().public_output_capacity;
         let public_output = PublicOutputProof::new(&tree, next_start.public_output(capacity));
 
         if !refresh.records.is_empty() {
-            traces[REGISTER_REFRESH_AIR_ID] = Some(refresh.generate_trace());
+            traces[REGISTER_REFRESH_AIR_ID] = to_device(refresh.generate_trace());
         }
-        traces[RANGE_CHECKER_AIR_ID] = Some(range.generate_trace());
-        traces[BITWISE_AIR_ID] = Some(bitwise.generate_trace());
+        traces[RANGE_CHECKER_AIR_ID] = to_device(range.generate_trace());
+        traces[BITWISE_AIR_ID] = to_device(bitwise.generate_trace());
 
         Ok(SegmentTraces {
             traces,
@@ -620,9 +691,9 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     pub fn generate_proving_ctx(
         &self,
         pk: &MultiStarkProvingKey<SC>,
-        program: &CommittedProgram,
-        traces: SegmentTraces,
-    ) -> Result<ProvingContext<PB>, GenerationError> {
+        program: &CommittedProgram<E>,
+        traces: SegmentTraces<E>,
+    ) -> Result<ProvingContext<E::PB>, GenerationError> {
         if traces.traces.len() != self.airs.len() {
             return Err(GenerationError::TraceCountMismatch {
                 extension: "all",
@@ -633,10 +704,10 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
         // The multiplicities must line up with the committed program's rows.
         let executed = traces.traces[PROGRAM_AIR_ID]
             .as_ref()
-            .map_or(0, |t| t.height());
-        if executed != program.trace.trace.height() {
+            .map_or(0, MatrixDimensions::height);
+        if executed != program.trace.height() {
             return Err(GenerationError::ProgramMismatch {
-                committed: program.trace.trace.height(),
+                committed: program.trace.height(),
                 executed,
             });
         }
@@ -699,8 +770,8 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     /// Proves a segment.
     pub fn prove(
         &self,
-        pk: &DeviceMultiStarkProvingKey<PB>,
-        ctx: ProvingContext<PB>,
+        pk: &DeviceMultiStarkProvingKey<E::PB>,
+        ctx: ProvingContext<E::PB>,
     ) -> Result<openvm_stark_backend::proof::Proof<SC>, VirtualMachineError> {
         self.engine
             .prove(pk, ctx)
@@ -708,33 +779,38 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     }
 
     /// The proving key on the prover's device.
-    pub fn device_pk(&self, pk: &MultiStarkProvingKey<SC>) -> DeviceMultiStarkProvingKey<PB> {
+    pub fn device_pk(&self, pk: &MultiStarkProvingKey<SC>) -> DeviceMultiStarkProvingKey<E::PB> {
         self.engine.device().transport_pk_to_device(pk)
     }
 }
 
 /// A trace (or its absence) and the AIR id it goes to.
-type AirTrace = (usize, Option<RowMajorMatrix<F>>);
+type AirTrace<B> = (
+    usize,
+    Option<<B as openvm_stark_backend::prover::ProverBackend>::Matrix>,
+);
 
-/// Every extension's traces split into their parts, by AIR id.
-fn extension_traces(
-    extensions: &[Box<dyn CircuitExtension>],
+/// Every extension's traces, each AIR's split into its instances, by AIR id: made by the
+/// backend from the records the extension's handlers left (`rows`: each extension's planned
+/// row counts, empty without a plan).
+fn extension_traces<B: DeviceTraces>(
+    extensions: &Extensions,
     extension_airs: &[Range<usize>],
-    chips: Vec<Box<dyn SegmentChips>>,
-) -> Result<Vec<AirTrace>, GenerationError> {
+    periphery: &Periphery,
+    rows: &[Vec<usize>],
+    records: &mut tessera_arch::RecordStore,
+) -> Result<Vec<AirTrace<B>>, GenerationError> {
     let mut out = Vec::new();
-    for ((extension, chips), ids) in extensions.iter().zip(chips).zip(extension_airs) {
-        let extension_traces = chips.generate_traces();
-        if extension_traces.len() * TRACE_PARTS != ids.len() {
+    for (index, (extension, ids)) in extensions.iter().zip(extension_airs).enumerate() {
+        let planned = rows.get(index).map_or(&[][..], |r| &r[..]);
+        let parts = B::extension_traces(extension.as_ref(), periphery, planned, records);
+        if parts.len() != ids.len() {
             return Err(GenerationError::TraceCountMismatch {
                 extension: extension.name(),
                 airs: ids.len() / TRACE_PARTS,
-                traces: extension_traces.len(),
+                traces: parts.len() / TRACE_PARTS,
             });
         }
-        let parts = extension_traces
-            .into_iter()
-            .flat_map(|trace| split_trace(trace, TRACE_PARTS));
         out.extend(ids.clone().zip(parts));
     }
     Ok(out)

@@ -16,6 +16,7 @@
 //! 5. [`VirtualMachine::prove`]; a verifier calls [`verify_single`], then compares the exe
 //!    commitment with the one of the program it expects and checks the public output.
 
+mod backend;
 mod extension;
 mod instance;
 mod machine;
@@ -25,6 +26,10 @@ mod public_output;
 #[cfg(test)]
 mod tests;
 
+pub use backend::{
+    host_filled_traces, CpuBackend, CpuEngine, DeviceMatrix, DeviceTraces, ReferenceBackend,
+    ReferenceEngine, VmEngine,
+};
 pub use extension::{
     CircuitExtension, Extensions, InitialMemory, OwnBuses, Periphery, PreflightError,
     PreflightMemory, SegmentChips, SyscallIo, SystemBuses,
@@ -35,12 +40,12 @@ pub use machine::{
     BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
     PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REGISTER_REFRESH_AIR_ID, REQUIRED_AIR_IDS, TRACE_PARTS,
 };
-pub use preflight::{PreflightOutput, SegmentStart};
+pub use preflight::{PreflightOutput, PreflightProgram, SegmentStart};
 pub use public_output::PublicOutputProof;
 
 use openvm_stark_backend::{
     keygen::types::MultiStarkVerifyingKey, p3_field::PrimeCharacteristicRing,
-    p3_field::PrimeField32, proof::Proof, StarkEngine,
+    p3_field::PrimeField32, proof::Proof,
 };
 use serde::{Deserialize, Serialize};
 use tessera_arch::{ConfigError, VmExecutionConfig};
@@ -52,13 +57,7 @@ use crate::{
     poseidon2::{compress, Digest},
 };
 
-pub use crate::SC;
-/// The proof system's backend the engine proves on.
-pub use tessera_backend_cpu::CpuBackend as PB;
-/// The proving engine (the CPU backend's).
-pub use tessera_backend_cpu::CpuEngine as Engine;
-/// The field.
-pub use tessera_backend_cpu::F;
+pub use crate::{F, SC};
 
 /// The circuit side of a VM configuration: which extensions' circuits prove its instructions.
 pub trait VmCircuitConfig: VmExecutionConfig<F> {
@@ -137,8 +136,8 @@ pub struct VerifiedSegment {
 ///
 /// What it proves is a segment of SOME program: compare [`VerifiedSegment::exe_commitment`]
 /// (or the parts of it) with what the expected executable derives to.
-pub fn verify_single(
-    engine: &Engine,
+pub fn verify_single<E: VmEngine>(
+    engine: &E,
     vk: &VmVerifyingKey,
     proof: &Proof<SC>,
 ) -> Result<VerifiedSegment, VmVerificationError> {
@@ -227,8 +226,8 @@ impl VerifiedRun {
 /// Returns the exe commitment (of the first segment's program, initial memory and pc), the
 /// exit code and the final memory root: check it against the expected executable with
 /// [`VerifiedRun::check_exe`].
-pub fn verify_segments(
-    engine: &Engine,
+pub fn verify_segments<E: VmEngine>(
+    engine: &E,
     vk: &VmVerifyingKey,
     proofs: &[Proof<SC>],
 ) -> Result<VerifiedRun, VmVerificationError> {
@@ -297,6 +296,12 @@ pub enum VirtualMachineError {
     Config(#[from] ConfigError),
     #[error("preflight and metered execution disagree on where the run ends: segment {index} of the plan (exited there: {exited})")]
     PlanMismatch { index: usize, exited: bool },
+    #[error("the instruction at pc {pc:#x} ({opcode:?}) has no AIR: extension {extension} executes it but names no AIR for its row (CircuitExtension::insn_air)")]
+    UnmeteredInstruction {
+        pc: u32,
+        opcode: tessera_arch::VmOpcode,
+        extension: &'static str,
+    },
     #[error("the run did not exit within {max_instructions} instructions: it needs more than one segment")]
     NotOneSegment { max_instructions: u64 },
 }

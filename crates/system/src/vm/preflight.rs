@@ -10,15 +10,12 @@ use tessera_arch::{
     SparseMemoryImage, StreamPositions, Streams, VmExe, VmExecState, VmExecutionConfig, VmState,
 };
 
-use super::{
-    Extensions, InitialMemory, Periphery, PreflightError, PreflightMemory, SegmentChips, SyscallIo,
-    F,
-};
+use super::{Extensions, InitialMemory, Periphery, PreflightError, PreflightMemory, SyscallIo, F};
 use crate::{
     bitwise::BitwiseLookupChip, connector::INITIAL_TIMESTAMP, range_checker::RangeCheckerChip,
     register_refresh::RegisterRefreshChip,
 };
-use tessera_backend_cpu::RecordArena;
+use tessera_arch::{RecordArena, RecordStore};
 
 /// Where a segment starts: everything execution needs to go on from there. Serializable, so
 /// that segments can be proven on other machines once their start states are known.
@@ -61,13 +58,17 @@ impl SegmentStart {
     }
 }
 
-/// What a preflight produced: the chips' records, the memory accesses, and the outcome.
+/// What a preflight produced: the handlers' records, the memory accesses, and the outcome.
 pub struct PreflightOutput {
     /// Where the segment started.
     pub start: SegmentStart,
     pub memory: PreflightMemory,
-    /// Each extension's chips, in the order of the configuration's extensions.
-    pub chips: Vec<Box<dyn SegmentChips>>,
+    /// The records the handlers made, by type: the backend's fillers take them
+    /// ([`super::DeviceTraces::extension_traces`]).
+    pub records: RecordStore,
+    /// For each extension (in the configuration's order), its AIRs' planned row counts; empty
+    /// without a plan.
+    pub rows: Vec<Vec<usize>>,
     /// The refreshes of stale registers.
     pub refresh: RegisterRefreshChip,
     pub periphery: Periphery,
@@ -82,6 +83,39 @@ pub struct PreflightOutput {
     pub io: SyscallIo,
 }
 
+/// A program ready for preflight: its instructions pre-computed once for the preflight
+/// context ([`PreflightCtx`]) with the configuration's executors. A [`super::VmInstance`]
+/// keeps one for all the segments it proves; [`super::VirtualMachine::execute_preflight`]
+/// makes one per call.
+pub struct PreflightProgram {
+    exe: Arc<VmExe<F>>,
+    instance: InterpretedInstance<F, PreflightCtx>,
+}
+
+impl PreflightProgram {
+    /// `exe` prepared with `config`'s executors.
+    pub(super) fn new<C: VmExecutionConfig<F>>(
+        config: &C,
+        exe: Arc<VmExe<F>>,
+    ) -> Result<Self, PreflightError> {
+        let unprovable = |message: String| PreflightError::Unprovable {
+            pc: exe.pc_start,
+            message,
+        };
+        let executors = config
+            .create_executors()
+            .map_err(|e| unprovable(e.to_string()))?;
+        let instance = InterpretedInstance::new(config.system().clone(), Arc::new(executors), &exe)
+            .map_err(|e| unprovable(e.to_string()))?;
+        Ok(Self { exe, instance })
+    }
+
+    /// The executable.
+    pub fn exe(&self) -> &Arc<VmExe<F>> {
+        &self.exe
+    }
+}
+
 /// Runs `exe` from `start` until it exits or `max_instructions` ran (then the segment is
 /// suspended at the next instruction's pc), over the instruction handlers: the segment runs in
 /// a [`PreflightCtx`] on a machine state rebuilt from `start`, with the executors of `config`
@@ -91,7 +125,7 @@ pub struct PreflightOutput {
 /// 0 without a plan).
 pub(super) fn run<C: VmExecutionConfig<F>>(
     config: &C,
-    exe: &VmExe<F>,
+    program: &PreflightProgram,
     extensions: &Extensions,
     (rows, refreshes): (&[Vec<usize>], usize),
     start: SegmentStart,
@@ -100,19 +134,7 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
 ) -> Result<PreflightOutput, PreflightError> {
     let system = config.system();
     let public_capacity = system.public_output_capacity;
-    let executors = config
-        .create_executors()
-        .map_err(|e| PreflightError::Unprovable {
-            pc: start.pc,
-            message: e.to_string(),
-        })?;
-    let exe = Arc::new(exe.clone());
-    let instance =
-        InterpretedInstance::<F, PreflightCtx>::new(system.clone(), Arc::new(executors), &exe)
-            .map_err(|e| PreflightError::Unprovable {
-                pc: start.pc,
-                message: e.to_string(),
-            })?;
+    let PreflightProgram { exe, instance } = program;
 
     let image = start.memory.clone();
     let initial: InitialMemory = Box::new(move |space, pointer| {
@@ -127,7 +149,7 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
     let mut ctx = PreflightCtx::new(memory, exe.program.instructions.len(), end);
     ctx.refreshes.reserve(refreshes);
 
-    let mut vm = VmState::initial(system, &exe, Streams::new(input.clone()));
+    let mut vm = VmState::initial(system, exe, Streams::new(input.clone()));
     vm.pc = start.pc;
     vm.instret = start.instret;
     vm.streams.seek(&start.streams);
@@ -145,13 +167,19 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
         range: Arc::new(RangeCheckerChip::new(super::SystemBuses::default().range)),
         bitwise: Arc::new(BitwiseLookupChip::default()),
     };
+    // A planned segment's records go to arenas reserved at the planned rows.
+    for (extension, planned) in extensions.iter().zip(rows) {
+        extension
+            .new_chips(&periphery, planned)
+            .lend_arenas(&mut ctx.records);
+    }
     let mut state = VmExecState { vm, ctx };
     let exit_code = match instance.run(&mut state) {
         Ok(()) => state.vm.exit_code,
         Err(ExecutionError::InstructionLimit { limit, .. }) if limit == end => None,
         Err(error) => return Err(preflight_error(error)),
     };
-    let VmExecState { vm, mut ctx } = state;
+    let VmExecState { vm, ctx } = state;
     let segment_instret = vm.instret - start.instret;
     if let Some(pc) = ctx.unrecorded {
         let opcode = exe.program.get(pc).map(|inst| inst.opcode);
@@ -160,15 +188,6 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
             message: format!("{opcode:?} executes, but no chip of this configuration proves it"),
         });
     }
-    let chips: Vec<Box<dyn SegmentChips>> = extensions
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let mut chips = e.new_chips(&periphery, rows.get(i).map_or(&[], |r| &r[..]));
-            chips.load_records(&mut ctx.records);
-            chips
-        })
-        .collect();
     let io = SyscallIo {
         positions: vm.streams.positions(),
         public_capacity,
@@ -179,7 +198,8 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
     Ok(PreflightOutput {
         start,
         memory: ctx.memory,
-        chips,
+        records: ctx.records,
+        rows: rows.to_vec(),
         refresh: RegisterRefreshChip {
             range: periphery.range.clone(),
             records: RecordArena::from(ctx.refreshes),

@@ -16,8 +16,8 @@ use crate::{
     encode::*,
     nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
-        F, PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, Run, BASE, BITWISE,
+        EXECUTION, F, PROGRAM,
     },
 };
 
@@ -41,7 +41,7 @@ struct Machine {
 /// Straight-line code; at the `n`-th AUIPC, `forge(n, &mut value)` may change what it writes
 /// (a cheating prover's run, consistent in memory).
 fn execute(words: &[u32], forge: impl Fn(usize, &mut u32)) -> Machine {
-    let mut run = Run::new(words, &[]);
+    let mut run = new_run(words, &[]);
     let mut nops = NopChip::default();
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     let mut chip = AuipcChip::new(run.range.clone(), run.bitwise.clone());

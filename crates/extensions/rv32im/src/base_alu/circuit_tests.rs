@@ -14,8 +14,8 @@ use super::*;
 use crate::{
     encode::*,
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F,
-        PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, Run, BITWISE,
+        EXECUTION, F, PROGRAM,
     },
 };
 
@@ -37,7 +37,7 @@ const LOGIC_IMM: usize = 3;
 
 /// Runs ALU-only straight-line code and returns the run and the four traces.
 fn run(words: &[u32], registers: &[(u32, u32)]) -> (Run, Traces) {
-    let mut run = Run::new(words, registers);
+    let mut run = new_run(words, registers);
     let mut chip = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     for _ in words {
         let pc = run.pc;

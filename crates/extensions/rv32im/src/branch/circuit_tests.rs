@@ -21,8 +21,8 @@ use crate::{
     encode::*,
     nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
-        F, PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, Run, BASE, BITWISE,
+        EXECUTION, F, PROGRAM,
     },
 };
 
@@ -59,7 +59,7 @@ struct Machine {
 /// Runs from [`BASE`] until the pc leaves the program (or lands on a misaligned pc). At the
 /// `n`-th executed branch, `forge(n, &mut taken)` may change the decision.
 fn execute(words: &[u32], registers: &[(u32, u32)], forge: impl Fn(usize, &mut bool)) -> Machine {
-    let mut run = Run::new(words, registers);
+    let mut run = new_run(words, registers);
     let mut nops = NopChip::default();
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     let mut eq = BranchEqualChip::new(run.range.clone());

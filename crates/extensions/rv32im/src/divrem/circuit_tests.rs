@@ -10,7 +10,7 @@ use super::{air::DivRemCols, trace::divrem_witness, *};
 use crate::{
     adapters::AluFamily,
     encode::*,
-    test_harness::{memory_bridge, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM},
+    test_harness::{memory_bridge, new_run, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM},
 };
 
 fn air() -> DivRemAir {
@@ -62,7 +62,7 @@ fn run(cases: &[(DivRemOpcode, u32, u32)]) -> (Run, RowMajorMatrix<F>) {
         };
         words.push(encode(base + 3, base + 1, base + 2));
     }
-    let mut run = Run::new(&words, &registers);
+    let mut run = new_run(&words, &registers);
     let mut chip = DivRemChip::new(run.range.clone(), run.bitwise.clone());
     for &(op, _, _) in cases {
         let pc = run.pc;

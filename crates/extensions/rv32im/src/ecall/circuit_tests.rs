@@ -16,8 +16,8 @@ use super::*;
 use crate::{
     encode::*,
     test_harness::{
-        assert_unbalanced, memory_bridge, range_bus, BoundaryEdit, Run, BITWISE, EXECUTION, F,
-        PROGRAM,
+        assert_unbalanced, memory_bridge, new_run_with_memory, range_bus, BoundaryEdit, Run,
+        BITWISE, EXECUTION, F, PROGRAM,
     },
     AluKind, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode,
 };
@@ -71,7 +71,7 @@ pub(super) fn execute_with(
     data: &[(u32, u32)],
     streams: Streams,
 ) -> Result<Executed, Fault> {
-    let mut run = Run::with_memory(words, registers, data).with_streams(streams);
+    let mut run = new_run_with_memory(words, registers, data).with_streams(streams);
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     let mut ecalls = EcallChip::new(run.range.clone(), run.bitwise.clone());
     loop {

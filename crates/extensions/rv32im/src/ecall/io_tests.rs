@@ -16,7 +16,7 @@ use tessera_arch::{
 use super::{circuit_tests::*, *};
 use crate::{
     encode::*,
-    test_harness::{assert_constraint_fails, assert_unbalanced, Run, BASE, F},
+    test_harness::{assert_constraint_fails, assert_unbalanced, new_run, BASE, F},
     Rv32ImConfig,
 };
 
@@ -170,7 +170,7 @@ fn reads_write_the_input_to_memory() {
 /// The `ecall` at [`BASE`] with registers `(a7, a0, a2)` (and `a1` = 0x100), run through its
 /// handler with a public output of `capacity` bytes.
 fn refused(a7: u32, a0: u32, a2: u32, capacity: usize) -> Fault {
-    let mut run = Run::new(&[ECALL], &[(17, a7), (10, a0), (11, 0x100), (12, a2)])
+    let mut run = new_run(&[ECALL], &[(17, a7), (10, a0), (11, 0x100), (12, a2)])
         .with_public_capacity(capacity);
     let inst = run.next_instruction();
     let err = run.try_execute::<EcallRecord>(BASE, &inst).unwrap_err();

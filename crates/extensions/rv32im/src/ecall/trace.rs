@@ -2,7 +2,8 @@
 //! writes to the public output and of reads.
 
 use std::{borrow::BorrowMut, sync::Arc};
-use tessera_backend_cpu::{fill_trace, RecordArena};
+use tessera_arch::RecordArena;
+use tessera_backend_cpu::fill_trace;
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::{

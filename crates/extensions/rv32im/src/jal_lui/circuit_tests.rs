@@ -21,8 +21,8 @@ use crate::{
     encode::*,
     nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
-        F, PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, Run, BASE, BITWISE,
+        EXECUTION, F, PROGRAM,
     },
 };
 
@@ -64,7 +64,7 @@ struct Machine {
 /// Runs from [`BASE`] until the pc leaves the program. At the `n`-th JAL/LUI,
 /// `forge(n, &mut forge)` may change what it writes.
 fn execute(words: &[u32], forge: impl Fn(usize, &mut Forge)) -> Machine {
-    let mut run = Run::new(words, &[]);
+    let mut run = new_run(words, &[]);
     let mut nops = NopChip::default();
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     let mut chip = JalLuiChip::new(run.range.clone(), run.bitwise.clone());
@@ -361,7 +361,7 @@ fn padding_rows_stay_inert() {
 fn a_doubled_row_is_rejected_by_its_boolean_flag() {
     let machine = |merge: bool| {
         let words = [NOP, jal(0, -4)];
-        let mut run = Run::new(&words, &[]);
+        let mut run = new_run(&words, &[]);
         let mut nops = NopChip::default();
         let mut chip = JalLuiChip::new(run.range.clone(), run.bitwise.clone());
         for _ in 0..2 {

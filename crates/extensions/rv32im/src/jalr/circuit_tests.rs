@@ -22,8 +22,8 @@ use crate::{
     jal_lui::{JalLuiAir, JalLuiBuses, JalLuiChip, JalLuiOpcode, JumpAir},
     nop::{NopAir, NopChip, NopOpcode},
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BASE, BITWISE, EXECUTION,
-        F, PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, Run, BASE, BITWISE,
+        EXECUTION, F, PROGRAM,
     },
 };
 
@@ -66,7 +66,7 @@ fn pc(index: u32) -> u32 {
 /// Runs from [`BASE`] until the pc leaves the program. At the `n`-th JALR, `forge(n, ..)` may
 /// change what it does.
 fn execute(words: &[u32], registers: &[(u32, u32)], forge: impl Fn(usize, &mut Forge)) -> Machine {
-    let mut run = Run::new(words, registers);
+    let mut run = new_run(words, registers);
     let mut nops = NopChip::default();
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     let mut jal = JalLuiChip::new(run.range.clone(), run.bitwise.clone());

@@ -21,8 +21,8 @@ use crate::{
     base_alu::AluOperand,
     encode::*,
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F,
-        PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, Run, BITWISE,
+        EXECUTION, F, PROGRAM,
     },
 };
 
@@ -106,7 +106,7 @@ fn locate(index: usize) -> (bool, usize) {
 /// still holds the honest row, which the test then tampers with).
 fn run(cheat: Option<(usize, u32)>) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
     let words: Vec<u32> = program().iter().map(|&(w, _)| w).collect();
-    let mut run = Run::new(&words, &REGISTERS);
+    let mut run = new_run(&words, &REGISTERS);
     let mut chip = LessThanChip::new(run.range.clone(), run.bitwise.clone());
     for index in 0..words.len() {
         let pc = run.pc;

@@ -10,7 +10,8 @@ use super::{load_air::*, load_trace::*, LoadStoreOpcode};
 use crate::{
     encode::*,
     test_harness::{
-        assert_unbalanced, memory_bridge, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM,
+        assert_unbalanced, memory_bridge, new_run_with_memory, range_bus, Run, BITWISE, EXECUTION,
+        F, PROGRAM,
     },
 };
 
@@ -56,7 +57,7 @@ fn registers() -> Vec<(u32, u32)> {
 
 fn run() -> (Run, RowMajorMatrix<F>) {
     let words = program();
-    let mut run = Run::with_memory(&words, &registers(), &DATA);
+    let mut run = new_run_with_memory(&words, &registers(), &DATA);
     let mut chip = LoadChip::new(run.range.clone(), run.bitwise.clone());
     for _ in &words {
         let pc = run.pc;

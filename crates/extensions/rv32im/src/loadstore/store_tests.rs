@@ -10,7 +10,8 @@ use super::{load_air::*, load_trace::*, store_air::*, store_trace::*, LoadStoreO
 use crate::{
     encode::*,
     test_harness::{
-        assert_unbalanced, memory_bridge, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM,
+        assert_unbalanced, memory_bridge, new_run_with_memory, range_bus, Run, BITWISE, EXECUTION,
+        F, PROGRAM,
     },
 };
 
@@ -42,7 +43,7 @@ fn program() -> Vec<u32> {
 fn run() -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
     let words = program();
     let registers = [(1, 0x4000), (2, 0x1122_3344), (3, 0xa1b2_c3d4), (8, 0x4010)];
-    let mut run = Run::with_memory(&words, &registers, &[(0x4004, 0xffff_ffff)]);
+    let mut run = new_run_with_memory(&words, &registers, &[(0x4004, 0xffff_ffff)]);
     let mut loads = LoadChip::new(run.range.clone(), run.bitwise.clone());
     let mut stores = StoreChip::new(run.range.clone());
     for _ in &words {

@@ -13,8 +13,8 @@ use super::{air::CARRY_BITS, trace::mul_carries, *};
 use crate::{
     encode::*,
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, range_bus, Run, BITWISE,
-        EXECUTION, F, PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, range_bus, Run,
+        BITWISE, EXECUTION, F, PROGRAM,
     },
 };
 
@@ -55,7 +55,7 @@ fn run(pairs: &[(u32, u32)]) -> (Run, RowMajorMatrix<F>) {
         words.push(mul(base + 3, base + 1, base + 2));
     }
     words.push(mul(5, 5, 5)); // rd == rs1 == rs2
-    let mut run = Run::new(&words, &registers);
+    let mut run = new_run(&words, &registers);
     let mut chip = MulChip::new(run.range.clone(), run.bitwise.clone());
     for _ in &words {
         let pc = run.pc;

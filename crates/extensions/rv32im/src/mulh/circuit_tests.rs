@@ -14,8 +14,8 @@ use crate::{
     adapters::AluFamily,
     encode::*,
     test_harness::{
-        assert_constraint_fails, assert_unbalanced, memory_bridge, range_bus, Run, BITWISE,
-        EXECUTION, F, PROGRAM,
+        assert_constraint_fails, assert_unbalanced, memory_bridge, new_run, range_bus, Run,
+        BITWISE, EXECUTION, F, PROGRAM,
     },
 };
 
@@ -59,7 +59,7 @@ fn run(cases: &[(MulHOpcode, u32, u32)]) -> (Run, RowMajorMatrix<F>) {
         };
         words.push(encode(base + 3, base + 1, base + 2));
     }
-    let mut run = Run::new(&words, &registers);
+    let mut run = new_run(&words, &registers);
     let mut chip = MulHChip::new(run.range.clone(), run.bitwise.clone());
     for &(op, _, _) in cases {
         let pc = run.pc;

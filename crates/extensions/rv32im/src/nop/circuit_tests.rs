@@ -11,7 +11,9 @@ use super::*;
 use crate::{
     base_alu::{AluKind, BaseAluAir, BaseAluBuses, BaseAluChip, BaseAluOpcode},
     encode::*,
-    test_harness::{assert_unbalanced, memory_bridge, Run, BITWISE, EXECUTION, F, PROGRAM},
+    test_harness::{
+        assert_unbalanced, memory_bridge, new_run, Run, BITWISE, EXECUTION, F, PROGRAM,
+    },
 };
 
 fn air() -> NopAir {
@@ -46,7 +48,7 @@ fn program() -> Vec<u32> {
 
 /// Runs the code; returns the run, the NOP trace and the ALU register-form trace.
 fn run(words: &[u32]) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
-    let mut run = Run::new(words, &[(1, 7), (2, 9)]);
+    let mut run = new_run(words, &[(1, 7), (2, 9)]);
     let mut nops = NopChip::default();
     let mut alu = BaseAluChip::new(run.range.clone(), run.bitwise.clone());
     for _ in words {

@@ -11,7 +11,7 @@ use crate::{
     adapters::AluFamily,
     encode::*,
     test_harness::{
-        assert_unbalanced, memory_bridge, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM,
+        assert_unbalanced, memory_bridge, new_run, range_bus, Run, BITWISE, EXECUTION, F, PROGRAM,
     },
 };
 
@@ -68,7 +68,7 @@ fn run(cases: &[Case]) -> (Run, RowMajorMatrix<F>, RowMajorMatrix<F>) {
         registers.push((base + 2, amount));
         words.push(word(op, imm, base + 3, base + 1, base + 2));
     }
-    let mut run = Run::new(&words, &registers);
+    let mut run = new_run(&words, &registers);
     let mut chip = ShiftChip::new(run.range.clone(), run.bitwise.clone());
     for _ in &words {
         let pc = run.pc;

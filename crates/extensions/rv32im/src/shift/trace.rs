@@ -1,7 +1,8 @@
 //! Preflight and trace generation of the shifts.
 
 use std::{borrow::BorrowMut, sync::Arc};
-use tessera_backend_cpu::{fill_trace, RecordArena};
+use tessera_arch::RecordArena;
+use tessera_backend_cpu::fill_trace;
 
 use openvm_stark_backend::{p3_field::PrimeField32, p3_matrix::dense::RowMajorMatrix};
 use tessera_arch::bus::MEMORY_BLOCK;

@@ -16,7 +16,7 @@ use crate::{connector::INITIAL_TIMESTAMP, vm::F};
 /// A preflight state at `pc` with registers `(index, value)` set and all memory zero.
 ///
 /// ```
-/// use tessera_system::kit::preflight::preflight_state;
+/// use tessera_system::kit::testing::preflight_state;
 ///
 /// let state = preflight_state(0x1000, &[(5, 7)]);
 /// assert_eq!(state.vm.reg(5), 7);

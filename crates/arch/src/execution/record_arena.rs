@@ -1,4 +1,5 @@
-//! Record arenas: the records of one AIR during one segment.
+//! Record arenas: the records of one AIR during one segment. They are plain host memory,
+//! written by the handlers in preflight and read by whichever backend fills the traces.
 
 /// The records preflight writes for one AIR, in execution order (one per trace row).
 ///

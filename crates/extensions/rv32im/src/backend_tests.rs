@@ -1,0 +1,149 @@
+//! The machine on a second proving backend: the same configuration proven by
+//! openvm-stark-backend's reference prover (column-major traces) through
+//! [`DeviceTraces`](tessera_system::vm::DeviceTraces), with no change to any AIR or to the
+//! machine. Its proofs verify with the CPU backend's key and engine, and the other way round.
+//! Toy parameters (`SystemParams::new_for_testing`): these tests check the plumbing, not
+//! security.
+
+use std::sync::Arc;
+
+use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, StarkEngine, SystemParams};
+use tessera_arch::{GuestInput, VmExe};
+use tessera_system::vm::{
+    verify_segments, verify_single, CpuEngine, ReferenceEngine, SegmentStart, VirtualMachine,
+    VmInstance, VmVerificationError, F,
+};
+
+use crate::{encode::*, BaseAluRecord, Rv32ImConfig};
+
+const BASE: u32 = 0x1000;
+
+/// Sums 1..=n, stores the sum, loads it back and exits with it: ALU, branch, LUI, store, load
+/// and ecall rows.
+fn sum_program(n: i32) -> Vec<u32> {
+    vec![
+        addi(5, 0, n),
+        addi(6, 0, 0),
+        add(6, 6, 5),
+        addi(5, 5, -1),
+        bne(5, 0, -8),
+        lui(7, 0x8),
+        sw(6, 7, 0),
+        lw(10, 7, 0),
+        addi(17, 0, 93),
+        ECALL,
+    ]
+}
+
+fn params() -> SystemParams {
+    SystemParams::new_for_testing(16)
+}
+
+fn exe(n: i32) -> Arc<VmExe<F>> {
+    Arc::new(exe_from_words::<F>(BASE, &sum_program(n)).unwrap())
+}
+
+#[test]
+fn both_backends_derive_the_same_keys_and_program_commitment() {
+    let cpu = VirtualMachine::new(Rv32ImConfig::default(), params()).unwrap();
+    let reference =
+        VirtualMachine::with_engine(Rv32ImConfig::default(), ReferenceEngine::new(params()))
+            .unwrap();
+    let (cpu_vk, reference_vk) = (cpu.keygen().unwrap().vk, reference.keygen().unwrap().vk);
+    assert_eq!(cpu_vk.inner.pre_hash, reference_vk.inner.pre_hash);
+    let exe = exe(10);
+    let (cpu_program, reference_program) = (
+        cpu.commit_program(&exe).unwrap(),
+        reference.commit_program(&exe).unwrap(),
+    );
+    assert_eq!(cpu_program.table(), reference_program.table());
+}
+
+#[test]
+fn a_reference_backend_proof_verifies_with_the_cpu_backend() {
+    let exe = exe(20);
+    let reference =
+        VirtualMachine::with_engine(Rv32ImConfig::default(), ReferenceEngine::new(params()))
+            .unwrap();
+    let keys = reference.keygen().unwrap();
+    let instance = VmInstance::new(reference, keys, exe.clone()).unwrap();
+    let proven = instance.prove_single(&GuestInput::default(), 1000).unwrap();
+    assert_eq!(proven.exit_code, Some(210));
+
+    // The CPU machine's own key and engine accept it, and it proves the CPU machine's
+    // derivation of the program.
+    let cpu = VirtualMachine::new(Rv32ImConfig::default(), params()).unwrap();
+    let cpu_keys = cpu.keygen().unwrap();
+    let verified = verify_single(cpu.engine(), &cpu_keys.vk, &proven.proof).unwrap();
+    assert_eq!(verified.exit_code, Some(210));
+    assert_eq!(
+        verified.exe_commitment,
+        cpu.exe_identity(&exe).unwrap().commitment()
+    );
+
+    // Tampered, it is rejected by either engine.
+    let mut tampered = proven.proof;
+    tampered.public_values[tessera_system::vm::CONNECTOR_AIR_ID][2] += F::ONE;
+    for error in [
+        verify_single(cpu.engine(), &cpu_keys.vk, &tampered).unwrap_err(),
+        verify_single(instance.vm().engine(), &cpu_keys.vk, &tampered).unwrap_err(),
+    ] {
+        assert!(matches!(error, VmVerificationError::Stark(_)), "{error}");
+    }
+}
+
+#[test]
+fn a_cpu_backend_proof_verifies_with_the_reference_engine() {
+    let exe = exe(5);
+    let cpu = VirtualMachine::new(Rv32ImConfig::default(), params()).unwrap();
+    let keys = cpu.keygen().unwrap();
+    let vk = keys.vk.clone();
+    let instance = VmInstance::new(cpu, keys, exe).unwrap();
+    let proof = instance
+        .prove_single(&GuestInput::default(), 1000)
+        .unwrap()
+        .proof;
+    let reference = ReferenceEngine::new(params());
+    let run = verify_segments(&reference, &vk, &[proof]).unwrap();
+    assert_eq!(run.exit_code, 15);
+}
+
+#[test]
+fn a_planned_segment_records_into_arenas_of_the_planned_size() {
+    use tessera_arch::{MeteredCtx, SegmentLimits, Streams, VmExecState, VmExecutor};
+
+    let exe = exe(50);
+    let vm = VirtualMachine::<_, CpuEngine>::new(Rv32ImConfig::default(), params()).unwrap();
+    let executor = VmExecutor::new(Rv32ImConfig::default()).unwrap();
+    let instance = executor.instance_for::<MeteredCtx>(&exe).unwrap();
+    let mut state = VmExecState {
+        vm: instance.initial_state(Streams::default()),
+        ctx: MeteredCtx::new(
+            vm.metering_costs(&exe).unwrap(),
+            SegmentLimits {
+                max_rows: 1 << 20,
+                max_memory_rows: 1 << 20,
+                max_interactions: 1 << 30,
+                max_accesses: 1 << 20,
+                max_instructions: 1 << 20,
+            },
+            None,
+        ),
+    };
+    instance.run(&mut state).unwrap();
+    let segments = state.ctx.finish();
+    assert_eq!(segments.len(), 1);
+    let mut preflight = vm
+        .execute_planned_preflight(
+            &exe,
+            SegmentStart::initial(&exe),
+            &GuestInput::default(),
+            &segments[0],
+        )
+        .unwrap();
+    // The ALU's records: 2 + 2 per iteration + 1 before the exit, in the arena that the
+    // plan reserved before the run (an arena grown by pushing would have spare room).
+    let alu = preflight.records.take::<BaseAluRecord>();
+    assert_eq!(alu.len(), 2 + 2 * 50 + 1);
+    assert_eq!(alu.capacity(), alu.len());
+}
