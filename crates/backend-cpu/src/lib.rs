@@ -3,7 +3,8 @@
 //! A backend is what turns a segment's records into traces on the device that proves them, and
 //! the proof-system engine that proves them there. On the CPU that is:
 //! - the engine: [`CpuEngine`] (`openvm-stark-sdk`'s BabyBear/Poseidon2 CPU engine, row-major
-//!   traces, rayon), the machine's default (`tessera_system::vm::VmEngine`);
+//!   traces, rayon), the engine of the machine's default backend (`tessera_system::vm::Cpu`), and
+//!   [`ReferenceEngine`], the reference prover (`tessera_system::vm::Reference`);
 //! - [`fill_trace`]: a record-per-row trace filled in parallel (rayon), the one loop every
 //!   chip's host filler uses.
 //!
@@ -33,25 +34,10 @@ mod fill;
 
 pub use fill::{fill_trace, fill_trace_rows};
 
-use openvm_stark_backend::StarkEngine;
-
 /// The CPU proving engine (BabyBear, Poseidon2, row-major traces).
 pub type CpuEngine = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
-/// The proof system's CPU backend (what proving keys, committed traces and proving contexts
-/// are bound to).
-pub type CpuBackend = openvm_stark_sdk::openvm_cpu_backend::CpuBackend<Config>;
 /// The reference CPU engine: openvm-stark-backend's reference prover, column-major traces and
 /// no SIMD. Much slower than [`CpuEngine`]; it is here as the second backend the machine is
 /// tested on (the same verifying key accepts its proofs), and as a cross-check of the prover.
 pub type ReferenceEngine =
     openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2RefEngine;
-/// The reference engine's backend (column-major matrices).
-pub type ReferenceBackend = openvm_stark_backend::prover::CpuColMajorBackend<Config>;
-
-/// The proof-system configuration of both engines (named by the circuit layer as
-/// `tessera_system::SC`).
-type Config = openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
-
-// The backend types are the engines' own.
-const _: fn(CpuEngine) -> <CpuEngine as StarkEngine>::PB = |_| CpuBackend::new();
-const _: fn(ReferenceEngine) -> <ReferenceEngine as StarkEngine>::PB = |_| ReferenceBackend::new();

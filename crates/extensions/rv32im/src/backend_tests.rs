@@ -1,6 +1,6 @@
 //! The machine on a second proving backend: the same configuration proven by
 //! openvm-stark-backend's reference prover (column-major traces) through
-//! [`DeviceTraces`](tessera_system::vm::DeviceTraces), with no change to any AIR or to the
+//! [`VmBackend`](tessera_system::vm::VmBackend), with no change to any AIR or to the
 //! machine. Its proofs verify with the CPU backend's key and engine, and the other way round.
 //! Toy parameters (`SystemParams::new_for_testing`): these tests check the plumbing, not
 //! security.
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use openvm_stark_backend::{p3_field::PrimeCharacteristicRing, StarkEngine, SystemParams};
 use tessera_arch::{GuestInput, VmExe};
 use tessera_system::vm::{
-    verify_segments, verify_single, CpuEngine, ReferenceEngine, SegmentStart, VirtualMachine,
+    verify_segments, verify_single, Cpu, Reference, ReferenceEngine, SegmentStart, VirtualMachine,
     VmInstance, VmVerificationError, F,
 };
 
@@ -47,8 +47,7 @@ fn exe(n: i32) -> Arc<VmExe<F>> {
 fn both_backends_derive_the_same_keys_and_program_commitment() {
     let cpu = VirtualMachine::new(Rv32ImConfig::default(), params()).unwrap();
     let reference =
-        VirtualMachine::with_engine(Rv32ImConfig::default(), ReferenceEngine::new(params()))
-            .unwrap();
+        VirtualMachine::<_, Reference>::with_backend(Rv32ImConfig::default(), params()).unwrap();
     let (cpu_vk, reference_vk) = (cpu.keygen().unwrap().vk, reference.keygen().unwrap().vk);
     assert_eq!(cpu_vk.inner.pre_hash, reference_vk.inner.pre_hash);
     let exe = exe(10);
@@ -63,8 +62,7 @@ fn both_backends_derive_the_same_keys_and_program_commitment() {
 fn a_reference_backend_proof_verifies_with_the_cpu_backend() {
     let exe = exe(20);
     let reference =
-        VirtualMachine::with_engine(Rv32ImConfig::default(), ReferenceEngine::new(params()))
-            .unwrap();
+        VirtualMachine::<_, Reference>::with_backend(Rv32ImConfig::default(), params()).unwrap();
     let keys = reference.keygen().unwrap();
     let instance = VmInstance::new(reference, keys, exe.clone()).unwrap();
     let proven = instance.prove_single(&GuestInput::default(), 1000).unwrap();
@@ -113,7 +111,7 @@ fn a_planned_segment_records_into_arenas_of_the_planned_size() {
     use tessera_arch::{MeteredCtx, SegmentLimits, Streams, VmExecState, VmExecutor};
 
     let exe = exe(50);
-    let vm = VirtualMachine::<_, CpuEngine>::new(Rv32ImConfig::default(), params()).unwrap();
+    let vm = VirtualMachine::<_, Cpu>::new(Rv32ImConfig::default(), params()).unwrap();
     let executor = VmExecutor::new(Rv32ImConfig::default()).unwrap();
     let instance = executor.instance_for::<MeteredCtx>(&exe).unwrap();
     let mut state = VmExecState {

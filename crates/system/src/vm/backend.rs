@@ -1,29 +1,28 @@
-//! Proving backends as plug-ins: the machine is generic over the engine that proves
-//! ([`VmEngine`]), and a segment's traces reach that engine's device through [`DeviceTraces`].
+//! Proving backends as plug-ins: the machine is generic over the backend that proves
+//! ([`VmBackend`]): its engine, and how a segment's traces reach that engine's device.
 //!
 //! What stays the same on every backend: the AIRs (so the verifying key), the records the
 //! handlers make in preflight (`tessera_arch::RecordStore`, plain host memory), and the
-//! machine. What a backend brings:
-//! - an engine: an `openvm-stark-backend` [`StarkEngine`] for [`SC`] (its prover device,
+//! machine. What a backend brings, as one type implementing [`VmBackend`] (in any crate):
+//! - its engine: an `openvm-stark-backend` [`StarkEngine`] for [`SC`] (its prover device,
 //!   commitments and transcript);
-//! - [`DeviceTraces`] for its prover backend type: how a trace filled on the host gets to the
-//!   device ([`DeviceTraces::from_host`]) and, optionally, fillers of its own that turn an
-//!   extension's records into traces on the device ([`DeviceTraces::extension_traces`]).
+//! - how a trace filled on the host gets to the device ([`VmBackend::from_host`]) and,
+//!   optionally, fillers of its own that turn an extension's records into traces on the device
+//!   ([`VmBackend::extension_traces`]).
 //!
-//! Two backends are implemented: [`CpuEngine`] (row-major, SIMD, rayon; the default) and
-//! [`ReferenceEngine`] (openvm-stark-backend's column-major reference prover). A CUDA backend is
-//! added the same way: its engine, `DeviceTraces` for its backend type, and device fillers
-//! keyed by extension name; no AIR and no part of the machine changes.
+//! Two backends are implemented: [`Cpu`] (row-major, SIMD, rayon; the default) and
+//! [`Reference`] (openvm-stark-backend's column-major reference prover). A CUDA backend is
+//! added the same way: a type whose engine is the GPU engine, an H2D copy as `from_host`, and
+//! device fillers looked up by extension name. No AIR and no part of the machine changes.
 //!
 //! ```no_run
 //! # use tessera_system::vm::{VirtualMachine, VmCircuitConfig};
 //! # fn example<C: VmCircuitConfig + Clone>(config: C, params: openvm_stark_backend::SystemParams) {
-//! use openvm_stark_backend::StarkEngine;
-//! use tessera_system::vm::ReferenceEngine;
+//! use tessera_system::vm::Reference;
 //!
 //! // The default backend, and the same machine on the reference prover: same AIRs, same keys.
 //! let cpu = VirtualMachine::new(config.clone(), params.clone()).unwrap();
-//! let reference = VirtualMachine::with_engine(config, ReferenceEngine::new(params)).unwrap();
+//! let reference = VirtualMachine::<C, Reference>::with_backend(config, params).unwrap();
 //! let (cpu_vk, reference_vk) = (cpu.keygen().unwrap().vk, reference.keygen().unwrap().vk);
 //! assert_eq!(cpu_vk.inner.pre_hash, reference_vk.inner.pre_hash);
 //! # }
@@ -35,35 +34,24 @@ use openvm_stark_backend::{
     StarkEngine,
 };
 use tessera_arch::RecordStore;
-pub use tessera_backend_cpu::{CpuBackend, CpuEngine, ReferenceBackend, ReferenceEngine};
+pub use tessera_backend_cpu::{CpuEngine, ReferenceEngine};
 
 use super::{split_trace, CircuitExtension, Periphery, TRACE_PARTS};
 use crate::{poseidon2::Digest, EF, F, SC};
 
-/// An engine the machine proves on: any proof-system engine for [`SC`] whose backend takes
-/// the machine's traces ([`DeviceTraces`]). The one bound every generic part of the machine
-/// names.
-pub trait VmEngine: StarkEngine<SC = SC, PB: DeviceTraces> + Send + Sync + 'static {}
+/// A backend the machine proves on: the one bound every generic part of the machine names.
+pub trait VmBackend: Send + Sync + 'static {
+    /// The engine: a proof-system engine for [`SC`] whose device takes the machine's traces.
+    type Engine: StarkEngine<
+            SC = SC,
+            PB: ProverBackend<Val = F, Challenge = EF, Commitment = Digest, Matrix: Clone>,
+        > + Send
+        + Sync;
 
-impl<E> VmEngine for E
-where
-    E: StarkEngine<SC = SC> + Send + Sync + 'static,
-    E::PB: DeviceTraces,
-{
-}
-
-/// A trace on the device of engine `E`.
-pub type DeviceMatrix<E> = <<E as StarkEngine>::PB as ProverBackend>::Matrix;
-
-/// How a segment's traces get to a prover backend's device: what a new device implements,
-/// besides its engine.
-pub trait DeviceTraces:
-    ProverBackend<Val = F, Challenge = EF, Commitment = Digest, Matrix: Clone>
-{
-    /// A trace filled on the host, on this device. The system chips' traces (program,
-    /// connector, memory, periphery) come this way, and so do extensions' without fillers for
-    /// this device.
-    fn from_host(trace: RowMajorMatrix<F>) -> Self::Matrix;
+    /// A trace filled on the host, on this backend's device. The system chips' traces
+    /// (program, connector, memory, periphery) come this way, and so do extensions' without
+    /// fillers for this device.
+    fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self>;
 
     /// The traces of `extension`'s AIRs in one segment, made from the records its handlers
     /// left in `records` (`rows`: each AIR's planned row count, empty without a plan):
@@ -78,22 +66,26 @@ pub trait DeviceTraces:
         periphery: &Periphery,
         rows: &[usize],
         records: &mut RecordStore,
-    ) -> Vec<Option<Self::Matrix>> {
+    ) -> Vec<Option<DeviceMatrix<Self>>> {
         host_filled_traces::<Self>(extension, periphery, rows, records)
     }
 }
 
-/// [`DeviceTraces::extension_traces`] by the extension's host fillers (`rows` is not needed:
-/// the records are in arenas of their final size already): its chips
+/// The proof system's prover backend of backend `B` (its matrix and commitment types).
+pub type ProverBackendOf<B> = <<B as VmBackend>::Engine as StarkEngine>::PB;
+/// A trace on the device of backend `B`.
+pub type DeviceMatrix<B> = <ProverBackendOf<B> as ProverBackend>::Matrix;
+
+/// [`VmBackend::extension_traces`] by the extension's host fillers (`rows` is not needed: the
+/// records are in arenas of their final size already): its chips
 /// ([`CircuitExtension::new_chips`]) take their records and fill each AIR's trace, which is
 /// split into its instances ([`split_trace`]) and moved to the device.
-pub fn host_filled_traces<B: DeviceTraces + ?Sized>(
+pub fn host_filled_traces<B: VmBackend + ?Sized>(
     extension: &dyn CircuitExtension,
     periphery: &Periphery,
     rows: &[usize],
     records: &mut RecordStore,
-) -> Vec<Option<B::Matrix>> {
-    // The records are in their arenas already: the chips reserve nothing.
+) -> Vec<Option<DeviceMatrix<B>>> {
     let _ = rows;
     let mut chips = extension.new_chips(periphery, &[]);
     chips.load_records(records);
@@ -105,16 +97,29 @@ pub fn host_filled_traces<B: DeviceTraces + ?Sized>(
         .collect()
 }
 
-/// The CPU backend proves row-major host traces as they are.
-impl DeviceTraces for CpuBackend {
-    fn from_host(trace: RowMajorMatrix<F>) -> Self::Matrix {
+/// The CPU backend (the default): [`CpuEngine`], which proves row-major host traces as they
+/// are.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cpu;
+
+impl VmBackend for Cpu {
+    type Engine = CpuEngine;
+
+    fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
         trace
     }
 }
 
-/// The reference backend proves column-major traces: one transposition on the host.
-impl DeviceTraces for ReferenceBackend {
-    fn from_host(trace: RowMajorMatrix<F>) -> Self::Matrix {
+/// The reference backend: [`ReferenceEngine`], openvm-stark-backend's reference prover, which
+/// proves column-major traces (one transposition on the host). Slow; a cross-check of the fast
+/// prover and the second backend the machine is tested on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reference;
+
+impl VmBackend for Reference {
+    type Engine = ReferenceEngine;
+
+    fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
         ColMajorMatrix::from_row_major(&trace)
     }
 }

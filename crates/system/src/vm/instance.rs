@@ -17,8 +17,8 @@ use openvm_stark_backend::{
 use tessera_arch::{GuestInput, Segment, VmExe};
 
 use super::{
-    CommittedProgram, CpuEngine, PreflightProgram, PublicOutputProof, SegmentStart, SegmentTraces,
-    VirtualMachine, VirtualMachineError, VmCircuitConfig, VmEngine, VmKeys, F, SC,
+    CommittedProgram, Cpu, PreflightProgram, ProverBackendOf, PublicOutputProof, SegmentStart,
+    SegmentTraces, VirtualMachine, VirtualMachineError, VmBackend, VmCircuitConfig, VmKeys, F, SC,
 };
 
 /// The proof of one segment and what the segment ended with.
@@ -49,7 +49,7 @@ pub struct SegmentTimings {
     pub stark: f64,
 }
 
-/// A [`VirtualMachine`] (proving on engine `E`) with its keys and one committed program.
+/// A [`VirtualMachine`] (proving on backend `B`) with its keys and one committed program.
 ///
 /// ```no_run
 /// # use std::sync::Arc;
@@ -63,21 +63,21 @@ pub struct SegmentTimings {
 /// assert!(proven.exit_code.is_some());
 /// # }
 /// ```
-pub struct VmInstance<C: VmCircuitConfig, E: VmEngine = CpuEngine> {
-    vm: VirtualMachine<C, E>,
+pub struct VmInstance<C: VmCircuitConfig, B: VmBackend = Cpu> {
+    vm: VirtualMachine<C, B>,
     exe: Arc<VmExe<F>>,
     keys: VmKeys,
-    device_pk: DeviceMultiStarkProvingKey<E::PB>,
-    program: CommittedProgram<E>,
+    device_pk: DeviceMultiStarkProvingKey<ProverBackendOf<B>>,
+    program: CommittedProgram<B>,
     /// The program prepared for preflight once, for every segment.
     preflight: PreflightProgram,
 }
 
-impl<C: VmCircuitConfig, E: VmEngine> VmInstance<C, E> {
+impl<C: VmCircuitConfig, B: VmBackend> VmInstance<C, B> {
     /// Binds `vm` (with its `keys`) to `exe`: commits the program and moves the proving key to
     /// the device.
     pub fn new(
-        vm: VirtualMachine<C, E>,
+        vm: VirtualMachine<C, B>,
         keys: VmKeys,
         exe: Arc<VmExe<F>>,
     ) -> Result<Self, VirtualMachineError> {
@@ -94,7 +94,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VmInstance<C, E> {
         })
     }
 
-    pub fn vm(&self) -> &VirtualMachine<C, E> {
+    pub fn vm(&self) -> &VirtualMachine<C, B> {
         &self.vm
     }
 
@@ -110,7 +110,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VmInstance<C, E> {
         &self.keys.pk
     }
 
-    pub fn program(&self) -> &CommittedProgram<E> {
+    pub fn program(&self) -> &CommittedProgram<B> {
         &self.program
     }
 
@@ -136,7 +136,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VmInstance<C, E> {
         Ok(proven)
     }
 
-    fn prove_traces(&self, traces: SegmentTraces<E>) -> Result<ProvenSegment, VirtualMachineError> {
+    fn prove_traces(&self, traces: SegmentTraces<B>) -> Result<ProvenSegment, VirtualMachineError> {
         self.prove_traces_with(&self.program, traces)
     }
 
@@ -148,8 +148,8 @@ impl<C: VmCircuitConfig, E: VmEngine> VmInstance<C, E> {
     /// [`VirtualMachine::generate_proving_ctx`] (heights the key can prove) still apply.
     pub fn prove_traces_with(
         &self,
-        program: &CommittedProgram<E>,
-        traces: SegmentTraces<E>,
+        program: &CommittedProgram<B>,
+        traces: SegmentTraces<B>,
     ) -> Result<ProvenSegment, VirtualMachineError> {
         let (heights, main_cells) = (traces.heights(), traces.main_cells());
         let (next_start, exit_code) = (traces.next_start.clone(), traces.exit_code);

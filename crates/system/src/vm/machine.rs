@@ -25,10 +25,10 @@ use tessera_arch::{
 };
 
 use super::{
-    exe_commitment, preflight, preflight::PreflightProgram, CpuEngine, DeviceMatrix, DeviceTraces,
-    ExeIdentity, Extensions, GenerationError, OwnBuses, Periphery, PreflightError, PreflightOutput,
-    ProgramTable, PublicOutputProof, SegmentStart, SystemBuses, VirtualMachineError,
-    VmCircuitConfig, VmEngine, VmVerifyingKey, F, SC,
+    exe_commitment, preflight, preflight::PreflightProgram, Cpu, DeviceMatrix, ExeIdentity,
+    Extensions, GenerationError, OwnBuses, Periphery, PreflightError, PreflightOutput,
+    ProgramTable, ProverBackendOf, PublicOutputProof, SegmentStart, SystemBuses,
+    VirtualMachineError, VmBackend, VmCircuitConfig, VmVerifyingKey, F, SC,
 };
 use crate::{
     bitwise::{BitwiseLookupAir, BITWISE_ROWS},
@@ -132,13 +132,13 @@ pub struct VmKeys {
 }
 
 /// The program as a committed cached trace (committed once, reused by every proof), on the
-/// device of engine `E`.
-pub struct CommittedProgram<E: VmEngine = CpuEngine> {
+/// device of backend `B`.
+pub struct CommittedProgram<B: VmBackend = Cpu> {
     pub commitment: Digest,
-    trace: CommittedTraceData<E::PB>,
+    trace: CommittedTraceData<ProverBackendOf<B>>,
 }
 
-impl<E: VmEngine> CommittedProgram<E> {
+impl<B: VmBackend> CommittedProgram<B> {
     /// The table as a proof shows it: commitment and height.
     pub fn table(&self) -> ProgramTable {
         ProgramTable {
@@ -148,11 +148,11 @@ impl<E: VmEngine> CommittedProgram<E> {
     }
 }
 
-/// A segment's traces (on the device of engine `E`) and public values, before they meet a
+/// A segment's traces (on the device of backend `B`) and public values, before they meet a
 /// proving key.
-pub struct SegmentTraces<E: VmEngine = CpuEngine> {
+pub struct SegmentTraces<B: VmBackend = Cpu> {
     /// Each AIR's trace by AIR id (`None`: the AIR has no rows and is left out).
-    pub traces: Vec<Option<DeviceMatrix<E>>>,
+    pub traces: Vec<Option<DeviceMatrix<B>>>,
     /// Each AIR's public values by AIR id.
     pub public_values: Vec<Vec<F>>,
     /// The public output so far and its proof against the final memory root.
@@ -163,7 +163,7 @@ pub struct SegmentTraces<E: VmEngine = CpuEngine> {
     pub next_start: SegmentStart,
 }
 
-impl<E: VmEngine> SegmentTraces<E> {
+impl<B: VmBackend> SegmentTraces<B> {
     /// Height of each AIR's trace (0 when absent), by AIR id.
     pub fn heights(&self) -> Vec<usize> {
         self.traces
@@ -182,11 +182,11 @@ impl<E: VmEngine> SegmentTraces<E> {
     }
 }
 
-/// A VM for one configuration, proving on engine `E` (by default the CPU's) with one set of
+/// A VM for one configuration, proving on backend `B` (by default the CPU) with one set of
 /// proof-system parameters.
-pub struct VirtualMachine<C, E: VmEngine = CpuEngine> {
+pub struct VirtualMachine<C, B: VmBackend = Cpu> {
     pub config: C,
-    engine: E,
+    engine: B::Engine,
     buses: SystemBuses,
     extensions: Extensions,
     airs: Vec<AirRef<SC>>,
@@ -198,14 +198,19 @@ impl<C: VmCircuitConfig> VirtualMachine<C> {
     /// The machine of `config` proven on the CPU with `params`. Fails if two of the
     /// configuration's extensions claim the same opcode.
     pub fn new(config: C, params: SystemParams) -> Result<Self, VirtualMachineError> {
-        Self::with_engine(config, CpuEngine::new(params))
+        Self::with_backend(config, params)
     }
 }
 
-impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
-    /// The machine of `config` proven on `engine` (and its parameters). Fails if two of the
+impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
+    /// The machine of `config` proven on backend `B` with `params`. Fails if two of the
     /// configuration's extensions claim the same opcode.
-    pub fn with_engine(config: C, engine: E) -> Result<Self, VirtualMachineError> {
+    pub fn with_backend(config: C, params: SystemParams) -> Result<Self, VirtualMachineError> {
+        Self::with_engine(config, B::Engine::new(params))
+    }
+
+    /// The machine of `config` proven on backend `B` with `engine` (and its parameters).
+    pub fn with_engine(config: C, engine: B::Engine) -> Result<Self, VirtualMachineError> {
         let buses = SystemBuses::default();
         let dims = MemoryDimensions::new(config.system().memory_bits as usize);
         let merkle_bus = MerkleBus::new(MERKLE_BUS);
@@ -372,7 +377,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
         &self.buses
     }
 
-    pub fn engine(&self) -> &E {
+    pub fn engine(&self) -> &B::Engine {
         &self.engine
     }
 
@@ -416,7 +421,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
     pub fn commit_program(
         &self,
         exe: &VmExe<F>,
-    ) -> Result<CommittedProgram<E>, VirtualMachineError> {
+    ) -> Result<CommittedProgram<B>, VirtualMachineError> {
         self.commit_program_table(program_trace(&exe.program))
     }
 
@@ -426,8 +431,8 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
     pub fn commit_program_table(
         &self,
         trace: RowMajorMatrix<F>,
-    ) -> Result<CommittedProgram<E>, VirtualMachineError> {
-        let trace = E::PB::from_host(trace);
+    ) -> Result<CommittedProgram<B>, VirtualMachineError> {
+        let trace = B::from_host(trace);
         let (commitment, data) = self
             .engine
             .device()
@@ -464,7 +469,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
     pub fn exe_commitment(
         &self,
         exe: &VmExe<F>,
-        program: &CommittedProgram<E>,
+        program: &CommittedProgram<B>,
     ) -> Result<Digest, VirtualMachineError> {
         Ok(exe_commitment(
             program.table(),
@@ -575,7 +580,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
         &self,
         exe: &VmExe<F>,
         preflight: PreflightOutput,
-    ) -> Result<SegmentTraces<E>, GenerationError> {
+    ) -> Result<SegmentTraces<B>, GenerationError> {
         let program = &exe.program;
         let PreflightOutput {
             start,
@@ -591,8 +596,8 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
             instret,
         } = preflight;
         let Periphery { range, bitwise } = periphery.clone();
-        let mut traces: Vec<Option<DeviceMatrix<E>>> = (0..self.airs.len()).map(|_| None).collect();
-        let to_device = |trace| Some(E::PB::from_host(trace));
+        let mut traces: Vec<Option<DeviceMatrix<B>>> = (0..self.airs.len()).map(|_| None).collect();
+        let to_device = |trace| Some(B::from_host(trace));
         let mut public_values: Vec<Vec<F>> = vec![Vec::new(); self.airs.len()];
 
         // Connector: from the entry point at INITIAL_TIMESTAMP to the final state.
@@ -635,7 +640,7 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
             },
             || {
                 let _span = tracing::info_span!("extension_traces").entered();
-                extension_traces::<E::PB>(
+                extension_traces::<B>(
                     extensions,
                     extension_airs,
                     &extension_periphery,
@@ -691,9 +696,9 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
     pub fn generate_proving_ctx(
         &self,
         pk: &MultiStarkProvingKey<SC>,
-        program: &CommittedProgram<E>,
-        traces: SegmentTraces<E>,
-    ) -> Result<ProvingContext<E::PB>, GenerationError> {
+        program: &CommittedProgram<B>,
+        traces: SegmentTraces<B>,
+    ) -> Result<ProvingContext<ProverBackendOf<B>>, GenerationError> {
         if traces.traces.len() != self.airs.len() {
             return Err(GenerationError::TraceCountMismatch {
                 extension: "all",
@@ -770,8 +775,8 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
     /// Proves a segment.
     pub fn prove(
         &self,
-        pk: &DeviceMultiStarkProvingKey<E::PB>,
-        ctx: ProvingContext<E::PB>,
+        pk: &DeviceMultiStarkProvingKey<ProverBackendOf<B>>,
+        ctx: ProvingContext<ProverBackendOf<B>>,
     ) -> Result<openvm_stark_backend::proof::Proof<SC>, VirtualMachineError> {
         self.engine
             .prove(pk, ctx)
@@ -779,21 +784,21 @@ impl<C: VmCircuitConfig, E: VmEngine> VirtualMachine<C, E> {
     }
 
     /// The proving key on the prover's device.
-    pub fn device_pk(&self, pk: &MultiStarkProvingKey<SC>) -> DeviceMultiStarkProvingKey<E::PB> {
+    pub fn device_pk(
+        &self,
+        pk: &MultiStarkProvingKey<SC>,
+    ) -> DeviceMultiStarkProvingKey<ProverBackendOf<B>> {
         self.engine.device().transport_pk_to_device(pk)
     }
 }
 
 /// A trace (or its absence) and the AIR id it goes to.
-type AirTrace<B> = (
-    usize,
-    Option<<B as openvm_stark_backend::prover::ProverBackend>::Matrix>,
-);
+type AirTrace<B> = (usize, Option<DeviceMatrix<B>>);
 
 /// Every extension's traces, each AIR's split into its instances, by AIR id: made by the
 /// backend from the records the extension's handlers left (`rows`: each extension's planned
 /// row counts, empty without a plan).
-fn extension_traces<B: DeviceTraces>(
+fn extension_traces<B: VmBackend>(
     extensions: &Extensions,
     extension_airs: &[Range<usize>],
     periphery: &Periphery,

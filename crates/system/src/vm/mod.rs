@@ -27,8 +27,8 @@ mod public_output;
 mod tests;
 
 pub use backend::{
-    host_filled_traces, CpuBackend, CpuEngine, DeviceMatrix, DeviceTraces, ReferenceBackend,
-    ReferenceEngine, VmEngine,
+    host_filled_traces, Cpu, CpuEngine, DeviceMatrix, ProverBackendOf, Reference, ReferenceEngine,
+    VmBackend,
 };
 pub use extension::{
     CircuitExtension, Extensions, InitialMemory, OwnBuses, Periphery, PreflightError,
@@ -45,7 +45,7 @@ pub use public_output::PublicOutputProof;
 
 use openvm_stark_backend::{
     keygen::types::MultiStarkVerifyingKey, p3_field::PrimeCharacteristicRing,
-    p3_field::PrimeField32, proof::Proof,
+    p3_field::PrimeField32, proof::Proof, StarkEngine,
 };
 use serde::{Deserialize, Serialize};
 use tessera_arch::{ConfigError, VmExecutionConfig};
@@ -136,7 +136,7 @@ pub struct VerifiedSegment {
 ///
 /// What it proves is a segment of SOME program: compare [`VerifiedSegment::exe_commitment`]
 /// (or the parts of it) with what the expected executable derives to.
-pub fn verify_single<E: VmEngine>(
+pub fn verify_single<E: StarkEngine<SC = SC>>(
     engine: &E,
     vk: &VmVerifyingKey,
     proof: &Proof<SC>,
@@ -226,7 +226,7 @@ impl VerifiedRun {
 /// Returns the exe commitment (of the first segment's program, initial memory and pc), the
 /// exit code and the final memory root: check it against the expected executable with
 /// [`VerifiedRun::check_exe`].
-pub fn verify_segments<E: VmEngine>(
+pub fn verify_segments<E: StarkEngine<SC = SC>>(
     engine: &E,
     vk: &VmVerifyingKey,
     proofs: &[Proof<SC>],

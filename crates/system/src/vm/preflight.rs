@@ -64,7 +64,7 @@ pub struct PreflightOutput {
     pub start: SegmentStart,
     pub memory: PreflightMemory,
     /// The records the handlers made, by type: the backend's fillers take them
-    /// ([`super::DeviceTraces::extension_traces`]).
+    /// ([`super::VmBackend::extension_traces`]).
     pub records: RecordStore,
     /// For each extension (in the configuration's order), its AIRs' planned row counts; empty
     /// without a plan.
