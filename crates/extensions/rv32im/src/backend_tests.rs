@@ -145,3 +145,78 @@ fn a_planned_segment_records_into_arenas_of_the_planned_size() {
     assert_eq!(alu.len(), 2 + 2 * 50 + 1);
     assert_eq!(alu.capacity(), alu.len());
 }
+
+/// A backend defined outside `tessera-system` (here, in a test of another crate), with
+/// "device fillers" of its own for one extension: the machine uses them for that extension and
+/// the host fillers for the rest. This one fills RV32IM's traces on the host and then corrupts
+/// one cell of the first non-empty trace when asked to: a faulty device filler.
+mod own_fillers {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use openvm_stark_backend::p3_matrix::dense::RowMajorMatrix;
+    use tessera_arch::RecordStore;
+    use tessera_system::vm::{
+        host_filled_traces, CircuitExtension, CpuEngine, DeviceMatrix, Periphery, VmBackend,
+    };
+
+    use super::*;
+
+    pub static RV32IM_FILLS: AtomicUsize = AtomicUsize::new(0);
+    pub static CORRUPT: AtomicBool = AtomicBool::new(false);
+
+    pub struct OwnFillers;
+
+    impl VmBackend for OwnFillers {
+        type Engine = CpuEngine;
+
+        fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
+            trace
+        }
+
+        fn extension_traces(
+            extension: &dyn CircuitExtension,
+            periphery: &Periphery,
+            rows: &[usize],
+            records: &mut RecordStore,
+        ) -> Vec<Option<DeviceMatrix<Self>>> {
+            let mut traces = host_filled_traces::<Self>(extension, periphery, rows, records);
+            if extension.name() == "rv32im" {
+                RV32IM_FILLS.fetch_add(1, Ordering::SeqCst);
+                if CORRUPT.load(Ordering::SeqCst) {
+                    let trace = traces.iter_mut().flatten().next().expect("a trace");
+                    trace.values[0] += F::ONE;
+                }
+            }
+            traces
+        }
+    }
+}
+
+#[test]
+fn a_backend_from_another_crate_fills_its_extensions_and_a_faulty_filler_is_caught() {
+    use own_fillers::{OwnFillers, CORRUPT, RV32IM_FILLS};
+    use std::sync::atomic::Ordering;
+
+    let exe = exe(10);
+    let vm =
+        VirtualMachine::<_, OwnFillers>::with_backend(Rv32ImConfig::default(), params()).unwrap();
+    let keys = vm.keygen().unwrap();
+    let cpu = VirtualMachine::new(Rv32ImConfig::default(), params()).unwrap();
+    let vk = cpu.keygen().unwrap().vk;
+    let instance = VmInstance::new(vm, keys, exe).unwrap();
+
+    let proven = instance.prove_single(&GuestInput::default(), 1000).unwrap();
+    assert_eq!(RV32IM_FILLS.load(Ordering::SeqCst), 1);
+    let verified = verify_single(cpu.engine(), &vk, &proven.proof).unwrap();
+    assert_eq!(verified.exit_code, Some(55));
+
+    // The same backend with a faulty filler: no proof of the corrupted traces verifies.
+    CORRUPT.store(true, Ordering::SeqCst);
+    match instance.prove_single(&GuestInput::default(), 1000) {
+        Err(error) => assert!(error.to_string().contains("prover"), "{error}"),
+        Ok(proven) => {
+            verify_single(cpu.engine(), &vk, &proven.proof).unwrap_err();
+        }
+    }
+    assert_eq!(RV32IM_FILLS.load(Ordering::SeqCst), 2);
+}
