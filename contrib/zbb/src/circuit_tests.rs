@@ -42,12 +42,7 @@ fn executors() -> tessera_arch::ExecutorInventory<F> {
 }
 
 fn periphery() -> Periphery {
-    Periphery {
-        range: Arc::new(tessera_system::range_checker::RangeCheckerChip::new(
-            SystemBuses::default().range,
-        )),
-        bitwise: Arc::default(),
-    }
+    Periphery::system()
 }
 
 #[test]

@@ -547,12 +547,7 @@ mod tests {
     /// The chips return one trace per AIR (`None`: no rows in an empty segment).
     #[test]
     fn chips_return_one_trace_per_air() {
-        let periphery = Periphery {
-            range: Arc::new(tessera_system::range_checker::RangeCheckerChip::new(
-                SystemBuses::default().range,
-            )),
-            bitwise: Arc::default(),
-        };
+        let periphery = Periphery::system();
         let traces = Rv32Im.new_chips(&periphery, &[]).generate_traces();
         assert_eq!(traces.len(), Rv32ImAir::COUNT);
         assert!(traces.iter().all(Option::is_none));

@@ -39,6 +39,8 @@ mod mul;
 mod mulh;
 mod nop;
 #[cfg(test)]
+mod periphery_tests;
+#[cfg(test)]
 mod refresh_tests;
 mod shift;
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! What an extension plugs into the machine: its AIRs and, for each segment, chips that run
 //! its instructions in preflight and fill its traces.
 
-use std::{collections::HashMap, ops::Deref, sync::Arc};
+use std::{collections::HashMap, ops::Deref};
 
 use openvm_stark_backend::interaction::BusIndex;
 use openvm_stark_backend::{p3_matrix::dense::RowMajorMatrix, AirRef};
@@ -17,8 +17,7 @@ use tessera_arch::{
 };
 use thiserror::Error;
 
-use super::{F, SC};
-use crate::{bitwise::BitwiseLookupChip, range_checker::RangeCheckerChip};
+use super::{Periphery, PeripheryBuses, PeripheryRequest, F, SC};
 
 /// The buses every chip talks on, with the indices the system assigns them, and the buses of
 /// the extension's own ([`CircuitExtension::own_buses`]).
@@ -30,6 +29,8 @@ pub struct SystemBuses {
     pub range: RangeCheckerBus,
     pub bitwise: BitwiseBus,
     pub exit: ExitBus,
+    /// The buses of the periphery tables the extensions asked for, by type.
+    pub periphery: PeripheryBuses,
     /// The bus indices the machine assigned to this extension alone.
     pub own: OwnBuses,
 }
@@ -68,6 +69,7 @@ impl Default for SystemBuses {
             range,
             bitwise: BitwiseBus::new(BITWISE_BUS),
             exit: ExitBus::new(EXIT_BUS),
+            periphery: PeripheryBuses::default(),
             // The first extension's (what a chip test of one extension sees); the machine
             // assigns each extension its own.
             own: OwnBuses {
@@ -76,14 +78,6 @@ impl Default for SystemBuses {
             },
         }
     }
-}
-
-/// The periphery chips of one segment, shared by every extension's chips: they count the
-/// lookups trace generation makes and become the multiplicity traces last.
-#[derive(Clone)]
-pub struct Periphery {
-    pub range: Arc<RangeCheckerChip>,
-    pub bitwise: Arc<BitwiseLookupChip>,
 }
 
 pub use tessera_arch::InitialMemory;
@@ -138,6 +132,13 @@ pub trait CircuitExtension: VmExecutionExtension<F> + Send + Sync {
     /// machine assigns them indices no other extension uses, in [`SystemBuses::own`].
     fn own_buses(&self) -> u16 {
         0
+    }
+    /// The periphery tables the extension's chips look values up in, beyond the system's range
+    /// checker and bitwise lookup ([`PeripheryRequest::of`]): the machine makes each table
+    /// once, however many extensions ask, and assigns its bus
+    /// ([`SystemBuses::periphery`]); chips find it with [`Periphery::get`].
+    fn periphery(&self) -> Vec<PeripheryRequest> {
+        Vec::new()
     }
     /// The extension's AIRs, talking on `buses`.
     fn airs(&self, buses: &SystemBuses) -> Vec<AirRef<SC>>;

@@ -5,6 +5,7 @@ use std::{ops::Range, sync::Arc};
 
 use openvm_stark_backend::{
     air_builders::symbolic::get_symbolic_builder,
+    interaction::BusIndex,
     keygen::{
         types::{MultiStarkProvingKey, TraceWidth},
         MultiStarkKeygenBuilder,
@@ -26,9 +27,9 @@ use tessera_arch::{
 
 use super::{
     exe_commitment, preflight, preflight::PreflightProgram, Cpu, DeviceMatrix, ExeIdentity,
-    Extensions, GenerationError, OwnBuses, Periphery, PreflightError, PreflightOutput,
-    ProgramTable, ProverBackendOf, PublicOutputProof, SegmentStart, SystemBuses,
-    VirtualMachineError, VmBackend, VmCircuitConfig, VmVerifyingKey, F, SC,
+    Extensions, GenerationError, OwnBuses, Periphery, PeripheryRequest, PreflightError,
+    PreflightOutput, ProgramTable, ProverBackendOf, PublicOutputProof, SegmentStart, SystemBuses,
+    VirtualMachineError, VmBackend, VmCircuitConfig, VmVerifyingKey, F, MAX_PERIPHERY_TABLES, SC,
 };
 use crate::{
     bitwise::{BitwiseLookupAir, BITWISE_ROWS},
@@ -192,6 +193,8 @@ pub struct VirtualMachine<C, B: VmBackend = Cpu> {
     airs: Vec<AirRef<SC>>,
     /// The AIR ids of each extension, in order.
     extension_airs: Vec<Range<usize>>,
+    /// The periphery tables the extensions asked for: each with its bus and AIR id.
+    periphery_tables: Vec<(PeripheryRequest, BusIndex, usize)>,
 }
 
 impl<C: VmCircuitConfig> VirtualMachine<C> {
@@ -242,8 +245,27 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
         debug_assert_eq!(airs.len(), FIRST_EXTENSION_AIR_ID);
         let extensions = Extensions::new(config.circuit_extensions())
             .map_err(|e| VirtualMachineError::Config(e.into()))?;
-        let mut extension_airs = Vec::new();
+        // The periphery tables first: every extension's AIRs need their buses. One table per
+        // type, in the order the extensions first ask.
         let mut next_bus = tessera_arch::bus::FIRST_EXTENSION_BUS;
+        let mut requests: Vec<PeripheryRequest> = Vec::new();
+        for request in extensions.iter().flat_map(|e| e.periphery()) {
+            if requests.iter().all(|r| r.type_id != request.type_id) {
+                requests.push(request);
+            }
+        }
+        let mut buses = buses;
+        let mut table_buses = Vec::new();
+        for request in &requests {
+            if !buses.periphery.insert(request.type_id, next_bus) {
+                return Err(VirtualMachineError::TooManyPeripheryTables {
+                    max: MAX_PERIPHERY_TABLES,
+                });
+            }
+            table_buses.push(next_bus);
+            next_bus += 1;
+        }
+        let mut extension_airs = Vec::new();
         for extension in extensions.iter() {
             let start = airs.len();
             let count = extension.own_buses();
@@ -257,6 +279,11 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             }
             extension_airs.push(start..airs.len());
         }
+        let mut periphery_tables = Vec::new();
+        for (request, bus) in requests.into_iter().zip(table_buses) {
+            periphery_tables.push((request, bus, airs.len()));
+            airs.push((request.create)(bus).table.air());
+        }
         Ok(Self {
             config,
             engine,
@@ -264,7 +291,18 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             extensions,
             airs,
             extension_airs,
+            periphery_tables,
         })
+    }
+
+    /// A segment's periphery: the system's tables and one of each table the extensions asked
+    /// for, empty (their chips count the segment's lookups).
+    pub fn new_periphery(&self) -> Periphery {
+        let mut periphery = Periphery::system();
+        periphery.tables = (self.periphery_tables.iter())
+            .map(|(request, bus, _)| (request.create)(*bus))
+            .collect();
+        periphery
     }
 
     /// What each instruction of `exe` costs the circuit, for metered execution: slots are the
@@ -325,6 +363,11 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             ),
             (BITWISE_AIR_ID, BITWISE_ROWS),
         ];
+        let periphery = self.new_periphery();
+        let table_heights = (self.periphery_tables.iter().zip(&periphery.tables))
+            .map(|(&(_, _, id), table)| (id, table.table.rows()));
+        let fixed_heights: Vec<(usize, usize)> =
+            fixed_heights.into_iter().chain(table_heights).collect();
         let min_height = 1u64 << self.params().l_skip;
         let interactions = InteractionCosts {
             per_slot: self
@@ -518,7 +561,7 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
         preflight::run(
             &self.config,
             program,
-            &self.extensions,
+            (&self.extensions, self.new_periphery()),
             (&[], 0),
             start,
             input,
@@ -565,7 +608,7 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
         preflight::run(
             &self.config,
             program,
-            &self.extensions,
+            (&self.extensions, self.new_periphery()),
             (&rows, refreshes),
             start,
             input,
@@ -595,7 +638,11 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             io,
             instret,
         } = preflight;
-        let Periphery { range, bitwise } = periphery.clone();
+        let Periphery {
+            range,
+            bitwise,
+            tables,
+        } = periphery.clone();
         let mut traces: Vec<Option<DeviceMatrix<B>>> = (0..self.airs.len()).map(|_| None).collect();
         let to_device = |trace| Some(B::from_host(trace));
         let mut public_values: Vec<Vec<F>> = vec![Vec::new(); self.airs.len()];
@@ -677,6 +724,10 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
 
         if !refresh.records.is_empty() {
             traces[REGISTER_REFRESH_AIR_ID] = to_device(refresh.generate_trace());
+        }
+        // The periphery last: every chip's lookups are counted by now.
+        for (&(_, _, id), table) in self.periphery_tables.iter().zip(&tables) {
+            traces[id] = to_device(table.table.generate_trace());
         }
         traces[RANGE_CHECKER_AIR_ID] = to_device(range.generate_trace());
         traces[BITWISE_AIR_ID] = to_device(bitwise.generate_trace());

@@ -21,6 +21,7 @@ mod extension;
 mod instance;
 mod machine;
 pub mod mutation;
+mod periphery;
 mod preflight;
 mod public_output;
 #[cfg(test)]
@@ -31,14 +32,17 @@ pub use backend::{
     VmBackend,
 };
 pub use extension::{
-    CircuitExtension, Extensions, InitialMemory, OwnBuses, Periphery, PreflightError,
-    PreflightMemory, SegmentChips, SyscallIo, SystemBuses,
+    CircuitExtension, Extensions, InitialMemory, OwnBuses, PreflightError, PreflightMemory,
+    SegmentChips, SyscallIo, SystemBuses,
 };
 pub use instance::{ProvenSegment, SegmentTimings, VmInstance};
 pub use machine::{
     split_trace, CommittedProgram, SegmentTraces, VirtualMachine, VmKeys, BITWISE_AIR_ID,
     BOUNDARY_AIR_ID, CONNECTOR_AIR_ID, FIRST_EXTENSION_AIR_ID, MERKLE_AIR_ID, POSEIDON2_AIR_ID,
     PROGRAM_AIR_ID, RANGE_CHECKER_AIR_ID, REGISTER_REFRESH_AIR_ID, REQUIRED_AIR_IDS, TRACE_PARTS,
+};
+pub use periphery::{
+    Periphery, PeripheryBuses, PeripheryRequest, PeripheryTable, MAX_PERIPHERY_TABLES,
 };
 pub use preflight::{PreflightOutput, PreflightProgram, SegmentStart};
 pub use public_output::PublicOutputProof;
@@ -302,6 +306,8 @@ pub enum VirtualMachineError {
         opcode: tessera_arch::VmOpcode,
         extension: &'static str,
     },
+    #[error("the extensions ask for more than {max} periphery tables")]
+    TooManyPeripheryTables { max: usize },
     #[error("the run did not exit within {max_instructions} instructions: it needs more than one segment")]
     NotOneSegment { max_instructions: u64 },
 }

@@ -11,10 +11,7 @@ use tessera_arch::{
 };
 
 use super::{Extensions, InitialMemory, Periphery, PreflightError, PreflightMemory, SyscallIo, F};
-use crate::{
-    bitwise::BitwiseLookupChip, connector::INITIAL_TIMESTAMP, range_checker::RangeCheckerChip,
-    register_refresh::RegisterRefreshChip,
-};
+use crate::{connector::INITIAL_TIMESTAMP, register_refresh::RegisterRefreshChip};
 use tessera_arch::{RecordArena, RecordStore};
 
 /// Where a segment starts: everything execution needs to go on from there. Serializable, so
@@ -126,7 +123,7 @@ impl PreflightProgram {
 pub(super) fn run<C: VmExecutionConfig<F>>(
     config: &C,
     program: &PreflightProgram,
-    extensions: &Extensions,
+    (extensions, periphery): (&Extensions, Periphery),
     (rows, refreshes): (&[Vec<usize>], usize),
     start: SegmentStart,
     input: &GuestInput,
@@ -163,10 +160,6 @@ pub(super) fn run<C: VmExecutionConfig<F>>(
         *slot = word.copied().unwrap_or(0);
     }
 
-    let periphery = Periphery {
-        range: Arc::new(RangeCheckerChip::new(super::SystemBuses::default().range)),
-        bitwise: Arc::new(BitwiseLookupChip::default()),
-    };
     // A planned segment's records go to arenas reserved at the planned rows.
     for (extension, planned) in extensions.iter().zip(rows) {
         extension
