@@ -42,7 +42,7 @@ pub const FD_PUBLIC: u32 = 3;
 pub const FD_HINTS: u32 = 4;
 
 /// Cycle tracker: a `write` of a region's name here opens the region (see
-/// [`cycle_tracker`](crate::cycle_tracker)). The VM proves the `ecall` like a write to the
+/// `cycle_tracker`). The VM proves the `ecall` like a write to the
 /// host and hands the name to the profiler; the number is above the usual limit of 1024 open
 /// files, so under qemu-riscv32 (or Linux) the write fails with `EBADF` and does nothing.
 pub const FD_CYCLE_START: u32 = 0x7d00;

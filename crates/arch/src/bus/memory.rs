@@ -21,7 +21,7 @@ pub const RECENT_ACCESS_BITS: usize = TIMESTAMP_LIMB_BITS;
 /// own, with a full-range timestamp check). Between the last check a register passed without
 /// a refresh and its next access lie at most this age, one period, the refreshes of two checks
 /// and the first accesses of an instruction (an instruction's register accesses are among its
-/// first [`REGISTER_ACCESS_OFFSET`], even an `ecall`'s with a long buffer); the assertion below
+/// first `REGISTER_ACCESS_OFFSET`, even an `ecall`'s with a long buffer); the assertion below
 /// keeps that under `2^RECENT_ACCESS_BITS`. The larger the age, the fewer refreshes a hot loop needs.
 pub const REGISTER_REFRESH_AGE: u32 = 3400;
 /// See [`REGISTER_REFRESH_AGE`].

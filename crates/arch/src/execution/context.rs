@@ -53,7 +53,7 @@ pub trait ExecutionCtx: Sized + 'static {
 
     /// Called by syscall handlers that add `rows` rows to the buffer chip of I/O channel
     /// `channel` (numbered by the extension that handles the syscalls; see
-    /// [`MeteringCosts::io`](super::MeteringCosts::io)).
+    /// [`MeteringCosts::io_slots`](super::MeteringCosts::io_slots)).
     #[inline(always)]
     fn on_io_rows(&mut self, _channel: u32, _rows: u32) {}
 

@@ -42,7 +42,7 @@ use crate::isa::{address_space, Instruction};
 ///
 /// Handlers access registers and memory through its accessors ([`read_reg`](Self::read_reg),
 /// [`write_reg`](Self::write_reg), [`load`](Self::load), [`store`](Self::store),
-/// [`access`](Self::access)), which tell the context about every access the circuit makes: pure
+/// [`read_word`](Self::read_word), [`wrote_word`](Self::wrote_word)), which tell the context about every access the circuit makes: pure
 /// execution ignores them (the calls compile to nothing), metered execution counts them. An
 /// access the circuit does not make (a syscall looking at a register it does not constrain)
 /// reads `vm` directly.

@@ -148,6 +148,7 @@ enum Command {
     /// Exit status: 0 when stopped, 2 on any error (bad URL, unreachable database or store).
     #[cfg(feature = "cluster")]
     #[command(verbatim_doc_comment)]
+    #[allow(rustdoc::bare_urls)] // the text is the command's help, not Markdown
     Worker(tessera_sdk::cluster::WorkerArgs),
     /// Query, fetch or cancel a cluster job (`prove --cluster ... --detach` prints its id).
     ///
@@ -186,7 +187,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Build a guest project (C or Rust) into target/tessera/<name>.elf
+    /// Build a guest project (C or Rust) into target/tessera/NAME.elf
     ///
     /// C: every *.c file of DIR, with riscv64-unknown-elf-gcc (apt package
     /// gcc-riscv64-unknown-elf; RISCV_PREFIX overrides the prefix) and the guest runtime.

@@ -18,7 +18,7 @@ use crate::{read_file, write_file_atomically, GuestInput, ProveOptions, Sdk};
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct ClusterArgs {
     /// Prove on a cluster: the PostgreSQL URL of its job queue
-    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE). Workers (`cargo tessera worker`)
+    /// (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`). Workers (`cargo tessera worker`)
     /// prove the segments; this command plans the job, submits it and waits.
     #[arg(long, value_name = "URL")]
     pub cluster: Option<String>,

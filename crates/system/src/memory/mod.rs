@@ -26,7 +26,7 @@
 //! apart from the index, with the root fixed at the top, makes the tree itself bound every
 //! leaf's address (`address_space < 4`, `leaf_index < 2^(memory_bits - 3)`), so a boundary row
 //! cannot name an out-of-range address that aliases another address's leaf (see
-//! [`merkle`](self::merkle) for the argument).
+//! the `merkle` module for the argument).
 
 mod boundary;
 mod bus;

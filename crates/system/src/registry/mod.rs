@@ -1,6 +1,6 @@
 //! The registry of extensions and configurations by name.
 //!
-//! An extension crate registers itself once, by name, with [`register_extension!`]; a
+//! An extension crate registers itself once, by name, with [`register_extension!`](crate::register_extension); a
 //! configuration ([`VmConfig`]) names the extensions it is made of, in a `tessera.toml` file or
 //! in code, and is built from the registry:
 //!

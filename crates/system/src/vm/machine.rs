@@ -307,7 +307,7 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
 
     /// What each instruction of `exe` costs the circuit, for metered execution: slots are the
     /// extensions' AIRs before splitting (extension by extension, in order). An instruction
-    /// whose extension names no AIR for it ([`CircuitExtension::insn_air`] returns `None`) is
+    /// whose extension names no AIR for it ([`CircuitExtension::insn_air`](super::CircuitExtension::insn_air) returns `None`) is
     /// an error, not a row billed to some other AIR.
     pub fn metering_costs(&self, exe: &VmExe<F>) -> Result<MeteringCosts, VirtualMachineError> {
         let mut offsets = Vec::new();

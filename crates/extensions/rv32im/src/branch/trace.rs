@@ -35,7 +35,7 @@ pub struct BranchRecord<O> {
 
 impl<O> BranchRecord<O> {
     /// The pc the branch goes to. Not checked for alignment: the executor faults on a
-    /// misaligned target, and the circuit cannot continue from one (see [`super::air`]).
+    /// misaligned target, and the circuit cannot continue from one (see the branch AIRs).
     pub fn to_pc(&self) -> u32 {
         if self.taken {
             self.from_pc.wrapping_add(self.imm as u32)
