@@ -731,11 +731,8 @@ impl Sdk {
                     + width.preprocessed.unwrap_or(0);
                 total_cells += all_columns * height;
                 interactions += air.vk.num_interactions() * height;
-                // The two power-of-two parts of an instruction AIR's trace count as one AIR.
-                let air = match id.checked_sub(FIRST_EXTENSION_AIR_ID) {
-                    Some(offset) => FIRST_EXTENSION_AIR_ID + offset / TRACE_PARTS * TRACE_PARTS,
-                    None => id,
-                };
+                // The power-of-two parts of an extension AIR's trace count as one AIR.
+                let air = vm.first_instance(id);
                 air_rows[air].0 += height;
                 air_rows[air].1 += width.common_main * height;
             }

@@ -64,8 +64,9 @@ impl RecordStore {
 
     /// Hands the store an empty arena reserved for the rows metering planned (see
     /// `RecordArena::reserve`), so the handlers' records of type `R` go there without
-    /// reallocating. Records already pushed stay; an arena with records is refused (a bug of
-    /// the caller).
+    /// reallocating. The lent arena is used only if the store's own arena of `R` is empty and
+    /// smaller; otherwise it is dropped, and records already pushed stay. Panics if the lent
+    /// arena holds records (a bug of the caller: records are never lent, only room).
     pub fn lend<R: Send + 'static>(&mut self, arena: super::RecordArena<R>) {
         assert!(
             arena.is_empty(),

@@ -169,17 +169,19 @@ mod own_fillers {
     impl VmBackend for OwnFillers {
         type Engine = CpuEngine;
 
-        fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
+        fn from_host(_: &CpuEngine, trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
             trace
         }
 
         fn extension_traces(
+            engine: &CpuEngine,
             extension: &dyn CircuitExtension,
             periphery: &Periphery,
             rows: &[usize],
             records: &mut RecordStore,
         ) -> Vec<Option<DeviceMatrix<Self>>> {
-            let mut traces = host_filled_traces::<Self>(extension, periphery, rows, records);
+            let mut traces =
+                host_filled_traces::<Self>(engine, extension, periphery, rows, records);
             if extension.name() == "rv32im" {
                 RV32IM_FILLS.fetch_add(1, Ordering::SeqCst);
                 if CORRUPT.load(Ordering::SeqCst) {

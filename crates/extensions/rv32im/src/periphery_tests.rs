@@ -1,11 +1,12 @@
-//! Periphery tables by type: two extensions (beside RV32IM) ask for the same table, and the
-//! machine makes it once: one AIR, one bus, one chip per segment that both extensions' chips
-//! share. The table is proven in every segment, and a tampered multiplicity is rejected. Toy
-//! parameters (`SystemParams::new_for_testing`).
+//! Periphery tables by type: two extensions (beside RV32IM) ask for the same table and look
+//! values up in it, and the machine makes it once: one AIR, one bus, one chip per segment that
+//! both extensions' chips count into, its trace made after theirs. The proof balances only if
+//! every lookup of both landed in the one table; a tampered lookup or multiplicity is rejected.
+//! Toy parameters (`SystemParams::new_for_testing`).
 
 use std::sync::{
     atomic::{AtomicU32, Ordering},
-    Arc, Mutex,
+    Arc,
 };
 
 use openvm_stark_backend::{
@@ -83,13 +84,31 @@ impl<const K: usize> PeripheryTable for Nibbles<K> {
     }
 }
 
-/// Where each asking extension's chips found the table in the last segment.
-static FOUND: Mutex<Vec<(&str, usize)>> = Mutex::new(Vec::new());
+/// An extension's lookups into [`Nibbles`]: main `value, count`, one lookup per row.
+#[derive(Clone, Copy)]
+struct NibbleLookupAir {
+    bus: BusIndex,
+}
+
+impl<T: Field> BaseAir<T> for NibbleLookupAir {
+    fn width(&self) -> usize {
+        2
+    }
+}
+impl<T: Field> BaseAirWithPublicValues<T> for NibbleLookupAir {}
+impl<T: Field> PartitionedBaseAir<T> for NibbleLookupAir {}
+impl<AB: InteractionBuilder> Air<AB> for NibbleLookupAir {
+    fn eval(&self, builder: &mut AB) {
+        let row = builder.main().row_slice(0).expect("a row").to_vec();
+        LookupBus::new(self.bus).lookup_key(builder, [row[0]], row[1]);
+    }
+}
 
 /// An extension with no instruction of its own that asks for [`Nibbles`] (or, with `many`,
-/// for one more distinct table than a machine may have).
+/// for one more distinct table than a machine may have) and looks up `values` in it in every
+/// segment.
 #[derive(Clone, Copy)]
-struct Asks(&'static str, bool);
+struct Asks(&'static str, bool, &'static [u32]);
 
 impl VmExecutionExtension<F> for Asks {
     fn extend_execution(&self, _: &mut ExecutorInventory<F>) -> Result<(), ExecutorInventoryError> {
@@ -100,11 +119,21 @@ impl VmExecutionExtension<F> for Asks {
     }
 }
 
-struct NoChips;
-impl SegmentChips for NoChips {
+struct Lookups {
+    table: Arc<Nibbles>,
+    values: &'static [u32],
+}
+
+impl SegmentChips for Lookups {
     fn load_records(&mut self, _: &mut RecordStore) {}
     fn generate_traces(self: Box<Self>) -> Vec<Option<RowMajorMatrix<F>>> {
-        Vec::new()
+        let mut trace = Vec::new();
+        for &value in self.values {
+            self.table.counts[value as usize].fetch_add(1, Ordering::Relaxed);
+            trace.extend([F::from_u32(value), F::ONE]);
+        }
+        trace.resize(2 * self.values.len().next_power_of_two(), F::ZERO);
+        vec![Some(RowMajorMatrix::new(trace, 2))]
     }
 }
 
@@ -129,20 +158,16 @@ impl CircuitExtension for Asks {
         tables
     }
     fn airs(&self, buses: &SystemBuses) -> Vec<AirRef<SC>> {
-        // Every extension that asked sees the table's one bus.
-        assert_eq!(
-            buses.periphery.get::<Nibbles>(),
-            tessera_arch::bus::FIRST_EXTENSION_BUS
-        );
-        Vec::new()
+        // Every extension that asked sees the table's one bus, numbered before their own.
+        let bus = buses.periphery.get::<Nibbles>();
+        assert_eq!(bus, tessera_arch::bus::FIRST_EXTENSION_BUS);
+        vec![Arc::new(NibbleLookupAir { bus })]
     }
     fn new_chips(&self, periphery: &Periphery, _: &[usize]) -> Box<dyn SegmentChips> {
-        let table = periphery.get::<Nibbles>();
-        FOUND
-            .lock()
-            .unwrap()
-            .push((self.0, Arc::as_ptr(&table) as usize));
-        Box::new(NoChips)
+        Box::new(Lookups {
+            table: periphery.get::<Nibbles>(),
+            values: self.2,
+        })
     }
     fn insn_air(&self, _: &Instruction<F>) -> Option<usize> {
         None
@@ -181,10 +206,13 @@ impl VmCircuitConfig for Config {
     }
 }
 
+/// Extensions that ask for [`Nibbles`]: the first looks up 3, 3 and 5, the others 15.
 fn config(asking: &[&'static str]) -> Config {
     Config {
         system: SystemConfig::default(),
-        asking: asking.iter().map(|&name| Asks(name, false)).collect(),
+        asking: (asking.iter().enumerate())
+            .map(|(i, &name)| Asks(name, false, if i == 0 { &[3, 3, 5] } else { &[15] }))
+            .collect(),
     }
 }
 
@@ -211,25 +239,26 @@ fn a_table_two_extensions_ask_for_is_made_once_and_proven() {
         vm.interactions_per_row()[table] as u64 * 16u64.max(min_height)
     );
 
-    // One segment: both extensions' chips get the same table.
-    FOUND.lock().unwrap().clear();
+    // One segment: both extensions' lookups are counted in the one table, after their
+    // traces are filled.
     let keys = vm.keygen().unwrap();
-    let preflight = vm
-        .execute_preflight(
-            &exe,
-            SegmentStart::initial(&exe),
-            &GuestInput::default(),
-            100,
-        )
-        .unwrap();
-    let traces = vm.generate_traces(&exe, preflight).unwrap();
-    let found = FOUND.lock().unwrap().clone();
-    assert_eq!(found.len(), 2);
-    assert_eq!((found[0].0, found[1].0), ("first", "second"));
-    assert_eq!(found[0].1, found[1].1, "the same table");
-    assert_eq!(traces.heights()[table], 16);
+    let segment = || {
+        let start = SegmentStart::initial(&exe);
+        let preflight = vm
+            .execute_preflight(&exe, start, &GuestInput::default(), 100)
+            .unwrap();
+        vm.generate_traces(&exe, preflight).unwrap()
+    };
+    let traces = segment();
+    let counts = traces.traces[table].as_ref().unwrap().values.clone();
+    let mut expected = vec![F::ZERO; 16];
+    expected[3] = F::TWO;
+    expected[5] = F::ONE;
+    expected[15] = F::ONE;
+    assert_eq!(counts, expected);
 
-    // Proven with the rest; a multiplicity the lookups did not make is rejected.
+    // Proven with the rest; a lookup of another value, or a multiplicity the lookups did not
+    // make, is rejected.
     let program = vm.commit_program(&exe).unwrap();
     let prove = |traces| {
         let ctx = vm.generate_proving_ctx(&keys.pk, &program, traces).unwrap();
@@ -239,22 +268,20 @@ fn a_table_two_extensions_ask_for_is_made_once_and_proven() {
                 verify_single(vm.engine(), &keys.vk, &proof).map_err(|e| e.to_string())
             })
     };
-    let mut tampered = vm
-        .generate_traces(
-            &exe,
-            vm.execute_preflight(
-                &exe,
-                SegmentStart::initial(&exe),
-                &GuestInput::default(),
-                100,
-            )
-            .unwrap(),
-        )
-        .unwrap();
     assert_eq!(prove(traces).unwrap().exit_code, Some(7));
-    tampered.traces[table].as_mut().unwrap().values[3] += F::ONE;
-    let error = prove(tampered).unwrap_err();
-    assert!(error.contains("NonZeroRootSum"), "{error}");
+    let lookups = vm
+        .airs()
+        .iter()
+        .position(|a| a.name() == "NibbleLookupAir")
+        .unwrap();
+    let mut other_value = segment();
+    other_value.traces[lookups].as_mut().unwrap().values[0] += F::ONE;
+    let mut extra_count = segment();
+    extra_count.traces[table].as_mut().unwrap().values[4] += F::ONE;
+    for tampered in [other_value, extra_count] {
+        let error = prove(tampered).unwrap_err();
+        assert!(error.contains("NonZeroRootSum"), "{error}");
+    }
 }
 
 #[test]
@@ -269,7 +296,7 @@ fn more_tables_than_a_machine_may_have_are_an_error() {
     // One extension asking for one more distinct table than fits is refused.
     let many = Config {
         system: SystemConfig::default(),
-        asking: vec![Asks("many", true)],
+        asking: vec![Asks("many", true, &[])],
     };
     assert_eq!(MAX_PERIPHERY_TABLES, 8);
     let error = VirtualMachine::new(many, SystemParams::new_for_testing(16))

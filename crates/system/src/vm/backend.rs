@@ -48,10 +48,10 @@ pub trait VmBackend: Send + Sync + 'static {
         > + Send
         + Sync;
 
-    /// A trace filled on the host, on this backend's device. The system chips' traces
+    /// A trace filled on the host, on the device of `engine`. The system chips' traces
     /// (program, connector, memory, periphery) come this way, and so do extensions' without
     /// fillers for this device.
-    fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self>;
+    fn from_host(engine: &Self::Engine, trace: RowMajorMatrix<F>) -> DeviceMatrix<Self>;
 
     /// The traces of `extension`'s AIRs in one segment, made from the records its handlers
     /// left in `records` (`rows`: each AIR's planned row count, empty without a plan):
@@ -61,13 +61,20 @@ pub trait VmBackend: Send + Sync + 'static {
     /// The default fills them on the host ([`host_filled_traces`]). A device with fillers of
     /// its own overrides this for the extensions it has them for (by
     /// [`CircuitExtension::name`]) and calls [`host_filled_traces`] for the others.
+    ///
+    /// The contract of a device filler: every lookup its rows make must be counted in
+    /// `periphery` (the range checker, the bitwise lookup and the extension's tables) before
+    /// it returns, as the host fillers do. The periphery's traces are filled on the host after
+    /// every extension's, from those counts; a lookup counted only on the device leaves its
+    /// bus unbalanced and the proof fails.
     fn extension_traces(
+        engine: &Self::Engine,
         extension: &dyn CircuitExtension,
         periphery: &Periphery,
         rows: &[usize],
         records: &mut RecordStore,
     ) -> Vec<Option<DeviceMatrix<Self>>> {
-        host_filled_traces::<Self>(extension, periphery, rows, records)
+        host_filled_traces::<Self>(engine, extension, periphery, rows, records)
     }
 }
 
@@ -81,19 +88,19 @@ pub type DeviceMatrix<B> = <ProverBackendOf<B> as ProverBackend>::Matrix;
 /// ([`CircuitExtension::new_chips`]) take their records and fill each AIR's trace, which is
 /// split into its instances ([`split_trace`]) and moved to the device.
 pub fn host_filled_traces<B: VmBackend + ?Sized>(
+    engine: &B::Engine,
     extension: &dyn CircuitExtension,
     periphery: &Periphery,
-    rows: &[usize],
+    _rows: &[usize],
     records: &mut RecordStore,
 ) -> Vec<Option<DeviceMatrix<B>>> {
-    let _ = rows;
     let mut chips = extension.new_chips(periphery, &[]);
     chips.load_records(records);
     chips
         .generate_traces()
         .into_iter()
         .flat_map(|trace| split_trace(trace, TRACE_PARTS))
-        .map(|part| part.map(B::from_host))
+        .map(|part| part.map(|trace| B::from_host(engine, trace)))
         .collect()
 }
 
@@ -105,7 +112,7 @@ pub struct Cpu;
 impl VmBackend for Cpu {
     type Engine = CpuEngine;
 
-    fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
+    fn from_host(_: &CpuEngine, trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
         trace
     }
 }
@@ -119,7 +126,7 @@ pub struct Reference;
 impl VmBackend for Reference {
     type Engine = ReferenceEngine;
 
-    fn from_host(trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
+    fn from_host(_: &ReferenceEngine, trace: RowMajorMatrix<F>) -> DeviceMatrix<Self> {
         ColMajorMatrix::from_row_major(&trace)
     }
 }

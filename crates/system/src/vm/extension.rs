@@ -70,8 +70,8 @@ impl Default for SystemBuses {
             bitwise: BitwiseBus::new(BITWISE_BUS),
             exit: ExitBus::new(EXIT_BUS),
             periphery: PeripheryBuses::default(),
-            // The first extension's (what a chip test of one extension sees); the machine
-            // assigns each extension its own.
+            // The first extension's without periphery tables (what a chip test of one
+            // extension sees); the machine assigns each extension its own, after the tables'.
             own: OwnBuses {
                 first: FIRST_EXTENSION_BUS,
                 count: 16,
@@ -145,7 +145,9 @@ pub trait CircuitExtension: VmExecutionExtension<F> + Send + Sync {
     /// Empty chips for one segment. When metered execution planned the segment, `rows` holds
     /// each of this extension's AIRs' row count (indexed as [`Self::airs`]), and the chips
     /// reserve their record arenas once at that size (preflight lends them to the handlers:
-    /// [`SegmentChips::lend_arenas`]); without a plan it is empty.
+    /// [`SegmentChips::lend_arenas`]); without a plan it is empty. Called twice in a planned
+    /// segment (to lend the arenas, then with no rows to fill the traces), so it must not
+    /// count anything in `periphery`.
     fn new_chips(&self, periphery: &Periphery, rows: &[usize]) -> Box<dyn SegmentChips>;
 
     /// For metering: which of this extension's AIRs (an index into [`Self::airs`]) gets the

@@ -193,8 +193,8 @@ pub struct VirtualMachine<C, B: VmBackend = Cpu> {
     airs: Vec<AirRef<SC>>,
     /// The AIR ids of each extension, in order.
     extension_airs: Vec<Range<usize>>,
-    /// The periphery tables the extensions asked for: each with its bus and AIR id.
-    periphery_tables: Vec<(PeripheryRequest, BusIndex, usize)>,
+    /// The periphery tables the extensions asked for.
+    periphery_tables: Vec<TableSlot>,
 }
 
 impl<C: VmCircuitConfig> VirtualMachine<C> {
@@ -281,8 +281,15 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
         }
         let mut periphery_tables = Vec::new();
         for (request, bus) in requests.into_iter().zip(table_buses) {
-            periphery_tables.push((request, bus, airs.len()));
-            airs.push((request.create)(bus).table.air());
+            let table = (request.create)(bus).table;
+            periphery_tables.push(TableSlot {
+                request,
+                bus,
+                air_id: airs.len(),
+                // The trace is padded to a power of two like every trace.
+                rows: table.rows().next_power_of_two(),
+            });
+            airs.push(table.air());
         }
         Ok(Self {
             config,
@@ -300,7 +307,7 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
     pub fn new_periphery(&self) -> Periphery {
         let mut periphery = Periphery::system();
         periphery.tables = (self.periphery_tables.iter())
-            .map(|(request, bus, _)| (request.create)(*bus))
+            .map(|slot| (slot.request.create)(slot.bus))
             .collect();
         periphery
     }
@@ -363,9 +370,7 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             ),
             (BITWISE_AIR_ID, BITWISE_ROWS),
         ];
-        let periphery = self.new_periphery();
-        let table_heights = (self.periphery_tables.iter().zip(&periphery.tables))
-            .map(|(&(_, _, id), table)| (id, table.table.rows()));
+        let table_heights = (self.periphery_tables.iter()).map(|slot| (slot.air_id, slot.rows));
         let fixed_heights: Vec<(usize, usize)> =
             fixed_heights.into_iter().chain(table_heights).collect();
         let min_height = 1u64 << self.params().l_skip;
@@ -399,6 +404,15 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
                 register_bytes: REGISTER_REFRESH_SLOTS * MEMORY_BLOCK as u32,
             },
         })
+    }
+
+    /// The first AIR id of the AIR whose instance `id` is: an extension AIR's trace is split
+    /// over [`TRACE_PARTS`] instances (consecutive ids); every other AIR has one.
+    pub fn first_instance(&self, id: usize) -> usize {
+        match self.extension_airs.iter().find(|ids| ids.contains(&id)) {
+            Some(ids) => ids.start + (id - ids.start) / TRACE_PARTS * TRACE_PARTS,
+            None => id,
+        }
     }
 
     /// Bus messages per row of every AIR, by AIR id (what keygen counts as its interactions).
@@ -475,7 +489,7 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
         &self,
         trace: RowMajorMatrix<F>,
     ) -> Result<CommittedProgram<B>, VirtualMachineError> {
-        let trace = B::from_host(trace);
+        let trace = B::from_host(&self.engine, trace);
         let (commitment, data) = self
             .engine
             .device()
@@ -644,7 +658,8 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             tables,
         } = periphery.clone();
         let mut traces: Vec<Option<DeviceMatrix<B>>> = (0..self.airs.len()).map(|_| None).collect();
-        let to_device = |trace| Some(B::from_host(trace));
+        let engine = &self.engine;
+        let to_device = |trace| Some(B::from_host(engine, trace));
         let mut public_values: Vec<Vec<F>> = vec![Vec::new(); self.airs.len()];
 
         // Connector: from the entry point at INITIAL_TIMESTAMP to the final state.
@@ -688,6 +703,7 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             || {
                 let _span = tracing::info_span!("extension_traces").entered();
                 extension_traces::<B>(
+                    engine,
                     extensions,
                     extension_airs,
                     &extension_periphery,
@@ -726,8 +742,17 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
             traces[REGISTER_REFRESH_AIR_ID] = to_device(refresh.generate_trace());
         }
         // The periphery last: every chip's lookups are counted by now.
-        for (&(_, _, id), table) in self.periphery_tables.iter().zip(&tables) {
-            traces[id] = to_device(table.table.generate_trace());
+        if tables.len() != self.periphery_tables.len() {
+            return Err(GenerationError::TraceCountMismatch {
+                extension: "periphery",
+                airs: self.periphery_tables.len(),
+                traces: tables.len(),
+            });
+        }
+        for (slot, table) in self.periphery_tables.iter().zip(&tables) {
+            let trace = table.table.generate_trace();
+            debug_assert_eq!(Matrix::height(&trace), slot.rows, "{}", slot.request.name);
+            traces[slot.air_id] = to_device(trace);
         }
         traces[RANGE_CHECKER_AIR_ID] = to_device(range.generate_trace());
         traces[BITWISE_AIR_ID] = to_device(bitwise.generate_trace());
@@ -843,6 +868,15 @@ impl<C: VmCircuitConfig, B: VmBackend> VirtualMachine<C, B> {
     }
 }
 
+/// A periphery table of the machine: the request that makes it, its bus, its AIR id and its
+/// trace's height.
+struct TableSlot {
+    request: PeripheryRequest,
+    bus: BusIndex,
+    air_id: usize,
+    rows: usize,
+}
+
 /// A trace (or its absence) and the AIR id it goes to.
 type AirTrace<B> = (usize, Option<DeviceMatrix<B>>);
 
@@ -850,6 +884,7 @@ type AirTrace<B> = (usize, Option<DeviceMatrix<B>>);
 /// backend from the records the extension's handlers left (`rows`: each extension's planned
 /// row counts, empty without a plan).
 fn extension_traces<B: VmBackend>(
+    engine: &B::Engine,
     extensions: &Extensions,
     extension_airs: &[Range<usize>],
     periphery: &Periphery,
@@ -859,12 +894,12 @@ fn extension_traces<B: VmBackend>(
     let mut out = Vec::new();
     for (index, (extension, ids)) in extensions.iter().zip(extension_airs).enumerate() {
         let planned = rows.get(index).map_or(&[][..], |r| &r[..]);
-        let parts = B::extension_traces(extension.as_ref(), periphery, planned, records);
+        let parts = B::extension_traces(engine, extension.as_ref(), periphery, planned, records);
         if parts.len() != ids.len() {
             return Err(GenerationError::TraceCountMismatch {
                 extension: extension.name(),
-                airs: ids.len() / TRACE_PARTS,
-                traces: parts.len() / TRACE_PARTS,
+                airs: ids.len(),
+                traces: parts.len(),
             });
         }
         out.extend(ids.clone().zip(parts));

@@ -339,7 +339,7 @@ pub enum GenerationError {
     TimestampOverflow { timestamp: u32, max: u32 },
     #[error("the committed program has {committed} rows, the execution counts {executed}")]
     ProgramMismatch { committed: usize, executed: usize },
-    #[error("extension {extension} has {airs} AIRs but produced {traces} traces")]
+    #[error("{extension}: {airs} AIR instances but {traces} traces")]
     TraceCountMismatch {
         extension: &'static str,
         airs: usize,
