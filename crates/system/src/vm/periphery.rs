@@ -21,27 +21,64 @@ pub const MAX_PERIPHERY_TABLES: usize = 8;
 /// counts them during trace generation (with atomics: fillers run in parallel).
 ///
 /// ```
-/// use std::sync::atomic::{AtomicU32, Ordering};
-/// use openvm_stark_backend::{interaction::BusIndex, p3_matrix::dense::RowMajorMatrix, AirRef};
+/// use std::sync::{atomic::{AtomicU32, Ordering}, Arc};
+/// use openvm_stark_backend::{
+///     interaction::{BusIndex, InteractionBuilder, LookupBus},
+///     p3_air::{Air, BaseAir, BaseAirWithPublicValues, PairBuilder},
+///     p3_field::{Field, PrimeCharacteristicRing},
+///     p3_matrix::{dense::RowMajorMatrix, Matrix},
+///     AirRef, PartitionedBaseAir,
+/// };
 /// use tessera_system::{vm::PeripheryTable, F, SC};
 ///
-/// /// Counts lookups of 4-bit values.
+/// /// The 16 nibbles (preprocessed) and how often each was looked up (main).
+/// struct NibblesAir { bus: BusIndex }
+/// impl<T: Field> BaseAir<T> for NibblesAir {
+///     fn width(&self) -> usize { 1 }
+///     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<T>> {
+///         Some(RowMajorMatrix::new((0..16).map(T::from_u32).collect(), 1))
+///     }
+/// }
+/// impl<T: Field> BaseAirWithPublicValues<T> for NibblesAir {}
+/// impl<T: Field> PartitionedBaseAir<T> for NibblesAir {}
+/// impl<AB: InteractionBuilder + PairBuilder> Air<AB> for NibblesAir {
+///     fn eval(&self, builder: &mut AB) {
+///         let value = builder.preprocessed().row_slice(0).unwrap()[0];
+///         let count = builder.main().row_slice(0).unwrap()[0];
+///         LookupBus::new(self.bus).add_key_with_lookups(builder, [value], count);
+///     }
+/// }
+///
+/// /// Counts lookups of 4-bit values; a chip calls `look_up` as it fills its rows.
 /// struct Nibbles { bus: BusIndex, counts: Vec<AtomicU32> }
+/// impl Nibbles {
+///     fn look_up(&self, value: u32) {
+///         self.counts[value as usize].fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
 ///
 /// impl PeripheryTable for Nibbles {
 ///     fn new(bus: BusIndex) -> Self {
 ///         Self { bus, counts: (0..16).map(|_| AtomicU32::new(0)).collect() }
 ///     }
 ///     fn air(&self) -> AirRef<SC> {
-///         unimplemented!("the table's AIR, receiving on self.bus")
+///         Arc::new(NibblesAir { bus: self.bus })
 ///     }
 ///     fn rows(&self) -> usize {
 ///         16
 ///     }
 ///     fn generate_trace(&self) -> RowMajorMatrix<F> {
-///         unimplemented!("one row per value with its count")
+///         let counts = self.counts.iter().map(|c| F::from_u32(c.load(Ordering::Relaxed)));
+///         RowMajorMatrix::new(counts.collect(), 1)
 ///     }
 /// }
+///
+/// let table = Nibbles::new(20);
+/// table.look_up(3);
+/// table.look_up(3);
+/// let trace = table.generate_trace();
+/// assert_eq!(trace.height(), table.rows());
+/// assert_eq!(trace.values[3], F::TWO);
 /// ```
 pub trait PeripheryTable: Send + Sync + 'static {
     /// An empty table whose lookups come on `bus`.

@@ -98,10 +98,10 @@ pub use tessera_arch::InitialMemory;
 /// ```no_run
 /// # use openvm_stark_backend::p3_field::PrimeCharacteristicRing;
 /// # use tessera_system::kit::testing::{assert_constraint_fails, ChipRun, BASE};
-/// # fn example(config: &impl tessera_arch::VmExecutionConfig<tessera_system::F>,
-/// #     my_air: openvm_stark_backend::AirRef<tessera_system::SC>, word: u32) {
 /// # struct MyRecord;
-/// # let fill = |_: &[MyRecord]| -> openvm_stark_backend::p3_matrix::dense::RowMajorMatrix<tessera_system::F> { unimplemented!() };
+/// # fn example(config: &impl tessera_arch::VmExecutionConfig<tessera_system::F>,
+/// #     my_air: openvm_stark_backend::AirRef<tessera_system::SC>, word: u32,
+/// #     fill: impl Fn(&[MyRecord]) -> openvm_stark_backend::p3_matrix::dense::RowMajorMatrix<tessera_system::F>) {
 /// // `word` is an instruction of the extension; x1 = 7, x2 = 9.
 /// let mut run = ChipRun::new(config, &[word], &[(1, 7), (2, 9)]);
 /// let inst = run.next_instruction();
